@@ -1,0 +1,7 @@
+"""``python -m mis``."""
+
+import sys
+
+from mis.cli import main
+
+sys.exit(main())

@@ -1,0 +1,16 @@
+"""Numerical reproduction of THEORY.md: every claim checked against an exact computation.
+
+Public: ``TheoremsConfig``, ``Claim``, ``TheoremsResult``, ``run_theorems``,
+``save_theorems``, ``markdown_table``.
+"""
+
+from mis.theorems._claim import Claim as Claim
+from mis.theorems._config import TheoremsConfig as TheoremsConfig
+from mis.theorems._run import TheoremsResult as TheoremsResult
+from mis.theorems._run import markdown_table as markdown_table
+from mis.theorems._run import print_table as print_table
+from mis.theorems._run import run_theorems as run_theorems
+from mis.theorems._run import save_theorems as save_theorems
+
+__all__ = ["Claim", "TheoremsConfig", "TheoremsResult", "markdown_table", "print_table",
+           "run_theorems", "save_theorems"]
