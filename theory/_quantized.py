@@ -29,7 +29,7 @@ from jax.typing import ArrayLike
 from theory._estimate import Estimate, mean_estimate
 from theory._log_space import log_abs_diff_exp, log_interval_prob
 
-_MAX_CELLS_PER_SIDE = 512
+_MAX_CELLS_PER_SIDE = 256
 
 
 def _check_toy(n: int, delta: float, step: float, sigma: float) -> None:
@@ -61,9 +61,13 @@ def _thresholds(n: int, delta: float, step: float, z_max: float):
 
 
 def _cell_edges(above: jax.Array, below: jax.Array):
-    """Edges ``(lo, hi)`` of every cell except the one holding ``mu``."""
+    """Edges ``(lo, hi)`` of every cell except the one holding ``mu``.
+
+    Upper cells ``[above_j, above_{j+1})`` (the last one open to ``+inf``), lower cells
+    ``[below_{j+1}, below_j)`` (the last one open to ``-inf``).
+    """
     inf = jnp.array([jnp.inf], above.dtype)
-    lo = jnp.concatenate([above, -inf, below[1:]])
+    lo = jnp.concatenate([above, below[1:], -inf])
     hi = jnp.concatenate([above[1:], inf, below])
     return lo, hi
 
@@ -74,7 +78,7 @@ def quantized_mean_log_delta(
     step: float,
     sigma: float = 1.0,
     *,
-    num_nodes: int = 8001,
+    num_nodes: int = 20001,
     z_max: float = 40.0,
 ) -> jax.Array:
     r"""Exact ``log Delta_n`` of the rounded scalar Gaussian mean, by quadrature.
@@ -88,6 +92,9 @@ def quantized_mean_log_delta(
     (the cell of ``mu`` balances the others), every term taken from Gaussian tails in
     log space. The outer expectation over ``z ~ N(mu, sigma^2)`` is a trapezoid rule on
     ``num_nodes`` points of ``[-z_max, z_max]`` standard deviations, also in log space.
+    The integrand has kinks where a cell's sign of ``d_c`` changes, so the rule's error
+    is ``O(h^2)``: about ``1e-6`` relative with the default ``h = 0.004`` (checked against
+    adaptive scipy quadrature in the tests).
 
     Args:
       n: training-set size, ``>= 2``.
