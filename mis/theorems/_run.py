@@ -78,30 +78,30 @@ def markdown_table(claims: list[Claim]) -> str:
 
 def save_theorems(result: TheoremsResult, out_dir: Path, provenance: dict) -> list[str]:
     """Writes ``theorems.json``, ``theorems.md`` and the PNG figures, all or nothing."""
+    import matplotlib.pyplot as plt
+
     from mis.theorems._figures import all_figures
 
     records = [c._asdict() for c in result.claims]
     held = sum(c.holds for c in result.claims)
     summary = f"{held} of {len(result.claims)} claims hold"
+    figures = all_figures(result.figure_data)
     files = {
         "theorems.json": to_json({"summary": summary, "claims": records,
                                   "provenance": provenance}),
         "theorems.md": (f"# Theorems of THEORY.md, reproduced\n\n{summary}.\n\n"
                         + markdown_table(result.claims)
-                        + "\nFigures: " + ", ".join(f"![]({n})" for n in _FIGURES) + "\n"
+                        + "\nFigures: " + ", ".join(f"![]({n})" for n in figures) + "\n"
                         + f"\nCommit {provenance.get('git_commit')}, seed "
                         f"{provenance.get('seed')}.\n").encode(),
     }
-    for name, fig in all_figures(result.figure_data).items():
+    for name, fig in figures.items():
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+        plt.close(fig)
         files[name] = buf.getvalue()
     write_outputs(out_dir, files)
     return sorted(files)
-
-
-_FIGURES = ("mis_vs_tau.png", "sqrt_n_delta.png", "quantized_rates.png", "boundary.png",
-            "overfitting.png")
 
 
 def print_table(claims: list[Claim], stream=sys.stdout) -> None:
