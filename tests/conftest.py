@@ -16,7 +16,6 @@ def key():
 
 def se_from(estimate, confidence=0.95):
     """Standard error implied by a normal-approximation ``Estimate`` interval."""
-    from jax.scipy.special import ndtri
+    from theory._estimate import normal_z
 
-    z = float(ndtri(0.5 + confidence / 2))
-    return (float(estimate.upper) - float(estimate.lower)) / (2 * z)
+    return (float(estimate.upper) - float(estimate.lower)) / (2 * normal_z(confidence))
