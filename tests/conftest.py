@@ -1,17 +1,16 @@
 """Shared test configuration: a deterministic key fixture."""
 
-import itertools
+import zlib
 
 import jax
 import pytest
 
-_counter = itertools.count()
-
 
 @pytest.fixture
-def key():
-    """A fresh, deterministic PRNG key per use (fixed seed + fold_in counter)."""
-    return jax.random.fold_in(jax.random.key(20261122), next(_counter))
+def key(request):
+    """A deterministic PRNG key per test: fixed seed folded with a hash of the test's id, so a
+    test sees the same key whatever the order or the worker that runs it."""
+    return jax.random.fold_in(jax.random.key(20261122), zlib.crc32(request.node.nodeid.encode()))
 
 
 def se_from(estimate, confidence=0.95):

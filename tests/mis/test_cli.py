@@ -21,7 +21,8 @@ def test_version_and_help():
 
 
 @pytest.mark.parametrize("args", [["nonsense"], ["theorems", "--seed", "-3"],
-                                  ["theorems", "--bogus"]])
+                                  ["theorems", "--bogus"], ["quantizers", "--spec", "uniform:1"],
+                                  ["quantizers", "--spec", "sign", "--spec", "nope"]])
 def test_user_errors_are_one_line(args):
     res = _mis(*args)
     assert res.returncode == 2
@@ -61,3 +62,14 @@ def test_theorems_quick_reproduces_every_claim(tmp_path):
         assert (out / name).stat().st_size > 0
     assert not list(out.glob(".staging-*"))
     assert "| s5.boundary |" in (out / "theorems.md").read_text()
+
+
+def test_quantizers_lists_the_zoo_with_bits_per_weight():
+    res = _mis("quantizers", "--list", "--spec", "uniform:4", "--spec", "prune:0.5+uniform:4",
+               "--spec", "gptq:4")
+    assert res.returncode == 0, res.stderr
+    rows = {line.split()[0]: line.split()[1:] for line in res.stdout.splitlines()[3:]}
+    assert "spec forms:" in res.stdout
+    assert float(rows["uniform:4"][0]) == pytest.approx(4 + 32 / (256 * 128), abs=1e-3)
+    assert float(rows["prune:0.5+uniform:4"][1]) == 0.5  # sparsity column
+    assert "gptq:4" in rows
