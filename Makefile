@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# make bench BENCH_ARGS=--quick   for the reduced run (under 2 minutes)
 .PHONY: setup run test lint bench clean
 
 setup: $(STAMP)
@@ -25,8 +26,11 @@ test: lint
 	$(BIN)/python -m pytest -n 2 --durations=10 tests
 	$(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules theory mis
 
+# Benchmarks need CPU torch (baseline only, not a runtime dependency): pinned, installed here.
 bench: $(STAMP)
-	@echo "no benchmarks yet (they arrive with the shadow-model engine)"
+	@$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q \
+		--disable-pip-version-check torch==2.13.0
+	$(BIN)/python benchmarks/shadow_training.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

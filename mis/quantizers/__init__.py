@@ -40,7 +40,7 @@ from mis.quantizers._stats import distance_to_threshold as distance_to_threshold
 from mis.quantizers._stats import num_levels as num_levels
 from mis.quantizers._stats import sparsity as sparsity
 from mis.quantizers._stats import summarize as summarize
-from mis.quantizers._tree import is_kernel as is_kernel
+from mis.quantizers._tree import is_weight as is_weight
 from mis.quantizers._tree import quantize_tree as quantize_tree
 from mis.quantizers._uniform import Log2 as Log2
 from mis.quantizers._uniform import Stochastic as Stochastic
@@ -49,6 +49,6 @@ from mis.quantizers._uniform import Uniform as Uniform
 __all__ = [
     "GPTQ", "BitNet", "Identity", "KMeans", "Log2", "MiniFloat", "Prune", "Pruned", "Quantizer",
     "QuantizerSummary", "Sign", "Stochastic", "Ternary", "Uniform", "VALID_FORMS",
-    "bits_per_weight", "distance_to_threshold", "is_kernel", "num_levels", "parse",
+    "bits_per_weight", "distance_to_threshold", "is_weight", "num_levels", "parse",
     "quantize_tree", "sparsity", "summarize",
 ]

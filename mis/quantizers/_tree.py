@@ -9,17 +9,21 @@ import jax.numpy as jnp
 
 from mis.quantizers._base import require_key
 
+_FULL_PRECISION = ("bias", "scale", "offset", "norm", "embedding_scale")
 
-def is_kernel(path: str, leaf: jax.Array) -> bool:
-    """Default selection: floating tensors of rank >= 2 (kernels); biases, scales and other
-    normalisation parameters (rank <= 1) stay in full precision."""
-    del path
-    return jnp.issubdtype(leaf.dtype, jnp.floating) and leaf.ndim >= 2
+
+def is_weight(path: str, leaf: jax.Array) -> bool:
+    """Default selection: floating tensors of rank >= 1 whose path names no bias or
+    normalisation parameter (``bias``, ``scale``, ``offset``, ``norm``). Kernels, ridge
+    coefficients and means are quantized; biases and norm parameters stay in full precision."""
+    named = path.lower()
+    return (jnp.issubdtype(leaf.dtype, jnp.floating) and leaf.ndim >= 1
+            and not any(f"'{word}" in named or f".{word}" in named for word in _FULL_PRECISION))
 
 
 def quantize_tree(q, params, *, key: jax.Array | None = None,
                   calibration: Mapping[str, jax.Array] | None = None,
-                  include: Callable[[str, jax.Array], bool] = is_kernel,
+                  include: Callable[[str, jax.Array], bool] = is_weight,
                   stacked: bool = False):
     """Apply quantizer ``q`` to the selected leaves of a parameter pytree.
 
@@ -32,7 +36,7 @@ def quantize_tree(q, params, *, key: jax.Array | None = None,
             keyed by ``jax.tree_util.keystr`` of the leaf path: ``[n, d_in]``, or
             ``[num_models, n, d_in]`` when ``stacked``.
         include: ``include(path, leaf) -> bool`` chooses the leaves to quantize; ``leaf`` is one
-            model's tensor (the model axis removed when ``stacked``). Default :func:`is_kernel`.
+            model's tensor (the model axis removed when ``stacked``). Default :func:`is_weight`.
         stacked: leaves carry a leading model axis; each model is quantized on its own.
 
     Returns:

@@ -1,0 +1,144 @@
+"""Shadow-model training speed: our engine vs the loops users write today.
+
+Cases (THE issue's spec): a logistic head (d = 128, n = 1000, 200 full-batch Adam steps) and an
+MLP head 128-64-2, for N in {64, 256, 1024} models. Baselines, timed in the same run on a subset
+of models (their cost per model is constant): (a) a Python loop over a jitted single-model
+trainer, (b) the sequential PyTorch loop of ML Privacy Meter / lira-pytorch (CPU torch), (c) a
+scikit-learn ``LogisticRegression`` loop (logistic only). Our timing excludes compilation (one
+warm-up call of the same shape); the compile time is reported separately.
+
+Run: ``make bench`` (or ``python benchmarks/shadow_training.py [--quick]``).
+Writes ``benchmarks/results/shadow_training.json``.
+"""
+
+import os
+
+os.environ.setdefault("XLA_FLAGS", f"--xla_force_host_platform_device_count={os.cpu_count()}")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import jax  # noqa: E402
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _machine import machine, matmul_peak_gflops  # noqa: E402
+
+from mis.data import make_gaussian_mixture, sample_gaussian_mixture  # noqa: E402
+from mis.shadow import MLPLearner, membership_mask, train_shadow_models  # noqa: E402
+
+D, N_POOL, STEPS, LR = 128, 1000, 200, 1e-2
+CASES = {"logistic": (), "mlp": (64,)}
+
+
+def flops_per_model(hidden) -> float:
+    """Per step: forward ``2 n Σ in·out``; backward the weight gradients (same again) and the
+    input gradients of every layer but the first (the data need none)."""
+    sizes = (D, *hidden, 2)
+    macs = [a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+    return 2 * N_POOL * (2 * sum(macs) + sum(macs[1:])) * STEPS
+
+
+def ours(pool, learner, num_models, batch_size=None):
+    run = lambda: train_shadow_models(jax.random.key(1), pool, learner=learner,
+                                      num_models=num_models, batch_size=batch_size).params
+    t = time.perf_counter()
+    jax.block_until_ready(run())
+    first = time.perf_counter() - t
+    t = time.perf_counter()
+    jax.block_until_ready(run())
+    steady = time.perf_counter() - t
+    return num_models / steady, max(first - steady, 0.0)  # rate, compile time
+
+
+def jax_loop(pool, learner, mask, count):
+    fit = jax.jit(lambda k, w: learner.fit(k, pool, w))
+    keys = jax.random.split(jax.random.key(2), count)
+    jax.block_until_ready(fit(keys[0], mask[0]))
+    t = time.perf_counter()
+    for m in range(count):
+        jax.block_until_ready(fit(keys[m], mask[m]))
+    return count / (time.perf_counter() - t)
+
+
+def torch_loop(pool, hidden, mask, count):
+    import torch
+
+    torch.set_num_threads(os.cpu_count())
+    x = torch.tensor(np.asarray(pool.x))
+    y = torch.tensor(np.asarray(pool.y), dtype=torch.long)
+    t = None
+    for m in range(-1, count):  # model -1 warms up torch (thread pool, allocator)
+        if m == 0:
+            t = time.perf_counter()
+        w = torch.tensor(np.asarray(mask[m]))
+        sizes = (D, *hidden, 2)
+        layers = []
+        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+            layers += [torch.nn.Linear(a, b)] + ([torch.nn.ReLU()] if i < len(sizes) - 2 else [])
+        model = torch.nn.Sequential(*layers)
+        opt = torch.optim.Adam(model.parameters(), lr=LR)
+        for _ in range(STEPS):
+            opt.zero_grad()
+            per = torch.nn.functional.cross_entropy(model(x), y, reduction="none")
+            ((per * w).sum() / w.sum()).backward()
+            opt.step()
+    return count / (time.perf_counter() - t)
+
+
+def sklearn_loop(pool, mask, count):
+    from sklearn.linear_model import LogisticRegression
+
+    x, y = np.asarray(pool.x), np.asarray(pool.y)
+    t = time.perf_counter()
+    for m in range(count):
+        keep = np.asarray(mask[m]) > 0
+        LogisticRegression(max_iter=STEPS).fit(x[keep], y[keep])
+    return count / (time.perf_counter() - t)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="N in {64, 256}, small baselines")
+    parser.add_argument("--out", default=str(Path(__file__).parent / "results"
+                                             / "shadow_training.json"))
+    args = parser.parse_args(argv)
+    sizes = (64, 256) if args.quick else (64, 256, 1024)
+    base_count = 8 if args.quick else 32
+    pool = sample_gaussian_mixture(jax.random.key(0), N_POOL,
+                                   task=make_gaussian_mixture(jax.random.key(3), d=D, k_modes=4))
+    peak = matmul_peak_gflops()
+    print(f"float32 matmul peak: {peak:.1f} GFLOP/s on {len(jax.devices())} device(s)")
+    cases = []
+    for model, hidden in CASES.items():
+        learner = MLPLearner(hidden=hidden, steps=STEPS, learning_rate=LR)
+        mask = membership_mask(jax.random.key(4), base_count, N_POOL)
+        loop = jax_loop(pool, learner, mask, base_count)
+        torch_rate = torch_loop(pool, hidden, mask, max(2, base_count // 4))
+        sk = sklearn_loop(pool, mask, base_count) if model == "logistic" else None
+        for num_models in sizes:
+            rate, compile_s = ours(pool, learner, num_models)
+            row = {"model": model, "num_models": num_models, "ours_models_per_s": rate,
+                   "ours_compile_s": compile_s, "loop_models_per_s": loop,
+                   "torch_models_per_s": torch_rate, "sklearn_models_per_s": sk,
+                   "gflops": rate * flops_per_model(hidden) / 1e9, "peak_gflops": peak,
+                   "vs_loop": rate / loop, "vs_torch": rate / torch_rate,
+                   "vs_sklearn": None if sk is None else rate / sk}
+            row["fraction_of_peak"] = row["gflops"] / peak
+            cases.append(row)
+            print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v)
+                              for k, v in row.items()}), flush=True)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps({"benchmark": "shadow_training", "quick": args.quick,
+                               "machine": machine(), "cases": cases}, indent=2))
+    os.replace(tmp, out)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

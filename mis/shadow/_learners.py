@@ -1,0 +1,169 @@
+"""Learners written for one model; membership enters as per-example loss weights (device).
+
+A learner is a frozen, hashable dataclass with pure methods:
+
+- ``fit(key, data, weights, hyper=None) -> params`` trains on ``data`` with example weights
+  ``weights ∈ [0, 1]^n`` (1 = member). The objective is the weighted mean loss
+  ``Σ_i w_i ℓ(θ, z_i) / Σ_i w_i`` (+ ``l2/2 ‖θ‖²``); ``hyper`` optionally overrides
+  ``learning_rate`` / ``l2`` with (traced) per-model values.
+- ``predict(params, x)`` returns logits (classification) or predictions.
+- ``loss(params, x, y)`` returns the per-example loss.
+
+``MeanLearner`` (empirical mean, THEORY §2) and ``RidgeLearner`` are closed forms;
+``MLPLearner`` (flax nnx, any hidden widths; ``hidden=()`` is softmax/logistic regression)
+trains with optax by full-batch or mini-batch steps inside ``lax.scan``. Params cross the nnx
+boundary as plain nested dicts (``nnx.split`` / ``to_pure_dict`` / ``nnx.merge``), so only plain
+``vmap``/``scan``/``jit`` touch them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import optax
+from flax import nnx
+
+from mis.data import Dataset
+
+
+def _weighted_mean(values, weights):
+    return jnp.sum(weights * values) / jnp.maximum(jnp.sum(weights), 1e-12)
+
+
+def _hyper(hyper, name, default):
+    return default if not hyper or name not in hyper else hyper[name]
+
+
+@dataclasses.dataclass(frozen=True)
+class MeanLearner:
+    """``θ̂ = Σ w_i x_i / Σ w_i``; loss ``‖x − θ̂‖²`` (the Gaussian-mean model of THEORY §2)."""
+
+    def fit(self, key, data: Dataset, weights, hyper=None):
+        del key, hyper
+        w = weights[:, None]
+        return {"mean": jnp.sum(w * data.x, 0) / jnp.maximum(jnp.sum(weights), 1e-12)}
+
+    def predict(self, params, x):
+        return jnp.broadcast_to(params["mean"], x.shape)
+
+    def loss(self, params, x, y):
+        del y
+        return jnp.sum((x - params["mean"]) ** 2, axis=-1)
+
+
+@dataclasses.dataclass(frozen=True)
+class RidgeLearner:
+    """Weighted ridge regression ``θ̂ = (Xᵀ W X + λ I)^{-1} Xᵀ W y``; loss ``(y − xθ̂)²``."""
+
+    l2: float = 1.0
+
+    def fit(self, key, data: Dataset, weights, hyper=None):
+        del key
+        lam = _hyper(hyper, "l2", self.l2)
+        xw = data.x * weights[:, None]
+        gram = xw.T @ data.x + lam * jnp.eye(data.x.shape[1], dtype=data.x.dtype)
+        return {"theta": jnp.linalg.solve(gram, xw.T @ data.y)}
+
+    def predict(self, params, x):
+        return x @ params["theta"]
+
+    def loss(self, params, x, y):
+        return (y - self.predict(params, x)) ** 2
+
+
+class MLP(nnx.Module):
+    """ReLU multilayer perceptron ``sizes[0] → … → sizes[-1]`` (no activation on the output)."""
+
+    def __init__(self, sizes, *, rngs: nnx.Rngs):
+        self.layers = nnx.List([nnx.Linear(a, b, rngs=rngs)
+                                for a, b in zip(sizes[:-1], sizes[1:], strict=True)])
+
+    def __call__(self, x):
+        for layer in self.layers[:-1]:
+            x = nnx.relu(layer(x))
+        return self.layers[-1](x)
+
+
+@dataclasses.dataclass(frozen=True)
+class MLPLearner:
+    """An MLP head trained with optax: softmax cross-entropy (``task="classification"``, int
+    labels, ``num_outputs`` classes) or squared error (``task="regression"``, one output).
+
+    ``hidden=()`` is multinomial logistic (softmax) regression. ``batch_size=None`` takes
+    full-batch steps; otherwise each step draws ``batch_size`` pool indices uniformly (with the
+    step's key) and weights them by membership.
+    """
+
+    hidden: tuple[int, ...] = (64,)
+    num_outputs: int = 2
+    task: str = "classification"
+    steps: int = 200
+    learning_rate: float = 1e-2
+    optimizer: str = "adam"
+    batch_size: int | None = None
+    l2: float = 0.0
+
+    def __post_init__(self):
+        if self.task not in ("classification", "regression"):
+            raise ValueError(f"task={self.task!r}; use 'classification' or 'regression'")
+        if self.optimizer not in ("adam", "sgd"):
+            raise ValueError(f"optimizer={self.optimizer!r}; use 'adam' or 'sgd'")
+        if self.steps < 1 or any(h < 1 for h in self.hidden):
+            raise ValueError(f"steps={self.steps} and hidden={self.hidden} must be positive")
+        object.__setattr__(self, "hidden", tuple(self.hidden))
+
+    def _sizes(self, d):
+        return (d, *self.hidden, 1 if self.task == "regression" else self.num_outputs)
+
+    def init(self, key, d: int):
+        """Initial parameters (a nested dict) for inputs of dimension ``d``."""
+        return nnx.to_pure_dict(nnx.split(MLP(self._sizes(d), rngs=nnx.Rngs(params=key)))[1])
+
+    def predict(self, params, x):
+        d = params["layers"][0]["kernel"].shape[0]
+        abstract = nnx.eval_shape(lambda: MLP(self._sizes(d), rngs=nnx.Rngs(0)))
+        graphdef, state = nnx.split(abstract)
+        nnx.replace_by_pure_dict(state, params)
+        out = nnx.merge(graphdef, state)(x)
+        return out[..., 0] if self.task == "regression" else out
+
+    def loss(self, params, x, y):
+        out = self.predict(params, x)
+        if self.task == "regression":
+            return (out - y) ** 2
+        return optax.softmax_cross_entropy_with_integer_labels(out, y)
+
+    def _optimizer(self, lr):
+        return optax.adam(lr) if self.optimizer == "adam" else optax.sgd(lr)
+
+    def fit(self, key, data: Dataset, weights, hyper=None):
+        init_key, batch_key = jax.random.split(key)
+        lr = _hyper(hyper, "learning_rate", self.learning_rate)
+        l2 = _hyper(hyper, "l2", self.l2)
+        params = self.init(init_key, data.x.shape[1])
+        opt = self._optimizer(lr)
+
+        def objective(p, step_key):
+            x, y, w = data.x, data.y, weights
+            if self.batch_size is not None:
+                idx = jax.random.randint(step_key, (self.batch_size,), 0, x.shape[0])
+                x, y, w = x[idx], y[idx], w[idx]
+            penalty = 0.5 * l2 * sum(jnp.sum(a**2) for a in jax.tree.leaves(p))
+            return _weighted_mean(self.loss(p, x, y), w) + penalty
+
+        def step(carry, step_key):
+            p, s = carry
+            grads = jax.grad(objective)(p, step_key)
+            updates, s = opt.update(grads, s, p)
+            return (optax.apply_updates(p, updates), s), None
+
+        keys = jax.random.split(batch_key, self.steps)
+        (params, _), _ = jax.lax.scan(step, (params, opt.init(params)), keys)
+        return params
+
+
+def softmax_regression(num_classes: int = 2, **kwargs) -> MLPLearner:
+    """Multinomial logistic regression: an ``MLPLearner`` with no hidden layer."""
+    return MLPLearner(hidden=(), num_outputs=num_classes, **kwargs)
