@@ -1,5 +1,23 @@
-"""Audit metrics: confidence intervals for attack rates (host)."""
+"""Audit metrics: exact ROC, AUC, TPR at FPR, advantage, intervals, ε bounds, plots (host).
+
+Larger score = "member"; estimated quantities are ``Estimate(value, lower, upper)``.
+"""
 
 from mis.audit._intervals import clopper_pearson as clopper_pearson
+from mis.audit._plots import plot_roc as plot_roc
+from mis.audit._plots import plot_score_histograms as plot_score_histograms
+from mis.audit._roc import Rates as Rates
+from mis.audit._roc import RocCurve as RocCurve
+from mis.audit._roc import advantage as advantage
+from mis.audit._roc import auc as auc
+from mis.audit._roc import balanced_accuracy as balanced_accuracy
+from mis.audit._roc import bootstrap_auc as bootstrap_auc
+from mis.audit._roc import epsilon_lower_bound as epsilon_lower_bound
+from mis.audit._roc import rates_at_threshold as rates_at_threshold
+from mis.audit._roc import roc_curve as roc_curve
+from mis.audit._roc import threshold_at_fpr as threshold_at_fpr
+from mis.audit._roc import tpr_at_fpr as tpr_at_fpr
 
-__all__ = ["clopper_pearson"]
+__all__ = ["Rates", "RocCurve", "advantage", "auc", "balanced_accuracy", "bootstrap_auc",
+           "clopper_pearson", "epsilon_lower_bound", "plot_roc", "plot_score_histograms",
+           "rates_at_threshold", "roc_curve", "threshold_at_fpr", "tpr_at_fpr"]

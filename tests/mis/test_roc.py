@@ -1,0 +1,97 @@
+"""ROC metrics against scikit-learn and scipy; interval coverage by simulation."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+from sklearn.metrics import roc_auc_score
+from sklearn.metrics import roc_curve as sk_roc_curve
+
+from mis._errors import UserError
+from mis.audit import (
+    advantage,
+    auc,
+    bootstrap_auc,
+    epsilon_lower_bound,
+    rates_at_threshold,
+    roc_curve,
+    tpr_at_fpr,
+)
+
+
+def _scores(seed, n=400, tied=False, shift=1.0):
+    rng = np.random.default_rng(seed)
+    m = rng.random(n) < 0.4
+    s = rng.normal(size=n) + shift * m
+    return (np.round(s, 1) if tied else s), m
+
+
+@pytest.mark.parametrize("tied", [False, True])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_roc_and_auc_equal_sklearn(tied, seed):
+    s, m = _scores(seed, tied=tied)
+    fpr, tpr, thr = sk_roc_curve(m, s, drop_intermediate=False)
+    ours = roc_curve(s, m)
+    np.testing.assert_allclose(ours.fpr, fpr)
+    np.testing.assert_allclose(ours.tpr, tpr)
+    np.testing.assert_allclose(ours.thresholds[1:], thr[1:])
+    assert float(auc(s, m).value) == pytest.approx(roc_auc_score(m, s), abs=1e-12)
+    # the ROC's advantage is the max over thresholds of tpr - fpr, brute force:
+    brute = max(np.mean(s[m] >= t) - np.mean(s[~m] >= t) for t in np.r_[s, np.inf])
+    assert float(advantage(s, m).value) == pytest.approx(brute, abs=1e-12)
+
+
+def test_tpr_at_fpr_uses_no_interpolation():
+    s = np.arange(8.0)[::-1]
+    m = np.array([1, 1, 0, 0, 1, 1, 0, 0], bool)
+    # ROC points (fpr, tpr): (0, .25) (0, .5) (.25, .5) (.5, .5) (.5, .75) (.5, 1) ...
+    assert float(tpr_at_fpr(s, m, 0.2).value) == pytest.approx(0.5)
+    assert float(tpr_at_fpr(s, m, 0.5).value) == pytest.approx(1.0)
+
+
+def test_rates_match_scipy_exact_binomial():
+    s, m = _scores(3)
+    r = rates_at_threshold(0.5, s, m)
+    k, n = int(((s >= 0.5) & m).sum()), int(m.sum())
+    ci = stats.binomtest(k, n).proportion_ci(0.95, method="exact")
+    assert (float(r.tpr.lower), float(r.tpr.upper)) == pytest.approx((ci.low, ci.high), abs=1e-9)
+
+
+def test_interval_coverage_by_simulation():
+    """Binormal scores, shift μ: true AUC = Φ(μ/√2), true max advantage = 2Φ(μ/2) − 1."""
+    mu, trials = 1.0, 300
+    true_auc = stats.norm.cdf(mu / math.sqrt(2))
+    true_adv = 2 * stats.norm.cdf(mu / 2) - 1
+    auc_hits = adv_hits = 0
+    for t in range(trials):
+        s, m = _scores(100 + t, n=300, shift=mu)
+        a = auc(s, m)
+        auc_hits += a.lower <= true_auc <= a.upper
+        adv = advantage(s, m)
+        adv_hits += adv.lower <= true_adv <= adv.upper
+    # nominal 95 %; binomial SE of the hit rate over 300 trials ~ 0.0126; 4 SE below nominal
+    assert auc_hits / trials > 0.95 - 4 * 0.0126
+    assert adv_hits / trials > 0.95 - 4 * 0.0126  # conservative construction: may exceed
+
+
+def test_bootstrap_auc_contains_the_value_and_is_reproducible():
+    s, m = _scores(7)
+    a, b = bootstrap_auc(0, s, m, num_bootstrap=200), bootstrap_auc(0, s, m, num_bootstrap=200)
+    assert a == b and a.lower <= a.value <= a.upper
+
+
+def test_epsilon_lower_bound_is_zero_without_signal_and_positive_with_it():
+    s, m = _scores(5, n=4000, shift=0.0)
+    assert epsilon_lower_bound(s, m, fpr=0.05) == 0.0
+    s, m = _scores(5, n=4000, shift=3.0)
+    assert epsilon_lower_bound(s, m, fpr=0.05) > 1.0
+
+
+@pytest.mark.parametrize("scores, member, match", [
+    ([1.0, np.nan], [1, 0], "NaN"), ([1.0, 2.0], [1, 1], "both"), ([1.0, 2.0], [2, 0], "0/1"),
+    ([1.0], [1, 0], "differ"),
+])
+def test_bad_inputs(scores, member, match):
+    with pytest.raises(UserError, match=match):
+        roc_curve(scores, member)
