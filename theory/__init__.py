@@ -18,6 +18,7 @@ from theory._gaussian_mean import (
 )
 from theory._gaussian_mean import gaussian_mean_llr as gaussian_mean_llr
 from theory._gaussian_mean import gaussian_mean_mis_limit as gaussian_mean_mis_limit
+from theory._log_space import log_interval_prob as log_interval_prob
 from theory._quantized import (
     quantized_gaussian_mean_delta as quantized_gaussian_mean_delta,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "gaussian_mean_fixed_d_constant",
     "gaussian_mean_llr",
     "gaussian_mean_mis_limit",
+    "log_interval_prob",
     "overfitting_mis_bound",
     "quantized_gaussian_mean_delta",
     "quantized_mean_log_coupling_bound",

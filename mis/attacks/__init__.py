@@ -1,0 +1,29 @@
+"""Membership inference attacks on (models × examples) signals (device, jnp).
+
+Bayes-optimal scores where the laws are known; loss and calibrated loss; LiRA online /
+offline / fixed variance; RMIA online / offline with ``a`` tuning; leave-one-model-out
+evaluation; guard rails. Larger score = "member". Quantization-aware audits train the target
+and every shadow with the same quantizer (``train_shadow_models(..., quantizer=q)``), so no
+attack compares a quantized target with full-precision references.
+"""
+
+from mis.attacks._bayes import gaussian_mean_bayes_score as gaussian_mean_bayes_score
+from mis.attacks._bayes import (
+    quantized_gaussian_mean_bayes_score as quantized_gaussian_mean_bayes_score,
+)
+from mis.attacks._evaluate import check_attack_inputs as check_attack_inputs
+from mis.attacks._evaluate import check_same_recipe as check_same_recipe
+from mis.attacks._evaluate import leave_one_out as leave_one_out
+from mis.attacks._reference import calibrated_loss_attack as calibrated_loss_attack
+from mis.attacks._reference import lira_offline as lira_offline
+from mis.attacks._reference import lira_online as lira_online
+from mis.attacks._reference import loss_attack as loss_attack
+from mis.attacks._reference import rmia as rmia
+from mis.attacks._reference import tune_rmia_a as tune_rmia_a
+from mis.attacks._signals import logit_scale as logit_scale
+from mis.attacks._signals import true_class_prob as true_class_prob
+
+__all__ = ["calibrated_loss_attack", "check_attack_inputs", "check_same_recipe",
+           "gaussian_mean_bayes_score", "leave_one_out", "lira_offline", "lira_online",
+           "logit_scale", "loss_attack", "quantized_gaussian_mean_bayes_score", "rmia",
+           "tune_rmia_a", "true_class_prob"]

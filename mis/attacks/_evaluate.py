@@ -1,0 +1,64 @@
+"""Leave-one-model-out evaluation and the guard rails of an attack run."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from mis._errors import UserError
+
+
+def check_attack_inputs(signals, mask, *, min_refs: int = 2, online: bool = True) -> None:
+    """Host checks before scoring: a 0/1 mask of the right shape, finite signals, and at least
+    ``min_refs`` IN (online) and OUT reference models per example once the target is left out.
+
+    Raises:
+        UserError: naming the first offending example and its counts.
+    """
+    s, m = np.asarray(signals), np.asarray(mask)
+    if m.ndim != 2 or s.shape[:2] != m.shape:
+        raise UserError(f"signals {s.shape} and mask {m.shape} must share [models, examples]")
+    if m.dtype != bool and not np.all(np.isin(m, (0, 1))):
+        raise UserError("mask must be 0/1 or boolean with 1 = member (IN)")
+    if not np.all(np.isfinite(s)):
+        raise UserError(f"{int((~np.isfinite(s)).sum())} signals are NaN or infinite")
+    m = m.astype(bool)
+    num_in, num_out = m.sum(0) - 1, (~m).sum(0) - 1  # the target is left out
+    bad = np.flatnonzero((num_out < min_refs) | ((num_in < min_refs) if online else False))
+    if bad.size:
+        j = bad[0]
+        raise UserError(f"example {j} has {m[:, j].sum()} IN and {(~m[:, j]).sum()} OUT models; "
+                        f"leave-one-out needs >= {min_refs + 1} of each "
+                        f"({bad.size} examples affected); train more shadow models")
+
+
+def leave_one_out(score_fn, signals, mask, extra=None) -> jax.Array:
+    """Scores ``[M, n]``: row ``t`` scores model ``t`` as the target with the other ``M − 1``
+    models as references (``score_fn(target, refs, ref_in, ref_out[, target_extra,
+    refs_extra, ref_rows])``). Pool the rows with ``mask`` as labels for the metrics."""
+    signals, mask = jnp.asarray(signals), jnp.asarray(mask, bool)
+    rows = jnp.arange(signals.shape[0])
+
+    def one(t):
+        keep = rows != t
+        ref_in, ref_out = mask & keep[:, None], ~mask & keep[:, None]
+        if extra is None:
+            return score_fn(signals[t], signals, ref_in, ref_out)
+        return score_fn(signals[t], signals, ref_in, ref_out, extra[t], extra, keep)
+
+    return jax.lax.map(one, rows)
+
+
+RECIPE_KEYS = ("learner", "n", "quantizer")
+
+
+def check_same_recipe(target: dict, shadow: dict) -> None:
+    """Refuse to attack a target with shadows trained differently (learner, pool size, steps,
+    quantizer ...): every key present in either recipe must match."""
+    diff = sorted(k for k in set(target) | set(shadow) if target.get(k) != shadow.get(k))
+    if diff:
+        detail = "; ".join(f"{k}: target {target.get(k)!r} vs shadows {shadow.get(k)!r}"
+                           for k in diff)
+        raise UserError(f"target and shadow recipes differ ({detail}); a quantized target "
+                        "needs equally quantized shadows")

@@ -1,0 +1,208 @@
+"""Attacks against per-example NumPy implementations of the published formulas, and the
+Bayes-optimal attack against theory."""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from scipy import stats
+
+from mis._errors import UserError
+from mis.attacks import (
+    calibrated_loss_attack,
+    check_attack_inputs,
+    check_same_recipe,
+    gaussian_mean_bayes_score,
+    leave_one_out,
+    lira_offline,
+    lira_online,
+    logit_scale,
+    quantized_gaussian_mean_bayes_score,
+    rmia,
+    tune_rmia_a,
+)
+from mis.audit import advantage
+from mis.data import GaussianTask, sample_gaussian
+from mis.shadow import MeanLearner, train_shadow_models
+from theory import gaussian_mean_delta, gaussian_mean_mis_limit, quantized_gaussian_mean_delta
+
+
+def _signals(seed, models=12, n=30, queries=2):
+    rng = np.random.default_rng(seed)
+    mask = np.zeros((models, n), bool)
+    for j in range(n):
+        mask[rng.permutation(models)[: models // 2], j] = True
+    sig = rng.normal(size=(models, n, queries)) + 0.8 * mask[..., None]
+    return sig.astype(np.float32), mask
+
+
+def test_logit_scale_is_log_odds_of_the_true_class(key):
+    logits = jax.random.normal(key, (50, 4)) * 5
+    labels = jnp.arange(50) % 4
+    z = np.asarray(logits, np.float64)
+    p = np.exp(z - z.max(1, keepdims=True))
+    p = (p / p.sum(1, keepdims=True))[np.arange(50), np.asarray(labels)]  # float64 oracle
+    np.testing.assert_allclose(logit_scale(logits, labels), np.log(p / (1 - p)), rtol=1e-5,
+                               atol=1e-5)
+
+
+def _numpy_lira(target, refs, ref_in, ref_out, online, fixed):
+    n = target.shape[0]
+    out = np.empty(n)
+    all_in = refs[ref_in].ravel()
+    all_out = refs[ref_out].ravel()
+    for j in range(n):  # per-example loop, as the official scoring script
+        d_in, d_out = refs[ref_in[:, j], j], refs[ref_out[:, j], j]
+        mu_in, mu_out = np.median(d_in, 0), np.median(d_out, 0)
+        sd_in, sd_out = np.std(d_in, 0), np.std(d_out, 0)
+        if online:
+            if fixed:
+                sd_in = sd_out = np.std(all_in)
+            s = stats.norm.logpdf(target[j], mu_in, sd_in + 1e-30) - stats.norm.logpdf(
+                target[j], mu_out, sd_out + 1e-30)
+        else:
+            sd = np.std(all_out) if fixed else sd_out
+            s = stats.norm.logcdf(target[j], mu_out, sd + 1e-30)
+        out[j] = s.mean()
+    return out
+
+
+@pytest.mark.parametrize("online, fixed", [(True, False), (True, True), (False, False),
+                                           (False, True)])
+def test_lira_equals_the_per_example_numpy_formula(online, fixed):
+    sig, mask = _signals(0)
+    target, refs, ref_mask = sig[0], sig[1:], mask[1:]
+    if online:
+        ours = lira_online(target, refs, ref_mask, ~ref_mask, fixed_variance=fixed)
+    else:
+        ours = lira_offline(target, refs, ~ref_mask, fixed_variance=fixed)
+    want = _numpy_lira(target, refs, ref_mask, ~ref_mask, online, fixed)
+    np.testing.assert_allclose(ours, want, rtol=1e-4, atol=1e-4)
+
+
+def _numpy_rmia(tp, rp, ref_in, ref_out, ztp, zrp, online, a, gamma):
+    out = np.empty(tp.shape[0])
+    pz = zrp.mean(0) if online else 0.5 * ((1 + a) * zrp.mean(0) + 1 - a)
+    for j in range(tp.shape[0]):
+        valid = (ref_in[:, j] | ref_out[:, j]) if online else ref_out[:, j]
+        px = rp[valid, j].mean()
+        px = px if online else 0.5 * ((1 + a) * px + 1 - a)
+        lr = (tp[j] / px) / (ztp / pz)
+        out[j] = np.mean(lr > gamma)
+    return out
+
+
+@pytest.mark.parametrize("online, a, gamma", [(True, 0.3, 1.0), (False, 0.3, 1.0),
+                                              (False, 0.6, 2.0)])
+def test_rmia_equals_the_per_example_numpy_formula(online, a, gamma):
+    rng = np.random.default_rng(1)
+    sig, mask = _signals(2, queries=1)
+    p = 1 / (1 + np.exp(-sig[..., 0]))
+    zp = rng.uniform(0.05, 0.95, size=(12, 200))
+    ours = rmia(p[0], p[1:], mask[1:], ~mask[1:], zp[0], zp[1:], online=online, a=a,
+                gamma=gamma)
+    want = _numpy_rmia(p[0], p[1:], mask[1:], ~mask[1:], zp[0], zp[1:], online, a, gamma)
+    np.testing.assert_allclose(ours, want, atol=1e-6)
+
+
+def test_rmia_a_tuning_picks_the_grid_point_with_best_auc():
+    sig, mask = _signals(4, queries=1, models=10, n=200)
+    p = 1 / (1 + np.exp(-sig[..., 0]))
+    zp = np.random.default_rng(2).uniform(0.05, 0.95, size=(10, 300))
+    best = float(tune_rmia_a(p, mask, zp))
+    from sklearn.metrics import roc_auc_score
+
+    aucs = {a: roc_auc_score(mask[0], _numpy_rmia(p[0], p[1:], mask[1:], ~mask[1:], zp[0],
+                                                   zp[1:], False, a, 1.0))
+            for a in np.round(np.arange(11) / 10, 1)}
+    assert aucs[round(best, 1)] == pytest.approx(max(aucs.values()), abs=1e-12)
+
+
+def test_leave_one_out_uses_the_other_models_as_references():
+    sig, mask = _signals(5)
+    scores = leave_one_out(lira_online, sig, mask)
+    for t in (0, 7):
+        keep = np.arange(12) != t
+        want = lira_online(sig[t], sig[keep], mask[keep], ~mask[keep])
+        np.testing.assert_allclose(scores[t], want, rtol=1e-5, atol=1e-5)
+
+
+def test_calibrated_loss_subtracts_the_reference_mean():
+    sig, mask = _signals(6, queries=1)
+    loss = sig[..., 0]
+    ours = calibrated_loss_attack(loss[0], loss[1:], ~mask[1:])
+    want = [-(loss[0, j] - loss[1:][~mask[1:, j], j].mean()) for j in range(30)]
+    np.testing.assert_allclose(ours, want, rtol=1e-5, atol=1e-6)
+
+
+def test_guard_rails():
+    sig, mask = _signals(7, models=4)
+    with pytest.raises(UserError, match="leave-one-out needs >= 3"):
+        check_attack_inputs(sig, mask)
+    sig, mask = _signals(7)
+    bad = sig.copy()
+    bad[0, 0, 0] = np.nan
+    with pytest.raises(UserError, match="NaN"):
+        check_attack_inputs(bad, mask)
+    with pytest.raises(UserError, match="0/1"):
+        check_attack_inputs(sig, mask * 2)
+    check_attack_inputs(sig, mask)
+    with pytest.raises(UserError, match="quantizer: target 'uniform:4' vs shadows None"):
+        check_same_recipe({"learner": "mean", "quantizer": "uniform:4"}, {"learner": "mean"})
+
+
+def _gaussian_game(key, n, d, num_models):
+    """Shadow models of the empirical mean on a pool of 2n points (each trains on n)."""
+    pool = sample_gaussian(key, 2 * n, task=GaussianTask(jnp.zeros(d)))
+    res = train_shadow_models(jax.random.fold_in(key, 1), pool, learner=MeanLearner(),
+                              num_models=num_models, return_params=True)
+    return pool, res
+
+
+def test_bayes_optimal_attack_reaches_the_exact_advantage(key):
+    n, d = 50, 50  # tau = 1
+    pool, res = _gaussian_game(key, n, d, num_models=400)
+    theta = res.params["mean"]  # [M, d]
+    scores = jax.vmap(lambda t: gaussian_mean_bayes_score(t, pool.x, n))(theta)
+    measured = advantage(np.asarray(scores), np.asarray(res.mask, bool))
+    exact = gaussian_mean_delta(jax.random.fold_in(key, 2), n, d, num_samples=200_000)
+    assert measured.lower <= exact.upper and exact.lower <= measured.upper
+    assert abs(float(measured.value) - float(exact.value)) < 0.02  # SE ~0.006 (40 000 scores)
+    limit = 1 - float(gaussian_mean_mis_limit(1.0))  # 2Φ(1/2) − 1 = 0.383
+    assert abs(float(measured.value) - limit) < 0.03
+
+
+def test_quantized_bayes_attack_matches_theory(key):
+    n, d, step = 40, 20, 0.2
+    pool, res = _gaussian_game(key, n, d, num_models=400)
+    q = step * jnp.round(res.params["mean"] / step)
+    scores = jax.vmap(lambda t: quantized_gaussian_mean_bayes_score(t, pool.x, n, step=step))(q)
+    measured = advantage(np.asarray(scores), np.asarray(res.mask, bool))
+    exact = quantized_gaussian_mean_delta(jax.random.fold_in(key, 3), n, jnp.zeros(d), step,
+                                          num_samples=100_000)
+    assert abs(float(measured.value) - float(exact.value)) < 0.03  # SE ~0.007
+
+
+@pytest.mark.slow
+def test_lira_approaches_the_bayes_optimum_with_more_shadow_models(key):
+    n, d = 50, 50
+    advs = {}
+    for m in (8, 128):  # both runs share the pool (same key), each has a balanced design
+        pool, res = _gaussian_game(key, n, d, num_models=m)
+        sig = -jnp.sum((pool.x[None] - res.params["mean"][:, None]) ** 2, -1)  # -loss [M, n]
+        mask = np.asarray(res.mask, bool)
+        check_attack_inputs(sig, mask)
+        s = leave_one_out(lira_online, sig, mask)
+        advs[m] = float(advantage(np.asarray(s), mask).value)
+        bayes = jax.vmap(lambda t, pool=pool: gaussian_mean_bayes_score(t, pool.x, n))(
+            res.params["mean"])
+        advs[f"bayes{m}"] = float(advantage(np.asarray(bayes), mask).value)
+    assert advs[128] > advs[8] + 0.05
+    # The population game's optimum is 0.38 (tau = 1). LiRA reaches it, and exceeds it here:
+    # its attacker knows the finite pool and that the target trained on exactly half of it,
+    # information the population game (fresh non-member) does not give. Measured: LiRA 0.536,
+    # Bayes (population game) 0.401 on 128 x 100 pooled scores (SE ~0.01).
+    assert advs[128] > 0.9 * advs["bayes128"]
+    assert math.isfinite(advs[8])
