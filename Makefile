@@ -31,6 +31,7 @@ bench: $(STAMP)
 	@$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q \
 		--disable-pip-version-check torch==2.13.0
 	$(BIN)/python benchmarks/shadow_training.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/attack_scoring.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

@@ -17,7 +17,13 @@ from mis.audit._roc import rates_at_threshold as rates_at_threshold
 from mis.audit._roc import roc_curve as roc_curve
 from mis.audit._roc import threshold_at_fpr as threshold_at_fpr
 from mis.audit._roc import tpr_at_fpr as tpr_at_fpr
+from mis.audit._table import AttackMetrics as AttackMetrics
+from mis.audit._table import format_table as format_table
+from mis.audit._table import metrics_table as metrics_table
 
-__all__ = ["Rates", "RocCurve", "advantage", "auc", "balanced_accuracy", "bootstrap_auc",
-           "clopper_pearson", "epsilon_lower_bound", "plot_roc", "plot_score_histograms",
-           "rates_at_threshold", "roc_curve", "threshold_at_fpr", "tpr_at_fpr"]
+__all__ = [
+    "AttackMetrics", "Rates", "RocCurve", "advantage", "auc", "balanced_accuracy",
+    "bootstrap_auc", "clopper_pearson", "epsilon_lower_bound", "format_table", "metrics_table",
+    "plot_roc", "plot_score_histograms", "rates_at_threshold", "roc_curve", "threshold_at_fpr",
+    "tpr_at_fpr",
+]

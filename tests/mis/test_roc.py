@@ -95,3 +95,18 @@ def test_epsilon_lower_bound_is_zero_without_signal_and_positive_with_it():
 def test_bad_inputs(scores, member, match):
     with pytest.raises(UserError, match=match):
         roc_curve(scores, member)
+
+
+def test_metrics_table_and_plots(tmp_path):
+    from mis.audit import format_table, metrics_table, plot_roc, plot_score_histograms
+
+    s, m = _scores(11, n=2000)
+    rows = metrics_table({"a": s, "b": -s}, m, fprs=(0.01, 0.1))
+    assert float(rows[0].auc.value) == pytest.approx(roc_auc_score(m, s))
+    assert float(rows[1].auc.value) == pytest.approx(1 - roc_auc_score(m, s))
+    text = format_table(rows)
+    assert text.count("\n") == 3 and "TPR@0.01" in text
+    fig = plot_roc({"a": (s, m)})
+    fig.savefig(tmp_path / "roc.png")
+    plot_score_histograms(s, m).savefig(tmp_path / "hist.png")
+    assert (tmp_path / "roc.png").stat().st_size > 1000

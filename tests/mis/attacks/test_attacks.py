@@ -206,3 +206,22 @@ def test_lira_approaches_the_bayes_optimum_with_more_shadow_models(key):
     # Bayes (population game) 0.401 on 128 x 100 pooled scores (SE ~0.01).
     assert advs[128] > 0.9 * advs["bayes128"]
     assert math.isfinite(advs[8])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_masked_order_statistic_equals_numpy(dtype):
+    from mis.attacks._reference import masked_order_statistic
+
+    rng = np.random.default_rng(9)
+    vals = np.round(rng.normal(size=(15, 40, 2)) * 3, 1).astype(dtype)  # ties and negatives
+    vals[0, 0, 0] = -0.0
+    valid = rng.random((15, 40)) < 0.6
+    valid[:, 0] = True
+    kth = np.array([rng.integers(0, max(valid[:, j].sum(), 1)) for j in range(40)])
+    with jax.enable_x64(dtype == np.float64):
+        got = np.asarray(masked_order_statistic(jnp.asarray(vals), jnp.asarray(valid),
+                                                jnp.asarray(kth), block=16))  # 3 blocks, padded
+    for j in range(40):
+        if valid[:, j].any():
+            want = np.sort(vals[valid[:, j], j], axis=0)[kth[j]]
+            np.testing.assert_array_equal(got[j], want)

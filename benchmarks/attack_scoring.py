@@ -1,0 +1,107 @@
+"""Attack scoring speed: LiRA (online, offline) and RMIA on 1024 models x 20 000 examples.
+
+Target = model 0, references = the other 1023. Ours: the jitted ``mis.attacks`` scorers (timed
+after one warm-up call). Baseline: a per-example NumPy loop in the style of the official LiRA
+scoring script (``for j in range(n): median/std of the IN and OUT signals``) and the same loop
+for RMIA (likelihood ratios against every population point), timed on a subset of examples and
+reported per example (its cost per example is constant).
+
+Run: ``make bench`` or ``python benchmarks/attack_scoring.py [--quick]``.
+Writes ``benchmarks/results/attack_scoring.json``.
+"""
+
+import os
+
+os.environ.setdefault("XLA_FLAGS", f"--xla_force_host_platform_device_count={os.cpu_count()}")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import jax  # noqa: E402
+import numpy as np  # noqa: E402
+from scipy import stats  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _machine import machine  # noqa: E402
+
+from mis.attacks import lira_offline, lira_online, rmia  # noqa: E402
+
+
+def loop_lira(target, refs, ref_in, online):
+    out = np.empty(target.shape[0])
+    for j in range(target.shape[0]):
+        d_in, d_out = refs[ref_in[:, j], j], refs[~ref_in[:, j], j]
+        mu_out, sd_out = np.median(d_out), np.std(d_out)
+        if online:
+            mu_in, sd_in = np.median(d_in), np.std(d_in)
+            out[j] = (stats.norm.logpdf(target[j], mu_in, sd_in + 1e-30)
+                      - stats.norm.logpdf(target[j], mu_out, sd_out + 1e-30))
+        else:
+            out[j] = stats.norm.logcdf(target[j], mu_out, sd_out + 1e-30)
+    return out
+
+
+def loop_rmia(tp, rp, ref_in, ztp, zrp):
+    pz = zrp.mean(0)
+    ratio_z = ztp / pz
+    out = np.empty(tp.shape[0])
+    for j in range(tp.shape[0]):
+        out[j] = np.mean((tp[j] / rp[:, j].mean()) / ratio_z > 1.0)
+    return out
+
+
+def rate(fn, count):
+    t = time.perf_counter()
+    jax.block_until_ready(fn())
+    return count / (time.perf_counter() - t)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="256 models x 5000 examples")
+    parser.add_argument("--out", default=str(Path(__file__).parent / "results"
+                                             / "attack_scoring.json"))
+    args = parser.parse_args(argv)
+    models, n = (256, 5000) if args.quick else (1024, 20_000)
+    subset = 200 if args.quick else 500
+    rng = np.random.default_rng(0)
+    mask = rng.random((models, n)) < 0.5
+    sig = (rng.normal(size=(models, n)) + 0.5 * mask).astype(np.float32)
+    prob = 1 / (1 + np.exp(-sig))
+    pop = rng.uniform(0.05, 0.95, size=(models, n)).astype(np.float32)
+    t, refs, rin = sig[0], sig[1:], mask[1:]
+    jit_on = jax.jit(lambda t, r, i: lira_online(t, r, i, ~i))
+    jit_off = jax.jit(lambda t, r, i: lira_offline(t, r, ~i))
+    jit_rmia = jax.jit(lambda t, r, i, zt, zr: rmia(t, r, i, ~i, zt, zr))
+    cases = []
+    for name, ours_fn, loop_fn in [
+        ("lira_online", lambda: jit_on(t, refs, rin),
+         lambda: loop_lira(t[:subset], refs[:, :subset], rin[:, :subset], True)),
+        ("lira_offline", lambda: jit_off(t, refs, rin),
+         lambda: loop_lira(t[:subset], refs[:, :subset], rin[:, :subset], False)),
+        ("rmia_online", lambda: jit_rmia(prob[0], prob[1:], rin, pop[0], pop[1:]),
+         lambda: loop_rmia(prob[0, :subset], prob[1:, :subset], rin[:, :subset], pop[0],
+                           pop[1:])),
+    ]:
+        jax.block_until_ready(ours_fn())  # compile
+        ours = max(rate(ours_fn, n) for _ in range(3))
+        loop = rate(loop_fn, subset)
+        row = {"attack": name, "num_models": models, "num_examples": n,
+               "ours_examples_per_s": ours, "loop_examples_per_s": loop, "speedup": ours / loop}
+        cases.append(row)
+        print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in row.items()}),
+              flush=True)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps({"benchmark": "attack_scoring", "quick": args.quick,
+                               "machine": machine(), "cases": cases}, indent=2))
+    os.replace(tmp, out)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
