@@ -1,8 +1,10 @@
 """Machine description and float32 matmul peak, shared by the benchmarks (host)."""
 
+import json
 import os
 import platform
 import time
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -50,3 +52,20 @@ def matmul_peak_gflops(sizes=(1024, 2048)) -> float:
             t = best_time(lambda mats=mats: [mm(a) for a in mats], repeats=10)
             best = max(best, 2 * n**3 * len(devices) / t / 1e9)
     return best
+
+
+def print_row(row: dict) -> None:
+    """One case as a JSON line, floats rounded for reading."""
+    print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}),
+          flush=True)
+
+
+def write_result(path, name: str, quick: bool, cases: list) -> None:
+    """Write ``{benchmark, quick, machine, cases}`` atomically (staged, then renamed)."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps({"benchmark": name, "quick": quick, "machine": machine(),
+                               "cases": cases}, indent=2))
+    os.replace(tmp, out)
+    print(f"wrote {out}")

@@ -15,7 +15,6 @@ import os
 os.environ.setdefault("XLA_FLAGS", f"--xla_force_host_platform_device_count={os.cpu_count()}")
 
 import argparse  # noqa: E402
-import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -25,7 +24,7 @@ import numpy as np  # noqa: E402
 from scipy import stats  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _machine import machine  # noqa: E402
+from _machine import print_row, write_result  # noqa: E402
 
 from mis.attacks import lira_offline, lira_online, rmia  # noqa: E402
 
@@ -92,15 +91,8 @@ def main(argv=None):
         row = {"attack": name, "num_models": models, "num_examples": n,
                "ours_examples_per_s": ours, "loop_examples_per_s": loop, "speedup": ours / loop}
         cases.append(row)
-        print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in row.items()}),
-              flush=True)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({"benchmark": "attack_scoring", "quick": args.quick,
-                               "machine": machine(), "cases": cases}, indent=2))
-    os.replace(tmp, out)
-    print(f"wrote {out}")
+        print_row(row)
+    write_result(args.out, "attack_scoring", args.quick, cases)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ import os
 os.environ.setdefault("XLA_FLAGS", f"--xla_force_host_platform_device_count={os.cpu_count()}")
 
 import argparse  # noqa: E402
-import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -25,7 +24,7 @@ import jax  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _machine import machine, matmul_peak_gflops  # noqa: E402
+from _machine import matmul_peak_gflops, print_row, write_result  # noqa: E402
 
 from mis.data import make_gaussian_mixture, sample_gaussian_mixture  # noqa: E402
 from mis.shadow import MLPLearner, membership_mask, train_shadow_models  # noqa: E402
@@ -129,15 +128,8 @@ def main(argv=None):
                    "vs_sklearn": None if sk is None else rate / sk}
             row["fraction_of_peak"] = row["gflops"] / peak
             cases.append(row)
-            print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v)
-                              for k, v in row.items()}), flush=True)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({"benchmark": "shadow_training", "quick": args.quick,
-                               "machine": machine(), "cases": cases}, indent=2))
-    os.replace(tmp, out)
-    print(f"wrote {out}")
+            print_row(row)
+    write_result(args.out, "shadow_training", args.quick, cases)
 
 
 if __name__ == "__main__":
