@@ -26,7 +26,7 @@ from jax.sharding import PartitionSpec as P
 
 from mis._errors import UserError
 from mis.data import Dataset
-from mis.quantizers import quantize_tree
+from mis.quantizers import is_weight, quantize_tree
 
 
 class ShadowModels(NamedTuple):
@@ -197,8 +197,6 @@ def train_shadow_models(key, pool: Dataset, *, learner, num_models: int,
     mask_p = jnp.concatenate([mask, jnp.ones((padded - num_models, mask.shape[1]))])
     hyper_p = {k: jnp.concatenate([jnp.asarray(v), jnp.repeat(jnp.asarray(v)[:1],
                padded - num_models, axis=0)]) for k, v in (hyper or {}).items()}
-    from mis.quantizers import is_weight
-
     run = _runner(learner, quantizer, include or is_weight, query is not None,
                   bool(return_params), batch, devices)
     say = _say_progress if progress is True else None
