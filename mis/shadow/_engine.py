@@ -199,7 +199,6 @@ def train_shadow_models(key, pool: Dataset, *, learner, num_models: int,
                padded - num_models, axis=0)]) for k, v in (hyper or {}).items()}
     run = _runner(learner, quantizer, include or is_weight, query is not None,
                   bool(return_params), batch, devices)
-    say = _say_progress if progress is True else None
     started, outs = time.perf_counter(), []
     for start in range(0, padded, chunk):
         sl = slice(start, start + chunk)
@@ -207,9 +206,9 @@ def train_shadow_models(key, pool: Dataset, *, learner, num_models: int,
         done = min(start + chunk, num_models)
         if callable(progress):
             progress(done, num_models)
-        elif say is not None:
+        elif progress is True:
             jax.block_until_ready(outs[-1])
-            say(done, num_models, started)
+            _say_progress(done, num_models, started)
     out = jax.tree.map(lambda *a: jnp.concatenate(a)[:num_models], *outs)
     return ShadowModels(mask, keys[:num_models], out.get("params"), out.get("logits"),
                         out.get("losses"))

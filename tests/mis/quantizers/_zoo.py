@@ -3,8 +3,6 @@
 import jax
 import jax.numpy as jnp
 
-from mis.quantizers import parse
-
 # spec -> kind: "det" (ignores keys), "random" (differs across keys), "keyed" (needs a key,
 # deterministic given it), "calibrated" (needs inputs=X)
 QUANTIZERS_UNDER_TEST = {
@@ -39,4 +37,4 @@ def calibration(key, d_in, n=64):
     return jax.random.normal(b, (n, d_in)) @ (mix + jnp.eye(d_in))
 
 
-__all__ = ["QUANTIZERS_UNDER_TEST", "SPECS", "call", "calibration", "parse", "sample"]
+__all__ = ["QUANTIZERS_UNDER_TEST", "SPECS", "call", "calibration", "sample"]
