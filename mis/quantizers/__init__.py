@@ -9,6 +9,7 @@ models); ``distance_to_threshold`` feeds the privacy indicator (THEORY §6).
 spec                   procedure                                    class
 =====================  ===========================================  =====================
 ``none``               full precision                               ``Identity``
+``grid:STEP``          fixed grid ``STEP·round(w/STEP)``            ``FixedGrid``
 ``sign``               ``mean|w|·sign(w)``                          ``Sign``
 ``bitnet``             ternary absmean (BitNet b1.58)               ``BitNet``
 ``ternary:P``          ternary with sparsity P                      ``Ternary``
@@ -42,12 +43,14 @@ from mis.quantizers._stats import sparsity as sparsity
 from mis.quantizers._stats import summarize as summarize
 from mis.quantizers._tree import is_weight as is_weight
 from mis.quantizers._tree import quantize_tree as quantize_tree
+from mis.quantizers._uniform import FixedGrid as FixedGrid
 from mis.quantizers._uniform import Log2 as Log2
 from mis.quantizers._uniform import Stochastic as Stochastic
 from mis.quantizers._uniform import Uniform as Uniform
 
 __all__ = [
-    "GPTQ", "BitNet", "Identity", "KMeans", "Log2", "MiniFloat", "Prune", "Pruned", "Quantizer",
+    "GPTQ", "BitNet", "FixedGrid",
+    "Identity", "KMeans", "Log2", "MiniFloat", "Prune", "Pruned", "Quantizer",
     "QuantizerSummary", "Sign", "Stochastic", "Ternary", "Uniform", "VALID_FORMS",
     "bits_per_weight", "distance_to_threshold", "is_weight", "num_levels", "parse",
     "quantize_tree", "sparsity", "summarize",

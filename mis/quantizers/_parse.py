@@ -8,10 +8,10 @@ from mis.quantizers._gptq import GPTQ
 from mis.quantizers._kmeans import KMeans
 from mis.quantizers._minifloat import FORMATS, MiniFloat
 from mis.quantizers._prune import Prune, Pruned
-from mis.quantizers._uniform import Log2, Stochastic, Uniform
+from mis.quantizers._uniform import FixedGrid, Log2, Stochastic, Uniform
 
 VALID_FORMS = (
-    "none", "sign[:channel]", "bitnet[:channel]", "ternary:P[:channel]",
+    "none", "grid:STEP", "sign[:channel]", "bitnet[:channel]", "ternary:P[:channel]",
     "uniform:B[:asym][:channel]", "stochastic:B[:channel]", "log2:B[:channel]",
     "fp8_e4m3|fp8_e5m2|fp4_e2m1[:raw][:channel]", "kmeans:K[:channel]", "prune:P[:channel]",
     "gptq:B[:sym][:tensor]", "prune:P+<any of these but gptq>",
@@ -20,6 +20,7 @@ VALID_FORMS = (
 # name: (constructor, number of required numeric arguments, allowed flags)
 _TABLE = {
     "none": (lambda: Identity(), 0, ()),
+    "grid": (lambda step: FixedGrid(step), 1, ()),
     "sign": (lambda **f: Sign(**f), 0, ("channel",)),
     "bitnet": (lambda **f: BitNet(**f), 0, ("channel",)),
     "ternary": (lambda p, **f: Ternary(p, **f), 1, ("channel",)),
@@ -36,7 +37,7 @@ for _name in FORMATS:
 _FLAG_FIELDS = {"channel": ("per_channel", True), "asym": ("symmetric", False),
                 "sym": ("symmetric", True), "tensor": ("per_channel", False),
                 "raw": ("scaled", False)}
-_FRACTIONS = ("ternary", "prune")
+_FRACTIONS = ("ternary", "prune", "grid")  # parsed as floats
 
 
 def _error(spec: str, why: str) -> UserError:

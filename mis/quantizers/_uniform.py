@@ -17,6 +17,7 @@ References:
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import jax
@@ -89,6 +90,40 @@ class Uniform(GroupQuantizer):
     @property
     def spec(self) -> str:
         return f"uniform:{self.bits}" + ("" if self.symmetric else ":asym") + self._suffix()
+
+
+@quantizer_class
+class FixedGrid(GroupQuantizer):
+    """Round to the fixed grid ``step·ℤ`` (no scale, no clipping): the data-independent
+    quantizer of THEORY §5, ``Q(x) = step·round(x/step)``, thresholds at ``step·(ℤ + ½)``.
+
+    The only zoo member whose cells do not depend on the weights, hence the one for which the
+    exact MIS of the quantized Gaussian mean is computable (``theory``). Storage: the codes
+    actually used, ``ceil(log2(#codes))`` bits per weight, and no scale."""
+
+    step: float = 0.1
+    per_channel: bool = False
+
+    def __post_init__(self):
+        ok = isinstance(self.step, int | float) and not isinstance(self.step, bool)
+        if not (ok and 0 < self.step < float("inf")):
+            raise ValueError(f"grid: step={self.step!r} is not allowed; use a number > 0")
+
+    def _group(self, g):
+        return (jnp.round(g / self.step) * self.step).astype(g.dtype)
+
+    def _group_distance(self, g):
+        u = g / self.step
+        return (jnp.abs(u - (jnp.floor(u) + 0.5)) * self.step).astype(g.dtype)
+
+    def storage_bits(self, w) -> float:
+        codes = jnp.round(jnp.asarray(w) / self.step)
+        span = float(jnp.max(codes) - jnp.min(codes)) + 1 if jnp.size(w) else 1
+        return per_weight(jnp.shape(w), False, math.ceil(math.log2(max(span, 2))), 0)
+
+    @property
+    def spec(self) -> str:
+        return f"grid:{self.step:g}"
 
 
 @quantizer_class

@@ -6,7 +6,7 @@ import jax.numpy as jnp
 # spec -> kind: "det" (ignores keys), "random" (differs across keys), "keyed" (needs a key,
 # deterministic given it), "calibrated" (needs inputs=X)
 QUANTIZERS_UNDER_TEST = {
-    "none": "det", "sign": "det", "sign:channel": "det", "bitnet": "det",
+    "none": "det", "grid:0.05": "det", "sign": "det", "sign:channel": "det", "bitnet": "det",
     "bitnet:channel": "det", "ternary:0.33": "det", "ternary:0.9:channel": "det",
     "uniform:2": "det", "uniform:4": "det", "uniform:8:channel": "det", "uniform:4:asym": "det",
     "uniform:3:asym:channel": "det", "uniform:16": "det", "stochastic:4": "random",

@@ -9,7 +9,17 @@ import numpy as np
 import pytest
 from sklearn.cluster import KMeans as SkKMeans
 
-from mis.quantizers import GPTQ, MiniFloat, Sign, Stochastic, Ternary, Uniform, parse
+from mis.quantizers import (
+    GPTQ,
+    MiniFloat,
+    Sign,
+    Stochastic,
+    Ternary,
+    Uniform,
+    bits_per_weight,
+    distance_to_threshold,
+    parse,
+)
 from mis.quantizers._minifloat import format_levels
 from tests.mis.quantizers._zoo import calibration
 
@@ -143,3 +153,18 @@ def test_gptq_matches_numpy_and_beats_round_to_nearest(key):
     err = lambda q: np.linalg.norm(x @ (w - q))
     assert err(oracle) < 0.8 * err(rtn)  # compensation helps a lot on correlated inputs
     assert err(ours) < 0.8 * err(rtn)
+
+
+
+def test_fixed_grid_against_numpy(key):
+    """Values against NumPy's round, distances against a brute-force scan of all midpoints."""
+    x = np.asarray(jax.random.normal(key, (4000,)), np.float64) * 3
+    q = parse("grid:0.25")
+    np.testing.assert_allclose(np.asarray(q(jnp.asarray(x))), 0.25 * np.round(x / 0.25),
+                               atol=1e-6)
+    midpoints = 0.25 * (np.arange(-100, 100) + 0.5)
+    brute = np.abs(x[:, None] - midpoints[None, :]).min(1)
+    np.testing.assert_allclose(np.asarray(distance_to_threshold(q, jnp.asarray(x))), brute,
+                               atol=1e-5)
+    codes = np.round(x / 0.25)
+    assert bits_per_weight(q, x) == np.ceil(np.log2(codes.max() - codes.min() + 1))

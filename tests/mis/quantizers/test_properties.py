@@ -18,10 +18,10 @@ _SETTINGS = settings(max_examples=25, deadline=None)
 
 # Not idempotent by design: asymmetric uniform (the rounded zero point moves the range), bitnet
 # and ternary (the mean |w| scale shrinks with the zeros), k-means (re-seeded).
-IDEMPOTENT = ["sign", "uniform:2", "uniform:4", "uniform:8:channel", "log2:4",
+IDEMPOTENT = ["grid:0.1", "sign", "uniform:2", "uniform:4", "uniform:8:channel", "log2:4",
               "fp8_e4m3:raw", "fp4_e2m1:raw", "fp8_e4m3", "prune:0.5", "prune:0.5+uniform:4"]
-MONOTONE = ["sign", "bitnet", "ternary:0.5", "uniform:3", "uniform:4:asym", "log2:3", "fp8_e5m2",
-            "fp4_e2m1", "kmeans:4", "prune:0.4", "prune:0.5+uniform:3"]
+MONOTONE = ["grid:0.3", "sign", "bitnet", "ternary:0.5", "uniform:3", "uniform:4:asym", "log2:3",
+            "fp8_e5m2", "fp4_e2m1", "kmeans:4", "prune:0.4", "prune:0.5+uniform:3"]
 BITS = {"uniform:3": 3, "uniform:5:asym": 5, "stochastic:3": 3, "log2:3": 3, "fp4_e2m1": 4,
         "kmeans:8": 3, "sign": 1, "bitnet": 2, "ternary:0.3": 2}
 
@@ -74,7 +74,7 @@ def test_rounding_error_at_most_half_a_step(x, bits):
 # Brute force: moving one weight by 0.98·δ towards either side leaves its output (almost: the
 # scale of sign/bitnet drifts by O(δ/m)) unchanged; moving it by 1.02·δ to one side makes it jump.
 # Weights near the extremes are skipped because moving them changes the tensor's scale.
-THRESHOLDED = ["sign", "bitnet", "uniform:4", "uniform:3:asym", "log2:4", "fp8_e4m3",
+THRESHOLDED = ["grid:0.2", "sign", "bitnet", "uniform:4", "uniform:3:asym", "log2:4", "fp8_e4m3",
                "fp4_e2m1", "fp8_e5m2:raw"]
 
 
