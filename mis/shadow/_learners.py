@@ -7,7 +7,10 @@ A learner is a frozen, hashable dataclass with pure methods:
   ``Σ_i w_i ℓ(θ, z_i) / Σ_i w_i`` (+ ``l2/2 ‖θ‖²``); ``hyper`` optionally overrides
   ``learning_rate`` / ``l2`` with (traced) per-model values.
 - ``predict(params, x)`` returns logits (classification) or predictions.
-- ``loss(params, x, y)`` returns the per-example loss.
+- ``loss(params, x, y)`` returns the per-example loss, ``output_loss(predict(params, x), x, y)``.
+- ``output_loss(out, x, y)`` the loss as a function of the prediction (its Hessian in ``out``
+  gives the Gauss-Newton curvature used by ``mis.indicator``), and ``penalty_curvature(n)`` the
+  curvature the regulariser adds to the mean objective.
 
 ``MeanLearner`` (empirical mean, THEORY §2) and ``RidgeLearner`` are closed forms;
 ``MLPLearner`` (flax nnx, any hidden widths; ``hidden=()`` is softmax/logistic regression)
@@ -48,9 +51,16 @@ class MeanLearner:
     def predict(self, params, x):
         return jnp.broadcast_to(params["mean"], x.shape)
 
-    def loss(self, params, x, y):
+    def output_loss(self, out, x, y):
         del y
-        return jnp.sum((x - params["mean"]) ** 2, axis=-1)
+        return jnp.sum((x - out) ** 2, axis=-1)
+
+    def loss(self, params, x, y):
+        return self.output_loss(self.predict(params, x), x, y)
+
+    def penalty_curvature(self, n: int) -> float:
+        del n
+        return 0.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,8 +79,16 @@ class RidgeLearner:
     def predict(self, params, x):
         return x @ params["theta"]
 
+    def output_loss(self, out, x, y):
+        del x
+        return (y - out) ** 2
+
     def loss(self, params, x, y):
-        return (y - self.predict(params, x)) ** 2
+        return self.output_loss(self.predict(params, x), x, y)
+
+    def penalty_curvature(self, n: int) -> float:
+        """``λ‖θ‖²`` is added to the summed loss: ``2λ/n`` on the mean objective."""
+        return 2.0 * self.l2 / n
 
 
 class MLP(nnx.Module):
@@ -129,11 +147,19 @@ class MLPLearner:
         out = nnx.merge(graphdef, state)(x)
         return out[..., 0] if self.task == "regression" else out
 
-    def loss(self, params, x, y):
-        out = self.predict(params, x)
+    def output_loss(self, out, x, y):
+        del x
         if self.task == "regression":
             return (out - y) ** 2
         return optax.softmax_cross_entropy_with_integer_labels(out, y)
+
+    def loss(self, params, x, y):
+        return self.output_loss(self.predict(params, x), x, y)
+
+    def penalty_curvature(self, n: int) -> float:
+        """``l2/2 ‖θ‖²`` on the mean objective: curvature ``l2``."""
+        del n
+        return float(self.l2)
 
     def _optimizer(self, lr):
         return optax.adam(lr) if self.optimizer == "adam" else optax.sgd(lr)
