@@ -67,7 +67,7 @@ def sample_terms(learner, params, data: Dataset, *, include: Callable = is_weigh
         hess = jax.hessian(out_loss)(out).reshape(out.size, out.size)
         g_out = jax.grad(out_loss)(out).reshape(out.size)
         grads, curvs = [], []
-        for name, j in _selected(jac, lambda name, _: name in names):
+        for _, j in _selected(jac, lambda name, _: name in names):
             j = j.reshape(out.size, -1)
             grads.append(g_out @ j)
             curvs.append(jnp.einsum("ck,cd,dk->k", j, hess, j))

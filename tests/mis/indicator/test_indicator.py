@@ -92,14 +92,17 @@ def test_sample_terms_match_autodiff_oracles(key):
     learner = softmax_regression(3)
     params = learner.init(k3, 5)
     terms = sample_terms(learner, params, Dataset(x, y))
-    kernel = params["layers"][0]["kernel"]
+    kernel, bias = params["layers"][0]["kernel"], params["layers"][0]["bias"]
+    flat, unravel = ravel_pytree(kernel)
+
+    def loss_one(k, i):
+        return learner.loss({"layers": {0: {"kernel": k, "bias": bias}}}, x[i:i + 1],
+                            y[i:i + 1])[0]
+
     for i in range(3):
-        loss_k = lambda k: learner.loss({"layers": {0: {"kernel": k, "bias": params["layers"][0]
-                                                        ["bias"]}}}, x[i:i + 1], y[i:i + 1])[0]
-        np.testing.assert_allclose(terms.grads[i], jax.grad(loss_k)(kernel).ravel(), rtol=1e-5,
-                                   atol=1e-6)
-        flat, unravel = ravel_pytree(kernel)
-        hess = jax.hessian(lambda f: loss_k(unravel(f)))(flat)
+        np.testing.assert_allclose(terms.grads[i], jax.grad(loss_one)(kernel, i).ravel(),
+                                   rtol=1e-5, atol=1e-6)
+        hess = jax.hessian(lambda f, i=i: loss_one(unravel(f), i))(flat)
         np.testing.assert_allclose(terms.curvatures[i], jnp.diag(hess), rtol=1e-4, atol=1e-6)
     assert terms.names == ("['layers'][0]['kernel']",)
 
