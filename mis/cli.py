@@ -80,6 +80,150 @@ def _cmd_quantizers(args) -> int:
     return 0
 
 
+def _csv_of(kind):
+    def parse_list(text: str):
+        try:
+            return tuple(kind(v) for v in text.split(",") if v.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of "
+                                             f"{kind.__name__}") from None
+    return parse_list
+
+
+def _add_rank_options(parser) -> None:
+    """One flag per ``RankConfig`` field, plus ``--config``, ``--smoke``, ``--seed``, ``--out``."""
+    import dataclasses
+    import typing
+
+    from mis.rank import TASKS, RankConfig
+
+    hints = typing.get_type_hints(RankConfig)
+    for f in dataclasses.fields(RankConfig):
+        flag = "--" + f.name.replace("_", "-")
+        hint = hints[f.name]
+        if f.name == "task":
+            parser.add_argument(flag, choices=TASKS, default=None,
+                                help=f"task (default {f.default})")
+        elif f.name == "quantizers":
+            parser.add_argument(flag, type=_csv_of(str), default=None,
+                                help="comma-separated quantizer specs (default: the task's zoo)")
+        elif typing.get_origin(hint) is tuple:
+            parser.add_argument(flag, type=_csv_of(int), default=None,
+                                help=f"comma-separated (default {','.join(map(str, f.default))})")
+        else:
+            parser.add_argument(flag, type=hint, default=None, help=f"default {f.default}")
+    parser.add_argument("--config", help="TOML file holding any of these options "
+                        "(flags override it)")
+    parser.add_argument("--smoke", action="store_true", help="tiny run for CI (under a minute)")
+    parser.add_argument("--seed", type=_positive_int, default=None, help="PRNG seed (default 0)")
+
+
+def _rank_values(args, section: str) -> tuple[dict, int, dict]:
+    """Config values from ``--config`` (its ``[rank]`` table, or ``[sweep]`` extras) and the
+    flags; returns (rank fields, seed, the rest of the file's section)."""
+    import dataclasses
+
+    from mis.rank import RankConfig
+    from mis.rank._config import check_keys, load_toml
+
+    fields = {f.name for f in dataclasses.fields(RankConfig)}
+    values, extra = {}, {}
+    seed = 0
+    if args.config:
+        data = load_toml(args.config)
+        check_keys(data, {"rank", "sweep", "seed", "smoke"}, f"--config {args.config!r}")
+        seed = data.get("seed", 0)
+        values = dict(data.get("rank", {}))
+        extra = dict(data.get(section, {})) if section != "rank" else {}
+        if data.get("smoke"):
+            args.smoke = True
+    if not isinstance(seed, int) or seed < 0:
+        raise UserError(f"seed={seed!r} must be an integer >= 0")
+    for name in fields:
+        value = getattr(args, name, None)
+        if value is not None:
+            values[name] = value
+    if args.seed is not None:
+        seed = args.seed
+    return values, seed, extra
+
+
+def _out_dir(text: str) -> Path:
+    out = Path(text)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {text!r} exists and is not a directory")
+    return out
+
+
+def _cmd_rank(args) -> int:
+    import jax
+
+    from mis._provenance import provenance, write_outputs
+    from mis.rank import make_config, run_rank
+    from mis.rank._pipeline import print_progress
+    from mis.rank._report import console_table, rank_outputs, table_rows
+
+    values, seed, _ = _rank_values(args, "rank")
+    config = make_config(values, smoke=args.smoke)
+    out = _out_dir(args.out)
+    if config.task == "gaussian-mean":
+        jax.config.update("jax_enable_x64", True)  # exact Δ tails (CLI boundary)
+    command = "mis " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["rank"] else "mis rank"
+    print(f"mis rank: task {config.task}, {len(config.zoo)} quantizers, "
+          f"{config.num_models} shadow models, seed {seed}", file=sys.stderr, flush=True)
+    result = run_rank(config, jax.random.key(seed), progress=print_progress)
+    prov = provenance(config, seed, command)
+    files = rank_outputs(result, prov, command)
+    write_outputs(out, files)
+    print(console_table(table_rows(result)))
+    for name, est in result.kendall.items():
+        print(f"Kendall τ {name}: {float(est.value):.3f} "
+              f"[{float(est.lower):.3f}, {float(est.upper):.3f}]")
+    print(f"Pareto front (accuracy vs LiRA AUC): {', '.join(result.pareto)}")
+    total = sum(result.seconds.values())
+    print(f"wrote {', '.join(files)} to {out} ({total:.0f} s)")
+    return 0
+
+
+def _cmd_sweep(args) -> int:
+    from mis._provenance import provenance, to_json, write_outputs
+    from mis.rank import make_config
+    from mis.rank._config import check_keys
+    from mis.rank._pipeline import print_progress
+    from mis.rank._sweep import run_sweep, sweep_outputs
+
+    values, seed, extra = _rank_values(args, "sweep")
+    check_keys(extra, {"families", "bits", "sparsity", "pool_sizes"}, "the [sweep] table")
+    for name in ("families", "bits", "sparsity", "pool_sizes"):
+        if getattr(args, name) is not None:
+            extra[name] = getattr(args, name)
+    config = make_config(values, smoke=args.smoke)
+    families = tuple(extra.get("families", ("uniform", "kmeans", "sign", "ternary", "prune")))
+    bits = tuple(extra.get("bits", range(1, 9)))
+    sparsities = tuple(extra.get("sparsity", (0.33, 0.5, 0.9)))
+    pool_sizes = tuple(extra.get("pool_sizes", (config.pool_size,)))
+    for p in sparsities:
+        if not (isinstance(p, int | float) and 0 <= p < 1):
+            raise UserError(f"sparsity {p!r} is not allowed; use numbers in [0, 1)")
+    for b in bits:
+        if not (isinstance(b, int) and 1 <= b <= 8):
+            raise UserError(f"bits {b!r} is not allowed; use integers in 1..8")
+    for n in pool_sizes:
+        if not (isinstance(n, int) and n >= 8):
+            raise UserError(f"pool size {n!r} is not allowed; use integers >= 8")
+    out = _out_dir(args.out)
+    sweep = {"families": families, "bits": bits, "sparsity": sparsities,
+             "pool_sizes": pool_sizes}
+    cells = run_sweep(config, seed, out, families=families, bits=bits, sparsities=sparsities,
+                      pool_sizes=pool_sizes, progress=print_progress)
+    prov = provenance({"rank": config.__dict__, "sweep": sweep}, seed, "mis sweep")
+    write_outputs(out, {**sweep_outputs(cells), "summary.json": to_json(
+        {"provenance": prov, "cells": cells})})
+    print(f"{len(cells)} cells in {out}/cells; wrote sweep.csv, leakage_vs_bits.png, "
+          "summary.json")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (public for tests and docs)."""
     parser = _Parser(prog="mis", description="Membership inference security of "
@@ -99,6 +243,26 @@ def build_parser() -> argparse.ArgumentParser:
                     "the whole zoo)")
     qz.add_argument("--seed", type=_positive_int, default=0, help="PRNG seed (default 0)")
     qz.set_defaults(func=_cmd_quantizers)
+    rk = sub.add_parser("rank", help="rank quantizers by membership inference security: "
+                        "indicator, attacks on quantization-aware shadow models, utility "
+                        "(the main job)")
+    _add_rank_options(rk)
+    rk.add_argument("--out", default="results/rank", help="output directory "
+                    "(default: results/rank)")
+    rk.set_defaults(func=_cmd_rank)
+    sw = sub.add_parser("sweep", help="grid over quantizer family x bits x sparsity x pool "
+                        "size; resumable, one atomic file per cell")
+    _add_rank_options(sw)
+    sw.add_argument("--families", type=_csv_of(str), default=None,
+                    help="comma-separated families (default uniform,kmeans,sign,ternary,prune)")
+    sw.add_argument("--bits", type=_csv_of(int), default=None, help="default 1,...,8")
+    sw.add_argument("--sparsity", type=_csv_of(float), default=None,
+                    help="for ternary and prune (default 0.33,0.5,0.9)")
+    sw.add_argument("--pool-sizes", type=_csv_of(int), default=None,
+                    help="pool sizes (default: --pool-size)")
+    sw.add_argument("--out", default="results/sweep", help="output directory "
+                    "(default: results/sweep)")
+    sw.set_defaults(func=_cmd_sweep)
     return parser
 
 
