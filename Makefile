@@ -17,7 +17,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/mis theorems --out results/theorems
+	$(BIN)/mis rank --config experiments/quantizer_ranking.toml --out results/rank
 
 lint: $(STAMP)
 	$(BIN)/ruff check mis theory tests experiments benchmarks

@@ -120,7 +120,7 @@ def _add_rank_options(parser) -> None:
 
 def _rank_values(args, section: str) -> tuple[dict, int, dict]:
     """Config values from ``--config`` (its ``[rank]`` table, or ``[sweep]`` extras) and the
-    flags; returns (rank fields, seed, the rest of the file's section)."""
+    flags; returns ((file fields, flag fields), seed, the file's ``[sweep]`` table)."""
     import dataclasses
 
     from mis.rank import RankConfig
@@ -139,13 +139,11 @@ def _rank_values(args, section: str) -> tuple[dict, int, dict]:
             args.smoke = True
     if not isinstance(seed, int) or seed < 0:
         raise UserError(f"seed={seed!r} must be an integer >= 0")
-    for name in fields:
-        value = getattr(args, name, None)
-        if value is not None:
-            values[name] = value
+    flags = {name: getattr(args, name) for name in fields if getattr(args, name, None)
+             is not None}
     if args.seed is not None:
         seed = args.seed
-    return values, seed, extra
+    return (values, flags), seed, extra
 
 
 def _out_dir(text: str) -> Path:
@@ -163,8 +161,8 @@ def _cmd_rank(args) -> int:
     from mis.rank._pipeline import print_progress
     from mis.rank._report import console_table, rank_outputs, table_rows
 
-    values, seed, _ = _rank_values(args, "rank")
-    config = make_config(values, smoke=args.smoke)
+    (values, flags), seed, _ = _rank_values(args, "rank")
+    config = make_config(values, flags=flags, smoke=args.smoke)
     out = _out_dir(args.out)
     if config.task == "gaussian-mean":
         jax.config.update("jax_enable_x64", True)  # exact Δ tails (CLI boundary)
@@ -192,12 +190,12 @@ def _cmd_sweep(args) -> int:
     from mis.rank._pipeline import print_progress
     from mis.rank._sweep import run_sweep, sweep_outputs
 
-    values, seed, extra = _rank_values(args, "sweep")
+    (values, flags), seed, extra = _rank_values(args, "sweep")
     check_keys(extra, {"families", "bits", "sparsity", "pool_sizes"}, "the [sweep] table")
     for name in ("families", "bits", "sparsity", "pool_sizes"):
         if getattr(args, name) is not None:
             extra[name] = getattr(args, name)
-    config = make_config(values, smoke=args.smoke)
+    config = make_config(values, flags=flags, smoke=args.smoke)
     families = tuple(extra.get("families", ("uniform", "kmeans", "sign", "ternary", "prune")))
     bits = tuple(extra.get("bits", range(1, 9)))
     sparsities = tuple(extra.get("sparsity", (0.33, 0.5, 0.9)))

@@ -81,15 +81,22 @@ class RankConfig:
             return self.quantizers
         return MIXTURE_ZOO if self.task == "mixture" else MEAN_ZOO
 
-    @classmethod
-    def smoke(cls, **overrides) -> RankConfig:
-        """A tiny run for CI (well under a minute): few models, a small pool, few steps."""
-        base = dict(quantizers=SMOKE_ZOO, d=16, pool_size=200, num_fresh=200, num_models=16,
+    @staticmethod
+    def smoke_sizes(task: str = "mixture") -> dict:
+        """The sizes (and a short zoo) of the smoke variant: the same code path, well under a
+        minute. They override a config file's sizes; explicit flags override them."""
+        if task == "gaussian-mean":
+            return dict(quantizers=("none", "grid:0.1", "grid:0.5", "sign"), d=5,
+                        pool_size=200, num_fresh=200, num_models=16, num_bootstrap=50,
+                        num_candidates=8, exact_samples=5000)
+        return dict(quantizers=SMOKE_ZOO, d=16, pool_size=200, num_fresh=200, num_models=16,
                     hidden=(8,), steps=100, num_bootstrap=50, num_candidates=8,
                     exact_samples=5000)
-        if overrides.get("task") == "gaussian-mean":
-            base.update(d=5, quantizers=("none", "grid:0.1", "grid:0.5", "sign"))
-        return cls(**{**base, **overrides})
+
+    @classmethod
+    def smoke(cls, **overrides) -> RankConfig:
+        """The smoke variant of ``overrides["task"]`` with ``overrides`` applied on top."""
+        return cls(**{**cls.smoke_sizes(overrides.get("task", "mixture")), **overrides})
 
 
 def _at_least(config, name, lo):
@@ -124,10 +131,18 @@ def check_keys(table: dict, allowed, where: str) -> None:
                         f"allowed: {', '.join(sorted(allowed))}")
 
 
-def make_config(values: dict, *, smoke: bool = False) -> RankConfig:
-    """A validated :class:`RankConfig` from ``field -> value`` (TOML and flags merged)."""
+def make_config(values: dict, *, flags: dict | None = None, smoke: bool = False) -> RankConfig:
+    """A validated :class:`RankConfig`: ``values`` (a config file), then the smoke sizes when
+    ``smoke``, then ``flags`` (explicit command-line options) on top."""
+    flags = dict(flags or {})
     check_keys(values, FIELDS, "the rank configuration")
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+    check_keys(flags, FIELDS, "the rank options")
+    merged = dict(values)
     if smoke:
-        return RankConfig.smoke(**values)
-    return RankConfig(**values)
+        merged |= RankConfig.smoke_sizes(flags.get("task", values.get("task", "mixture")))
+    merged |= flags
+    merged = {k: tuple(v) if isinstance(v, list) else v for k, v in merged.items()}
+    try:
+        return RankConfig(**merged)
+    except TypeError as err:  # e.g. a string where a number belongs
+        raise UserError(f"bad configuration value: {err}") from None
