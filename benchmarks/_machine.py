@@ -1,5 +1,6 @@
 """Machine description and float32 matmul peak, shared by the benchmarks (host)."""
 
+import argparse
 import json
 import os
 import platform
@@ -8,6 +9,15 @@ from pathlib import Path
 
 import jax
 import jax.numpy as jnp
+
+
+def bench_parser(doc: str, name: str, quick_help: str) -> argparse.ArgumentParser:
+    """The benchmarks' command line: ``--quick`` and ``--out`` (default
+    ``benchmarks/results/<name>.json``)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / f"{name}.json"))
+    return parser
 
 
 def cpu_model() -> str:

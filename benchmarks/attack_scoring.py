@@ -14,7 +14,6 @@ import os
 
 os.environ.setdefault("XLA_FLAGS", f"--xla_force_host_platform_device_count={os.cpu_count()}")
 
-import argparse  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -24,7 +23,7 @@ import numpy as np  # noqa: E402
 from scipy import stats  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _machine import print_row, write_result  # noqa: E402
+from _machine import bench_parser, print_row, write_result  # noqa: E402
 
 from mis.attacks import lira_offline, lira_online, rmia  # noqa: E402
 
@@ -59,11 +58,7 @@ def rate(fn, count):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="256 models x 5000 examples")
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results"
-                                             / "attack_scoring.json"))
-    args = parser.parse_args(argv)
+    args = bench_parser(__doc__, "attack_scoring", "256 models x 5000 examples").parse_args(argv)
     models, n = (256, 5000) if args.quick else (1024, 20_000)
     subset = 200 if args.quick else 500
     rng = np.random.default_rng(0)

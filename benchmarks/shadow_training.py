@@ -15,7 +15,6 @@ import os
 
 os.environ.setdefault("XLA_FLAGS", f"--xla_force_host_platform_device_count={os.cpu_count()}")
 
-import argparse  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -24,7 +23,7 @@ import jax  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _machine import matmul_peak_gflops, print_row, write_result  # noqa: E402
+from _machine import bench_parser, matmul_peak_gflops, print_row, write_result  # noqa: E402
 
 from mis.data import make_gaussian_mixture, sample_gaussian_mixture  # noqa: E402
 from mis.shadow import MLPLearner, membership_mask, train_shadow_models  # noqa: E402
@@ -100,11 +99,8 @@ def sklearn_loop(pool, mask, count):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="N in {64, 256}, small baselines")
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results"
-                                             / "shadow_training.json"))
-    args = parser.parse_args(argv)
+    args = bench_parser(__doc__, "shadow_training",
+                        "N in {64, 256}, small baselines").parse_args(argv)
     sizes = (64, 256) if args.quick else (64, 256, 1024)
     base_count = 8 if args.quick else 32
     pool = sample_gaussian_mixture(jax.random.key(0), N_POOL,
