@@ -69,10 +69,12 @@ def loss_gap_indicator(learner, params, data: Dataset, quantizer, *, key=None,
                        include: Callable = is_weight, num_candidates: int = 32,
                        aggregate: str = "lse", num_bootstrap: int = 200, bootstrap_key=None,
                        confidence: float = 0.95,
-                       terms: SampleTerms | None = None) -> Indicator:
+                       terms: SampleTerms | None = None,
+                       delta: jax.Array | None = None) -> Indicator:
     r"""Variant B: ``r̂ = agg_{k: δ̂_k > 0} δ̂_k² / (2σ̂_k²)`` over loss gaps (THEORY §6).
 
-    Arguments as :func:`~mis.indicator.threshold_indicator`, plus ``num_candidates`` (weights
+    Arguments as :func:`~mis.indicator.threshold_indicator` (``delta`` ``None`` means: compute
+    it; pass it when variant A already did), plus ``num_candidates`` (weights
     pushed across a threshold; ``2 × num_candidates`` candidate models). The interval
     resamples the training samples. With no candidate of positive gap the rate is ``nan``
     (``num_terms = 0``): some neighbour fits the training set better than the release.
@@ -84,8 +86,9 @@ def loss_gap_indicator(learner, params, data: Dataset, quantizer, *, key=None,
     released = quantize_tree(quantizer, params, key=key, calibration=calibration,
                              include=include)
     try:
-        delta = threshold_distances(quantizer, params, key=key, calibration=calibration,
-                                    include=include)
+        if delta is None:
+            delta = threshold_distances(quantizer, params, key=key, calibration=calibration,
+                                        include=include)
     except ValueError:  # randomised rounding: no thresholds, candidates are other draws
         keys = jax.random.split(jax.random.fold_in(key, 7), 2 * num_candidates)
         candidates = jax.vmap(lambda k: quantize_tree(quantizer, params, key=k,

@@ -28,7 +28,7 @@ from mis.indicator._aggregate import (
     make_indicator,
     weighted_mean_var,
 )
-from mis.quantizers import distance_to_threshold, is_weight, quantize_tree
+from mis.quantizers import distance_to_threshold, is_weight, quantize_tree, selected_leaves
 
 
 class SampleTerms(NamedTuple):
@@ -47,17 +47,11 @@ class SampleTerms(NamedTuple):
     sizes: tuple[int, ...]
 
 
-def _selected(params, include):
-    flat = jax.tree_util.tree_flatten_with_path(params)[0]
-    return [(jax.tree_util.keystr(p), leaf) for p, leaf in flat
-            if include(jax.tree_util.keystr(p), leaf)]
-
-
 def sample_terms(learner, params, data: Dataset, *, include: Callable = is_weight,
                  batch_size: int = 64) -> SampleTerms:
     """Per-sample gradients and Gauss–Newton diagonals of ``learner`` at ``params`` on ``data``
     (single-example code, ``lax.map``-ped over samples in chunks of ``batch_size``)."""
-    names = tuple(name for name, _ in _selected(params, include))
+    names = tuple(name for name, _ in selected_leaves(params, include))
 
     def one(xy):
         x, y = xy
@@ -67,14 +61,14 @@ def sample_terms(learner, params, data: Dataset, *, include: Callable = is_weigh
         hess = jax.hessian(out_loss)(out).reshape(out.size, out.size)
         g_out = jax.grad(out_loss)(out).reshape(out.size)
         grads, curvs = [], []
-        for _, j in _selected(jac, lambda name, _: name in names):
+        for _, j in selected_leaves(jac, lambda name, _: name in names):
             j = j.reshape(out.size, -1)
             grads.append(g_out @ j)
             curvs.append(jnp.einsum("ck,cd,dk->k", j, hess, j))
         return jnp.concatenate(grads), jnp.concatenate(curvs)
 
     grads, curvs = jax.lax.map(one, (data.x, data.y), batch_size=batch_size)
-    sizes = tuple(int(leaf.size) for _, leaf in _selected(params, include))
+    sizes = tuple(int(leaf.size) for _, leaf in selected_leaves(params, include))
     return SampleTerms(grads, curvs, names, sizes)
 
 
@@ -121,7 +115,8 @@ def threshold_indicator(learner, params, data: Dataset, quantizer, *, key=None,
                         calibration: Mapping[str, jax.Array] | None = None,
                         include: Callable = is_weight, aggregate: str = "lse",
                         num_bootstrap: int = 200, bootstrap_key=None,
-                        confidence: float = 0.95, terms: SampleTerms | None = None) -> Indicator:
+                        confidence: float = 0.95, terms: SampleTerms | None = None,
+                        delta: jax.Array | None = None) -> Indicator:
     r"""Variant A: ``r̂ = agg_k δ_k² / (2 V_kk)`` from one trained model (THEORY §6).
 
     Args:
@@ -137,6 +132,7 @@ def threshold_indicator(learner, params, data: Dataset, quantizer, *, key=None,
         bootstrap_key: key of the resampling (default ``key(0)``).
         confidence: two-sided level of the percentile interval.
         terms: precomputed :func:`sample_terms` (shared across quantizers).
+        delta: precomputed :func:`threshold_distances` (shared with variant B).
 
     Returns:
         :class:`~mis.indicator.Indicator` with ``num_terms`` = number of selected weights.
@@ -148,8 +144,9 @@ def threshold_indicator(learner, params, data: Dataset, quantizer, *, key=None,
     n = int(data.x.shape[0])
     terms = terms if terms is not None else sample_terms(learner, params, data, include=include)
     penalty = float(learner.penalty_curvature(n))
-    delta = threshold_distances(quantizer, params, key=key, calibration=calibration,
-                                include=include)
+    if delta is None:
+        delta = threshold_distances(quantizer, params, key=key, calibration=calibration,
+                                    include=include)
     rates = weight_rates(delta, weight_variance(terms.grads, terms.curvatures, penalty))
     counts = bootstrap_counts(bootstrap_key if bootstrap_key is not None else
                               jax.random.key(0), num_bootstrap, n)

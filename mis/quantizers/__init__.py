@@ -43,6 +43,7 @@ from mis.quantizers._stats import sparsity as sparsity
 from mis.quantizers._stats import summarize as summarize
 from mis.quantizers._tree import is_weight as is_weight
 from mis.quantizers._tree import quantize_tree as quantize_tree
+from mis.quantizers._tree import selected_leaves as selected_leaves
 from mis.quantizers._uniform import FixedGrid as FixedGrid
 from mis.quantizers._uniform import Log2 as Log2
 from mis.quantizers._uniform import Stochastic as Stochastic
@@ -53,5 +54,5 @@ __all__ = [
     "Identity", "KMeans", "Log2", "MiniFloat", "Prune", "Pruned", "Quantizer",
     "QuantizerSummary", "Sign", "Stochastic", "Ternary", "Uniform", "VALID_FORMS",
     "bits_per_weight", "distance_to_threshold", "is_weight", "num_levels", "parse",
-    "quantize_tree", "sparsity", "summarize",
+    "quantize_tree", "selected_leaves", "sparsity", "summarize",
 ]

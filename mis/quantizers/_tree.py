@@ -21,6 +21,15 @@ def is_weight(path: str, leaf: jax.Array) -> bool:
             and not any(f"'{word}" in named or f".{word}" in named for word in _FULL_PRECISION))
 
 
+def selected_leaves(params, include: Callable[[str, jax.Array], bool] = is_weight
+                    ) -> list[tuple[str, jax.Array]]:
+    """``(keystr(path), leaf)`` of the leaves ``include`` selects, in tree order: the tensors
+    :func:`quantize_tree` quantizes."""
+    return [(jax.tree_util.keystr(path), leaf) for path, leaf
+            in jax.tree_util.tree_flatten_with_path(params)[0]
+            if include(jax.tree_util.keystr(path), leaf)]
+
+
 def quantize_tree(q, params, *, key: jax.Array | None = None,
                   calibration: Mapping[str, jax.Array] | None = None,
                   include: Callable[[str, jax.Array], bool] = is_weight,

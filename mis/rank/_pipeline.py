@@ -35,8 +35,14 @@ from mis.attacks import (
 )
 from mis.audit import AttackMetrics, metrics_table
 from mis.data import Dataset, make_gaussian_mixture, sample_gaussian_mixture
-from mis.indicator import Indicator, loss_gap_indicator, sample_terms, threshold_indicator
-from mis.quantizers import FixedGrid, Identity, is_weight, parse, quantize_tree
+from mis.indicator import (
+    Indicator,
+    loss_gap_indicator,
+    sample_terms,
+    threshold_distances,
+    threshold_indicator,
+)
+from mis.quantizers import FixedGrid, Identity, parse, quantize_tree, selected_leaves
 from mis.rank._config import RankConfig
 from mis.rank._ranking import kendall_tau_estimate, pareto_front, rank_order
 from mis.shadow import MeanLearner, MLPLearner, train_shadow_models
@@ -142,20 +148,23 @@ def layer_inputs(params, x, *, stacked: bool = False) -> dict:
     return jax.vmap(one)(params) if stacked else one(params)
 
 
-@jax.jit
-def _classifier_scores(logits, fresh_logits, y, fresh_y, mask):
+def _classifier_signals(logits, fresh_logits, y, fresh_y):
+    """LiRA's logit-scaled confidence and RMIA's ``Pr(x | θ)`` on the pool and population."""
     y = jnp.broadcast_to(y, logits.shape[:-1])
     fresh_y = jnp.broadcast_to(fresh_y, fresh_logits.shape[:-1])
-    phi = logit_scale(logits, y)
-    prob, pop = true_class_prob(logits, y), true_class_prob(fresh_logits, fresh_y)
-    return _common_scores(phi, prob, pop, _xent(logits, y), mask)
+    return (logit_scale(logits, y), true_class_prob(logits, y),
+            true_class_prob(fresh_logits, fresh_y))
 
 
-def _xent(logits, y):
-    return -jnp.take_along_axis(jax.nn.log_softmax(logits), y[..., None], axis=-1)[..., 0]
+def _gaussian_signals(loss, fresh_loss):
+    """Gaussian-mean signals: ``−‖x − θ‖²`` for LiRA, the likelihood ``exp(−‖x − θ‖²/2)``
+    (shifted by the smallest pool loss; constants cancel in RMIA's ratios) for RMIA."""
+    shift = jnp.min(loss)
+    return -loss, jnp.exp(-(loss - shift) / 2), jnp.exp(-(fresh_loss - shift) / 2)
 
 
-def _common_scores(phi, prob, pop, loss, mask):
+@jax.jit
+def _attack_scores(phi, prob, pop, loss, mask):
     """LiRA online / offline on ``phi``, RMIA on ``prob`` with population ``pop``, and the loss
     attack; every model the target once (leave-one-model-out)."""
     return {
@@ -167,22 +176,9 @@ def _common_scores(phi, prob, pop, loss, mask):
     }
 
 
-@jax.jit
-def _mean_scores(theta, pool_x, fresh_x, mask):
-    loss = jnp.sum((pool_x[None] - theta[:, None]) ** 2, -1)
-    fresh_loss = jnp.sum((fresh_x[None] - theta[:, None]) ** 2, -1)
-    shift = jnp.min(loss)
-    prob, pop = jnp.exp(-(loss - shift) / 2), jnp.exp(-(fresh_loss - shift) / 2)
-    return _common_scores(-loss, prob, pop, loss, mask)
-
-
-def _selected_leaves(params):
-    return [leaf for path, leaf in jax.tree_util.tree_flatten_with_path(params)[0]
-            if is_weight(jax.tree_util.keystr(path), leaf)]
-
-
 def _storage(q, params0, released0):
-    leaves, released = _selected_leaves(params0), _selected_leaves(released0)
+    leaves = [w for _, w in selected_leaves(params0)]
+    released = [w for _, w in selected_leaves(released0)]
     size = sum(w.size for w in leaves)
     bits = sum(float(q.storage_bits(w)) for w in leaves) / size
     zeros = sum(int(jnp.sum(r == 0)) for r in released) / size
@@ -200,33 +196,37 @@ def _quantizer_row(config, setup, spec, q_key, boot_key, terms, member0, n_bar, 
     first = lambda tree: jax.tree.map(lambda a: a[0], tree)
     bits, zeros = _storage(q, first(params), first(released))
     mask = shadows.mask
+    per_model_loss = jax.vmap(learner.loss, (0, None, None))
+    loss, fresh_loss = per_model_loss(released, pool.x, pool.y), per_model_loss(
+        released, fresh.x, fresh.y)
+    test_loss = mean_estimate(jnp.mean(fresh_loss, axis=1))
     if config.task == "mixture":
         logits = jax.vmap(learner.predict, (0, None))(released, pool.x)
         fresh_logits = jax.vmap(learner.predict, (0, None))(released, fresh.x)
-        scores = _classifier_scores(logits, fresh_logits, pool.y, fresh.y, mask)
+        signals = _classifier_signals(logits, fresh_logits, pool.y, fresh.y)
         accuracy = mean_estimate(jnp.mean(jnp.argmax(fresh_logits, -1) == fresh.y, axis=1))
-        test_loss = mean_estimate(jnp.mean(_xent(fresh_logits, jnp.broadcast_to(
-            fresh.y, fresh_logits.shape[:-1])), axis=1))
-        exact = None
     else:
-        theta = released["mean"]
-        scores = _mean_scores(theta, pool.x, fresh.x, mask)
+        signals = _gaussian_signals(loss, fresh_loss)
         accuracy = Estimate(*(jnp.array(jnp.nan),) * 3)
-        test_loss = mean_estimate(jnp.mean(jnp.sum((fresh.x[None] - theta[:, None]) ** 2, -1),
-                                           axis=1))
-        scores, exact = _mean_task_extras(q, theta, setup, scores, n_bar, exact_key, config)
+    scores = _attack_scores(*signals, loss, mask)
+    exact = None
+    if config.task == "gaussian-mean":
+        scores, exact = _mean_task_extras(q, released["mean"], setup, scores, n_bar, exact_key,
+                                          config)
     scores = {k: np.asarray(v) for k, v in scores.items()}
     attacks = metrics_table(scores, np.asarray(mask), fprs=FPRS)
     data0 = Dataset(pool.x[member0], pool.y[member0])
     calib0 = None if calib is None else {k: v[0] for k, v in calib.items()}
-    try:
+    try:  # the distances are shared by both variants
+        delta = threshold_distances(q, first(params), key=key, calibration=calib0)
+    except ValueError:  # no thresholds (stochastic rounding): variant A is undefined
+        delta = ind_a = None
+    if delta is not None:
         ind_a = threshold_indicator(learner, first(params), data0, q, key=key,
-                                    calibration=calib0, terms=terms,
+                                    calibration=calib0, terms=terms, delta=delta,
                                     num_bootstrap=config.num_bootstrap, bootstrap_key=boot_key)
-    except ValueError:  # no thresholds (stochastic rounding)
-        ind_a = None
     ind_b = loss_gap_indicator(learner, first(params), data0, q, key=key, calibration=calib0,
-                               terms=terms, num_candidates=config.num_candidates,
+                               terms=terms, delta=delta, num_candidates=config.num_candidates,
                                num_bootstrap=config.num_bootstrap, bootstrap_key=boot_key)
     return QuantizerRow(spec, bits, zeros, accuracy, test_loss, ind_a, ind_b, attacks, exact,
                         scores)
