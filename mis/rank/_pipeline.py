@@ -11,6 +11,7 @@ one training run: model 0 and its own training set.
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 import zlib
@@ -67,6 +68,7 @@ class QuantizerRow(NamedTuple):
         attacks: one :class:`~mis.audit.AttackMetrics` per attack (leave-one-model-out).
         exact_delta: the exact advantage ``Δ = 1 − MIS`` where ``theory`` computes it.
         scores: ``attack -> [M, n]`` scores (labels: the run's mask), for ROC figures.
+        performance: the released target's test metrics (``mis molecular``), else empty.
     """
 
     spec: str
@@ -79,6 +81,7 @@ class QuantizerRow(NamedTuple):
     attacks: list[AttackMetrics]
     exact_delta: Estimate | None
     scores: dict
+    performance: dict = {}
 
 
 class RankResult(NamedTuple):
@@ -94,12 +97,33 @@ class RankResult(NamedTuple):
     seconds: dict
 
 
-class _Setup(NamedTuple):
+class Setup(NamedTuple):
+    """What one ranking needs besides the quantizers (shared with ``mis molecular``).
+
+    Attributes:
+        learner: the learner every model was trained with.
+        pool: the training pool the shadow models' membership refers to.
+        fresh: fresh (public) data: utility, RMIA's population, GPTQ calibration.
+        shadows: :class:`~mis.shadow.ShadowModels` with stacked params.
+        signal: ``"classifier"`` (logit-scaled confidence, class probability) or ``"loss"``
+            (``−loss`` and the Gaussian likelihood ``exp(−loss/2)``: regression residuals and
+            the Gaussian mean).
+        target: the released model whose indicator (and ``performance``) is reported; None for
+            shadow model 0.
+        target_data: the target's training set.
+        performance: optional ``(learner, released_target, fresh) -> {name: Estimate}``.
+        extras: optional ``(q, released_stacked, scores) -> (scores, exact Δ or None)``.
+    """
+
     learner: object
     pool: Dataset
     fresh: Dataset
     shadows: object
-    mu: jax.Array | None
+    signal: str
+    target: object
+    target_data: Dataset
+    performance: Callable | None = None
+    extras: Callable | None = None
 
 
 def _say(progress, text):
@@ -111,7 +135,7 @@ def _spec_key(key, spec):
     return jax.random.fold_in(key, zlib.crc32(spec.encode()) & 0x7FFFFFFF)
 
 
-def _setup(config: RankConfig, key, progress) -> _Setup:
+def _setup(config: RankConfig, key, exact_key, progress) -> Setup:
     task_key, pool_key, fresh_key, train_key = jax.random.split(key, 4)
     if config.task == "mixture":
         task = make_gaussian_mixture(task_key, d=config.d, k_modes=config.k_modes,
@@ -130,7 +154,15 @@ def _setup(config: RankConfig, key, progress) -> _Setup:
     shadows = train_shadow_models(train_key, pool, learner=learner,
                                   num_models=config.num_models, return_params=True,
                                   progress=say)
-    return _Setup(learner, pool, fresh, shadows, mu)
+    member0 = np.asarray(shadows.mask[0]) > 0
+    target_data = Dataset(pool.x[member0], pool.y[member0])
+    if mu is None:
+        return Setup(learner, pool, fresh, shadows, "classifier", None, target_data)
+    n_bar = int(round(np.asarray(shadows.mask).sum(1).mean()))
+    extras = functools.partial(_mean_task_extras, pool=pool, mu=mu, n_bar=n_bar,
+                               exact_key=exact_key, d=config.d,
+                               exact_samples=config.exact_samples)
+    return Setup(learner, pool, fresh, shadows, "loss", None, target_data, extras=extras)
 
 
 def layer_inputs(params, x, *, stacked: bool = False) -> dict:
@@ -156,9 +188,10 @@ def _classifier_signals(logits, fresh_logits, y, fresh_y):
             true_class_prob(fresh_logits, fresh_y))
 
 
-def _gaussian_signals(loss, fresh_loss):
-    """Gaussian-mean signals: ``−‖x − θ‖²`` for LiRA, the likelihood ``exp(−‖x − θ‖²/2)``
-    (shifted by the smallest pool loss; constants cancel in RMIA's ratios) for RMIA."""
+def _loss_signals(loss, fresh_loss):
+    """Signals from a squared loss (Gaussian mean ``‖x − θ‖²``, regression ``(y − f(x))²``):
+    ``−loss`` for LiRA, the unit-variance Gaussian likelihood ``exp(−loss/2)`` (shifted by the
+    smallest pool loss; constants cancel in RMIA's ratios) for RMIA."""
     shift = jnp.min(loss)
     return -loss, jnp.exp(-(loss - shift) / 2), jnp.exp(-(fresh_loss - shift) / 2)
 
@@ -185,7 +218,8 @@ def _storage(q, params0, released0):
     return bits, zeros
 
 
-def _quantizer_row(config, setup, spec, q_key, boot_key, terms, member0, n_bar, exact_key):
+def _quantizer_row(setup: Setup, spec, q_key, boot_key, terms, *, num_bootstrap: int,
+                   num_candidates: int) -> QuantizerRow:
     learner, pool, fresh, shadows = setup.learner, setup.pool, setup.fresh, setup.shadows
     q = parse(spec)
     key = _spec_key(q_key, spec)
@@ -194,57 +228,61 @@ def _quantizer_row(config, setup, spec, q_key, boot_key, terms, member0, n_bar, 
              else None)
     released = quantize_tree(q, params, key=key, calibration=calib, stacked=True)
     first = lambda tree: jax.tree.map(lambda a: a[0], tree)
-    bits, zeros = _storage(q, first(params), first(released))
+    if setup.target is None:
+        target, target_released = first(params), first(released)
+        calib0 = None if calib is None else {k: v[0] for k, v in calib.items()}
+    else:
+        target = setup.target
+        calib0 = layer_inputs(target, fresh.x[:256]) if q.needs_calibration else None
+        target_released = quantize_tree(q, target, key=key, calibration=calib0)
+    bits, zeros = _storage(q, target, target_released)
     mask = shadows.mask
     per_model_loss = jax.vmap(learner.loss, (0, None, None))
     loss, fresh_loss = per_model_loss(released, pool.x, pool.y), per_model_loss(
         released, fresh.x, fresh.y)
     test_loss = mean_estimate(jnp.mean(fresh_loss, axis=1))
-    if config.task == "mixture":
+    if setup.signal == "classifier":
         logits = jax.vmap(learner.predict, (0, None))(released, pool.x)
         fresh_logits = jax.vmap(learner.predict, (0, None))(released, fresh.x)
         signals = _classifier_signals(logits, fresh_logits, pool.y, fresh.y)
         accuracy = mean_estimate(jnp.mean(jnp.argmax(fresh_logits, -1) == fresh.y, axis=1))
     else:
-        signals = _gaussian_signals(loss, fresh_loss)
+        signals = _loss_signals(loss, fresh_loss)
         accuracy = Estimate(*(jnp.array(jnp.nan),) * 3)
     scores = _attack_scores(*signals, loss, mask)
     exact = None
-    if config.task == "gaussian-mean":
-        scores, exact = _mean_task_extras(q, released["mean"], setup, scores, n_bar, exact_key,
-                                          config)
+    if setup.extras is not None:
+        scores, exact = setup.extras(q, released, scores)
     scores = {k: np.asarray(v) for k, v in scores.items()}
     attacks = metrics_table(scores, np.asarray(mask), fprs=FPRS)
-    data0 = Dataset(pool.x[member0], pool.y[member0])
-    calib0 = None if calib is None else {k: v[0] for k, v in calib.items()}
     try:  # the distances are shared by both variants
-        delta = threshold_distances(q, first(params), key=key, calibration=calib0)
+        delta = threshold_distances(q, target, key=key, calibration=calib0)
     except ValueError:  # no thresholds (stochastic rounding): variant A is undefined
         delta = ind_a = None
+    common = dict(key=key, calibration=calib0, terms=terms, delta=delta,
+                  num_bootstrap=num_bootstrap, bootstrap_key=boot_key)
     if delta is not None:
-        ind_a = threshold_indicator(learner, first(params), data0, q, key=key,
-                                    calibration=calib0, terms=terms, delta=delta,
-                                    num_bootstrap=config.num_bootstrap, bootstrap_key=boot_key)
-    ind_b = loss_gap_indicator(learner, first(params), data0, q, key=key, calibration=calib0,
-                               terms=terms, delta=delta, num_candidates=config.num_candidates,
-                               num_bootstrap=config.num_bootstrap, bootstrap_key=boot_key)
+        ind_a = threshold_indicator(learner, target, setup.target_data, q, **common)
+    ind_b = loss_gap_indicator(learner, target, setup.target_data, q,
+                               num_candidates=num_candidates, **common)
+    performance = ({} if setup.performance is None
+                   else setup.performance(learner, target_released, fresh))
     return QuantizerRow(spec, bits, zeros, accuracy, test_loss, ind_a, ind_b, attacks, exact,
-                        scores)
+                        scores, performance)
 
 
-def _mean_task_extras(q, theta, setup, scores, n_bar, exact_key, config):
+def _mean_task_extras(q, released, scores, *, pool, mu, n_bar, exact_key, d, exact_samples):
     """The Bayes-optimal attack and the exact Δ where the laws are known: full precision
     (THEORY §3) and fixed grids (THEORY §5); ``n`` is the models' mean training-set size."""
-    pool, mu = setup.pool, setup.mu
+    theta = released["mean"]
     if isinstance(q, Identity):
         scores["Bayes"] = gaussian_mean_bayes_score(theta[:, None], pool.x[None], n_bar, mu=mu)
-        exact = theory.gaussian_mean_delta(exact_key, n_bar, config.d,
-                                           num_samples=config.exact_samples)
+        exact = theory.gaussian_mean_delta(exact_key, n_bar, d, num_samples=exact_samples)
     elif isinstance(q, FixedGrid):
         scores["Bayes"] = quantized_gaussian_mean_bayes_score(theta[:, None], pool.x[None],
                                                               n_bar, step=q.step, mu=mu)
         exact = theory.quantized_gaussian_mean_delta(exact_key, n_bar, mu, q.step,
-                                                     num_samples=config.exact_samples)
+                                                     num_samples=exact_samples)
     else:
         exact = None
     return scores, exact
@@ -286,29 +324,38 @@ def run_rank(config: RankConfig, key, *, progress: Callable[[str], None] | None 
     for spec in specs:
         parse(spec)
     setup_key, q_key, boot_key, exact_key = jax.random.split(key, 4)
+    t0 = time.perf_counter()
+    setup = _setup(config, setup_key, exact_key, progress)
+    jax.block_until_ready(setup.shadows.params)
+    train_seconds = time.perf_counter() - t0
+    rows, mask, n_bar, seconds = rank_quantizers(
+        setup, specs, q_key, boot_key, num_bootstrap=config.num_bootstrap,
+        num_candidates=config.num_candidates, progress=progress, on_row=on_row)
+    return summarize_rows(config, rows, mask, n_bar, {"train": train_seconds} | seconds)
+
+
+def rank_quantizers(setup: Setup, specs, q_key, boot_key, *, num_bootstrap: int = 200,
+                    num_candidates: int = 32, progress=None, on_row=None):
+    """Every quantizer of ``specs`` applied to ``setup``'s trained models, attacked and
+    indicated: ``(rows, mask, n_bar, seconds)`` (``n_bar`` the shadows' mean training size)."""
+    mask = np.asarray(setup.shadows.mask)
+    n_bar = int(round(mask.sum(1).mean()))
     seconds = {}
     t0 = time.perf_counter()
-    setup = _setup(config, setup_key, progress)
-    jax.block_until_ready(setup.shadows.params)
-    seconds["train"] = time.perf_counter() - t0
-    mask = np.asarray(setup.shadows.mask)
-    member0 = mask[0] > 0
-    n_bar = int(round(mask.sum(1).mean()))
-    t0 = time.perf_counter()
-    params0 = jax.tree.map(lambda a: a[0], setup.shadows.params)
-    terms = sample_terms(setup.learner, params0, Dataset(setup.pool.x[member0],
-                                                         setup.pool.y[member0]))
+    target = (jax.tree.map(lambda a: a[0], setup.shadows.params) if setup.target is None
+              else setup.target)
+    terms = sample_terms(setup.learner, target, setup.target_data)
     seconds["indicator_terms"] = time.perf_counter() - t0
     rows = []
     for i, spec in enumerate(specs):
         t0 = time.perf_counter()
-        rows.append(_quantizer_row(config, setup, spec, q_key, boot_key, terms, member0, n_bar,
-                                   exact_key))
+        rows.append(_quantizer_row(setup, spec, q_key, boot_key, terms,
+                                   num_bootstrap=num_bootstrap, num_candidates=num_candidates))
         seconds[spec] = time.perf_counter() - t0
         if on_row is not None:
             on_row(rows[-1], n_bar)
         _say(progress, f"[{i + 1}/{len(specs)}] {spec} ({seconds[spec]:.1f} s)")
-    return summarize_rows(config, rows, mask, n_bar, seconds)
+    return rows, mask, n_bar, seconds
 
 
 def summarize_rows(config, rows, mask, n, seconds) -> RankResult:
@@ -337,5 +384,5 @@ def print_progress(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-__all__ = ["FPRS", "QuantizerRow", "RankResult", "layer_inputs", "privacy_measures",
-           "run_rank", "summarize_rows"]
+__all__ = ["FPRS", "QuantizerRow", "RankResult", "Setup", "layer_inputs", "privacy_measures",
+           "rank_quantizers", "run_rank", "summarize_rows"]
