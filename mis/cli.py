@@ -90,51 +90,53 @@ def _csv_of(kind):
     return parse_list
 
 
-def _add_rank_options(parser) -> None:
-    """One flag per ``RankConfig`` field, plus ``--config``, ``--smoke``, ``--seed``, ``--out``."""
+def _add_config_options(parser, cls) -> None:
+    """One flag per field of the config dataclass ``cls``, plus ``--config``, ``--smoke``,
+    ``--seed``."""
     import dataclasses
     import typing
 
-    from mis.rank import TASKS, RankConfig
+    from mis.rank import TASKS
 
-    hints = typing.get_type_hints(RankConfig)
-    for f in dataclasses.fields(RankConfig):
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
         flag = "--" + f.name.replace("_", "-")
         hint = hints[f.name]
         if f.name == "task":
             parser.add_argument(flag, choices=TASKS, default=None,
                                 help=f"task (default {f.default})")
-        elif f.name == "quantizers":
+        elif f.name == "quantizers" and not f.default:
             parser.add_argument(flag, type=_csv_of(str), default=None,
                                 help="comma-separated quantizer specs (default: the task's zoo)")
         elif typing.get_origin(hint) is tuple:
-            parser.add_argument(flag, type=_csv_of(int), default=None,
+            parser.add_argument(flag, type=_csv_of(typing.get_args(hint)[0]), default=None,
                                 help=f"comma-separated (default {','.join(map(str, f.default))})")
         else:
-            parser.add_argument(flag, type=hint, default=None, help=f"default {f.default}")
+            parser.add_argument(flag, type=hint, default=None,
+                                help=f"default {f.default!r}" if f.default != "" else None)
     parser.add_argument("--config", help="TOML file holding any of these options "
                         "(flags override it)")
     parser.add_argument("--smoke", action="store_true", help="tiny run for CI (under a minute)")
     parser.add_argument("--seed", type=_positive_int, default=None, help="PRNG seed (default 0)")
 
 
-def _rank_values(args, section: str) -> tuple[dict, int, dict]:
-    """Config values from ``--config`` (its ``[rank]`` table, or ``[sweep]`` extras) and the
-    flags; returns ((file fields, flag fields), seed, the file's ``[sweep]`` table)."""
+def _config_values(args, section: str, cls, extras: tuple[str, ...] = ()) -> tuple:
+    """Config values from ``--config`` (its ``[section]`` table, and the tables named in
+    ``extras``) and the flags; returns ((file fields, flag fields), seed, the first extra
+    table)."""
     import dataclasses
 
-    from mis.rank import RankConfig
     from mis.rank._config import check_keys, load_toml
 
-    fields = {f.name for f in dataclasses.fields(RankConfig)}
+    fields = {f.name for f in dataclasses.fields(cls)}
     values, extra = {}, {}
     seed = 0
     if args.config:
         data = load_toml(args.config)
-        check_keys(data, {"rank", "sweep", "seed", "smoke"}, f"--config {args.config!r}")
+        check_keys(data, {section, *extras, "seed", "smoke"}, f"--config {args.config!r}")
         seed = data.get("seed", 0)
-        values = dict(data.get("rank", {}))
-        extra = dict(data.get(section, {})) if section != "rank" else {}
+        values = dict(data.get(section, {}))
+        extra = dict(data.get(extras[0], {})) if extras else {}
         if data.get("smoke"):
             args.smoke = True
     if not isinstance(seed, int) or seed < 0:
@@ -157,11 +159,11 @@ def _cmd_rank(args) -> int:
     import jax
 
     from mis._provenance import provenance, write_outputs
-    from mis.rank import make_config, run_rank
+    from mis.rank import RankConfig, make_config, run_rank
     from mis.rank._pipeline import print_progress
     from mis.rank._report import console_table, rank_outputs, table_rows
 
-    (values, flags), seed, _ = _rank_values(args, "rank")
+    (values, flags), seed, _ = _config_values(args, "rank", RankConfig, ("sweep",))
     config = make_config(values, flags=flags, smoke=args.smoke)
     out = _out_dir(args.out)
     if config.task == "gaussian-mean":
@@ -185,12 +187,12 @@ def _cmd_rank(args) -> int:
 
 def _cmd_sweep(args) -> int:
     from mis._provenance import provenance, to_json, write_outputs
-    from mis.rank import make_config
+    from mis.rank import RankConfig, make_config
     from mis.rank._config import check_keys
     from mis.rank._pipeline import print_progress
     from mis.rank._sweep import run_sweep, sweep_outputs
 
-    (values, flags), seed, extra = _rank_values(args, "sweep")
+    (values, flags), seed, extra = _config_values(args, "rank", RankConfig, ("sweep",))
     check_keys(extra, {"families", "bits", "sparsity", "pool_sizes"}, "the [sweep] table")
     for name in ("families", "bits", "sparsity", "pool_sizes"):
         if getattr(args, name) is not None:
@@ -222,8 +224,40 @@ def _cmd_sweep(args) -> int:
     return 0
 
 
+def _cmd_molecular(args) -> int:
+    import jax
+
+    from mis._provenance import provenance, write_outputs
+    from mis.molecules import MolecularConfig, dataset_names, molecular_outputs, run_molecular
+    from mis.rank._config import make_config
+    from mis.rank._pipeline import print_progress
+
+    if args.list:
+        print("datasets: " + ", ".join(dataset_names()))
+        return 0
+    (values, flags), seed, _ = _config_values(args, "molecular", MolecularConfig)
+    config = make_config(values, flags=flags, smoke=args.smoke, cls=MolecularConfig,
+                         name="molecular")
+    out = _out_dir(args.out)
+    command = ("mis " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["molecular"]
+               else "mis molecular")
+    print(f"mis molecular: {len(config.datasets)} datasets x {len(config.embedders)} embedders "
+          f"x {len(config.quantizers)} quantizers, {config.num_models} shadow heads each, "
+          f"seed {seed}", file=sys.stderr, flush=True)
+    result = run_molecular(config, jax.random.key(seed), progress=print_progress)
+    files = molecular_outputs(result, provenance(config, seed, command), command)
+    write_outputs(out, files)
+    print(files["report.md"].decode().split("## Performance")[0].rstrip())
+    total = sum(sum(p.seconds.values()) for p in result.pairs)
+    print(f"\nwrote {', '.join(files)} to {out} ({total:.0f} s)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (public for tests and docs)."""
+    from mis.molecules._config import MolecularConfig
+    from mis.rank import RankConfig
+
     parser = _Parser(prog="mis", description="Membership inference security of "
                      "(quantized) models: theory and experiment.")
     parser.add_argument("--version", action="version", version=f"mis {__version__}")
@@ -244,13 +278,13 @@ def build_parser() -> argparse.ArgumentParser:
     rk = sub.add_parser("rank", help="rank quantizers by membership inference security: "
                         "indicator, attacks on quantization-aware shadow models, utility "
                         "(the main job)")
-    _add_rank_options(rk)
+    _add_config_options(rk, RankConfig)
     rk.add_argument("--out", default="results/rank", help="output directory "
                     "(default: results/rank)")
     rk.set_defaults(func=_cmd_rank)
     sw = sub.add_parser("sweep", help="grid over quantizer family x bits x sparsity x pool "
                         "size; resumable, one atomic file per cell")
-    _add_rank_options(sw)
+    _add_config_options(sw, RankConfig)
     sw.add_argument("--families", type=_csv_of(str), default=None,
                     help="comma-separated families (default uniform,kmeans,sign,ternary,prune)")
     sw.add_argument("--bits", type=_csv_of(int), default=None, help="default 1,...,8")
@@ -261,6 +295,14 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--out", default="results/sweep", help="output directory "
                     "(default: results/sweep)")
     sw.set_defaults(func=_cmd_sweep)
+    mo = sub.add_parser("molecular", help="privacy-performance trade-off of quantized "
+                        "molecular property heads (real data shipped in packages, RDKit "
+                        "embedders)")
+    _add_config_options(mo, MolecularConfig)
+    mo.add_argument("--list", action="store_true", help="list the dataset names and exit")
+    mo.add_argument("--out", default="results/molecular", help="output directory "
+                    "(default: results/molecular)")
+    mo.set_defaults(func=_cmd_molecular)
     return parser
 
 

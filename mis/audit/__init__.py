@@ -10,6 +10,7 @@ from mis.audit._roc import Rates as Rates
 from mis.audit._roc import RocCurve as RocCurve
 from mis.audit._roc import advantage as advantage
 from mis.audit._roc import auc as auc
+from mis.audit._roc import auc_value as auc_value
 from mis.audit._roc import balanced_accuracy as balanced_accuracy
 from mis.audit._roc import bootstrap_auc as bootstrap_auc
 from mis.audit._roc import epsilon_lower_bound as epsilon_lower_bound
@@ -22,7 +23,7 @@ from mis.audit._table import format_table as format_table
 from mis.audit._table import metrics_table as metrics_table
 
 __all__ = [
-    "AttackMetrics", "Rates", "RocCurve", "advantage", "auc", "balanced_accuracy",
+    "AttackMetrics", "Rates", "RocCurve", "advantage", "auc", "auc_value", "balanced_accuracy",
     "bootstrap_auc", "clopper_pearson", "epsilon_lower_bound", "format_table", "metrics_table",
     "plot_roc", "plot_score_histograms", "rates_at_threshold", "roc_curve", "threshold_at_fpr",
     "tpr_at_fpr",

@@ -60,7 +60,9 @@ def roc_curve(scores, is_member) -> RocCurve:
     return RocCurve(np.r_[0.0, fp / (~m).sum()], np.r_[0.0, tp / m.sum()], np.r_[np.inf, s[last]])
 
 
-def _auc_value(s, m):
+def auc_value(s, m) -> float:
+    """The AUC alone (Mann–Whitney with average ranks; no checks, no interval): for loops
+    such as bootstraps over already checked scores ``s`` and boolean labels ``m``."""
     ranks = stats.rankdata(s)  # average ranks: a tie counts 1/2
     n1, n0 = m.sum(), (~m).sum()
     return (ranks[m].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)
@@ -70,7 +72,7 @@ def auc(scores, is_member, *, confidence: float = 0.95) -> Estimate:
     """Area under the ROC = Mann–Whitney ``P(S_member > S_non) + ½ P(=)``, with a DeLong
     (asymptotically normal, two-sided) interval clipped to [0, 1]."""
     s, m = check_scores(scores, is_member)
-    value = _auc_value(s, m)
+    value = auc_value(s, m)
     x, y = s[m], s[~m]
     # DeLong structural components via ranks: V10_i = P(Y < x_i) + ½ P(Y = x_i), etc.
     all_ranks = stats.rankdata(np.r_[x, y])
@@ -92,9 +94,9 @@ def bootstrap_auc(key_seed: int, scores, is_member, *, num_bootstrap: int = 1000
     reps = np.empty(num_bootstrap)
     for b in range(num_bootstrap):
         xb, yb = rng.choice(x, x.size), rng.choice(y, y.size)
-        reps[b] = _auc_value(np.r_[xb, yb], np.r_[np.ones(x.size, bool), np.zeros(y.size, bool)])
+        reps[b] = auc_value(np.r_[xb, yb], np.r_[np.ones(x.size, bool), np.zeros(y.size, bool)])
     lo, hi = np.quantile(reps, [0.5 - confidence / 2, 0.5 + confidence / 2])
-    return Estimate(_auc_value(s, m), lo, hi)
+    return Estimate(auc_value(s, m), lo, hi)
 
 
 def threshold_at_fpr(scores, is_member, fpr: float) -> float:

@@ -11,6 +11,7 @@ every quantizer, so it cannot rank; the log-sum-exp adds up every weight's cross
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import jax
@@ -52,6 +53,7 @@ def check_aggregate(aggregate: str) -> None:
         raise UserError(f"aggregate={aggregate!r} is unknown; use one of {', '.join(AGGREGATES)}")
 
 
+@functools.partial(jax.jit, static_argnames=("how",))
 def aggregate_rates(rates: jax.Array, n: int, how: str) -> jax.Array:
     """``min_k r_k`` or ``−(1/n) log Σ_k exp(−n r_k)`` over the last axis (``inf`` terms drop
     out; no finite term gives ``inf``)."""

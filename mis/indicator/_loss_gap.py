@@ -15,6 +15,7 @@ its candidates are other draws of ``Q(θ̂)``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 
 import jax
@@ -56,6 +57,7 @@ def _penalty(learner, params, n):
     return 0.5 * c * sum(jnp.sum(a**2) for a in jax.tree.leaves(params))
 
 
+@functools.partial(jax.jit, static_argnums=0)
 def candidate_gaps(learner, released, candidates, data: Dataset) -> jax.Array:
     """``X [K, n]``: per-sample objective of each stacked candidate minus the release's."""
     n = data.x.shape[0]

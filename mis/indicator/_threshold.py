@@ -72,6 +72,7 @@ def sample_terms(learner, params, data: Dataset, *, include: Callable = is_weigh
     return SampleTerms(grads, curvs, names, sizes)
 
 
+@jax.jit
 def weight_variance(grads: jax.Array, curvatures: jax.Array, penalty: float,
                     counts: jax.Array | None = None) -> jax.Array:
     """Diagonal sandwich ``V_kk = Var_i(g_ik) / H_kk²`` with ``H_kk = mean_i h_ik + penalty``

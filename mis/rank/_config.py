@@ -55,15 +55,15 @@ class RankConfig:
             parse(spec)  # one-line UserError listing the valid forms
         if len(set(self.quantizers)) != len(self.quantizers):
             raise UserError(f"quantizers {list(self.quantizers)} repeat a spec")
-        _at_least(self, "d", 1)
-        _at_least(self, "k_modes", 2)
-        _at_least(self, "pool_size", 8)
-        _at_least(self, "num_fresh", 8)
-        _at_least(self, "num_models", 8)
-        _at_least(self, "steps", 1)
-        _at_least(self, "num_bootstrap", 10)
-        _at_least(self, "num_candidates", 1)
-        _at_least(self, "exact_samples", 1000)
+        at_least(self, "d", 1)
+        at_least(self, "k_modes", 2)
+        at_least(self, "pool_size", 8)
+        at_least(self, "num_fresh", 8)
+        at_least(self, "num_models", 8)
+        at_least(self, "steps", 1)
+        at_least(self, "num_bootstrap", 10)
+        at_least(self, "num_candidates", 1)
+        at_least(self, "exact_samples", 1000)
         if self.num_models % 2:
             raise UserError(f"num_models={self.num_models} must be even (balanced IN/OUT design)")
         if any(not isinstance(h, int) or h < 1 for h in self.hidden):
@@ -99,7 +99,7 @@ class RankConfig:
         return cls(**{**cls.smoke_sizes(overrides.get("task", "mixture")), **overrides})
 
 
-def _at_least(config, name, lo):
+def at_least(config, name, lo):
     value = getattr(config, name)
     if not isinstance(value, int) or isinstance(value, bool) or value < lo:
         raise UserError(f"{name}={value!r} is not allowed; use an integer >= {lo}")
@@ -131,18 +131,21 @@ def check_keys(table: dict, allowed, where: str) -> None:
                         f"allowed: {', '.join(sorted(allowed))}")
 
 
-def make_config(values: dict, *, flags: dict | None = None, smoke: bool = False) -> RankConfig:
-    """A validated :class:`RankConfig`: ``values`` (a config file), then the smoke sizes when
-    ``smoke``, then ``flags`` (explicit command-line options) on top."""
+def make_config(values: dict, *, flags: dict | None = None, smoke: bool = False,
+                cls=RankConfig, name: str = "rank"):
+    """A validated config of class ``cls`` (default :class:`RankConfig`): ``values`` (a config
+    file), then ``cls.smoke_sizes(task)`` when ``smoke``, then ``flags`` (explicit command-line
+    options) on top. ``name`` is the section named in errors."""
     flags = dict(flags or {})
-    check_keys(values, FIELDS, "the rank configuration")
-    check_keys(flags, FIELDS, "the rank options")
+    fields = {f.name for f in dataclasses.fields(cls)}
+    check_keys(values, fields, f"the {name} configuration")
+    check_keys(flags, fields, f"the {name} options")
     merged = dict(values)
     if smoke:
-        merged |= RankConfig.smoke_sizes(flags.get("task", values.get("task", "mixture")))
+        merged |= cls.smoke_sizes(flags.get("task", values.get("task", "mixture")))
     merged |= flags
     merged = {k: tuple(v) if isinstance(v, list) else v for k, v in merged.items()}
     try:
-        return RankConfig(**merged)
+        return cls(**merged)
     except TypeError as err:  # e.g. a string where a number belongs
         raise UserError(f"bad configuration value: {err}") from None

@@ -1,0 +1,30 @@
+"""Real molecular property data (shipped in packages), RDKit embedders, and the
+privacy–performance study of quantized property heads (``mis molecular``)."""
+
+from mis.molecules._config import MOLECULAR_ZOO as MOLECULAR_ZOO
+from mis.molecules._config import MolecularConfig as MolecularConfig
+from mis.molecules._datasets import MoleculeSet as MoleculeSet
+from mis.molecules._datasets import chembl_names as chembl_names
+from mis.molecules._datasets import dataset_names as dataset_names
+from mis.molecules._datasets import load_dataset as load_dataset
+from mis.molecules._datasets import read_csv_set as read_csv_set
+from mis.molecules._datasets import read_sdf_set as read_sdf_set
+from mis.molecules._features import EMBEDDERS as EMBEDDERS
+from mis.molecules._features import cached_features as cached_features
+from mis.molecules._features import featurize as featurize
+from mis.molecules._features import standardize as standardize
+from mis.molecules._metrics import classification_metrics as classification_metrics
+from mis.molecules._metrics import regression_metrics as regression_metrics
+from mis.molecules._pipeline import MolecularResult as MolecularResult
+from mis.molecules._pipeline import PairResult as PairResult
+from mis.molecules._pipeline import run_molecular as run_molecular
+from mis.molecules._pipeline import run_pair as run_pair
+from mis.molecules._report import Finding as Finding
+from mis.molecules._report import findings as findings
+from mis.molecules._report import molecular_outputs as molecular_outputs
+
+__all__ = ["EMBEDDERS", "MOLECULAR_ZOO", "Finding", "MoleculeSet", "MolecularConfig",
+           "MolecularResult", "PairResult", "cached_features", "chembl_names",
+           "classification_metrics", "dataset_names", "featurize", "findings", "load_dataset",
+           "molecular_outputs", "read_csv_set", "read_sdf_set", "regression_metrics",
+           "run_molecular", "run_pair", "standardize"]

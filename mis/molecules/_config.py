@@ -1,0 +1,96 @@
+"""Configuration of ``mis molecular`` (host): every field is a flag and a TOML key."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from mis._errors import UserError
+from mis.molecules._features import EMBEDDERS
+from mis.quantizers import parse
+from mis.rank._config import at_least
+
+MOLECULAR_ZOO = ("none", "fp8_e4m3", "uniform:8", "uniform:4", "uniform:2", "stochastic:4",
+                 "sign", "bitnet", "ternary:0.33", "ternary:0.9", "prune:0.5",
+                 "prune:0.9")
+DEFAULT_DATASETS = ("solubility", "solubility-class", "CHEMBL2147_Ki", "CHEMBL2147_Ki-cliff")
+
+
+@dataclasses.dataclass(frozen=True)
+class MolecularConfig:
+    """The molecular study: every dataset × embedder × quantizer.
+
+    Attributes:
+        datasets: dataset names (``mis.molecules.dataset_names()``).
+        embedders: RDKit embedders (``morgan``, ``descriptors``, ``maccs``, ``atompair``).
+        quantizers: quantizer specs applied to the trained heads.
+        fp_size: bins of the Morgan and atom-pair count fingerprints.
+        radius: Morgan radius.
+        num_models: quantization-aware shadow heads per dataset × embedder, each trained on a
+            random half of the training split (balanced design).
+        hidden, steps, learning_rate, l2: the MLP property head (Adam, full batch).
+        num_bootstrap, num_candidates: indicator settings (as in ``mis rank``).
+        cache_dir: feature cache ("" = ``$MIS_CACHE_DIR`` or ``~/.cache/mis``).
+    """
+
+    datasets: tuple[str, ...] = DEFAULT_DATASETS
+    embedders: tuple[str, ...] = EMBEDDERS
+    quantizers: tuple[str, ...] = MOLECULAR_ZOO
+    fp_size: int = 1024
+    radius: int = 2
+    num_models: int = 32
+    hidden: tuple[int, ...] = (32,)
+    steps: int = 300
+    learning_rate: float = 0.003
+    l2: float = 1e-3
+    num_bootstrap: int = 200
+    num_candidates: int = 32
+    cache_dir: str = ""
+
+    def __post_init__(self):
+        from mis.molecules._datasets import dataset_names
+
+        for name in ("datasets", "embedders", "quantizers", "hidden"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        known = dataset_names()
+        for ds in self.datasets:
+            if ds not in known:
+                raise UserError(f"dataset {ds!r} is unknown; use solubility, solubility-class, "
+                                "freesolv, CHEMBL<id>_<Ki|EC50>[-cliff] (`mis molecular "
+                                "--list` shows all)")
+        for emb in self.embedders:
+            if emb not in EMBEDDERS:
+                raise UserError(f"embedder {emb!r} is unknown; use any of {', '.join(EMBEDDERS)}")
+        for spec in self.quantizers:
+            parse(spec)
+        for name in ("datasets", "embedders", "quantizers"):
+            values = getattr(self, name)
+            if not values or len(set(values)) != len(values):
+                raise UserError(f"{name}={list(values)} must be non-empty without repeats")
+        at_least(self, "fp_size", 8)
+        at_least(self, "radius", 1)
+        at_least(self, "num_models", 8)
+        at_least(self, "steps", 1)
+        at_least(self, "num_bootstrap", 10)
+        at_least(self, "num_candidates", 1)
+        if self.num_models % 2:
+            raise UserError(f"num_models={self.num_models} must be even (balanced IN/OUT design)")
+        if any(not isinstance(h, int) or h < 1 for h in self.hidden):
+            raise UserError(f"hidden={list(self.hidden)} must hold positive integers")
+        if not self.learning_rate > 0:
+            raise UserError(f"learning_rate={self.learning_rate!r} must be > 0")
+        if not self.l2 >= 0:
+            raise UserError(f"l2={self.l2!r} must be >= 0")
+
+    def embedder_params(self, name: str) -> dict:
+        """Parameters passed to the embedder ``name``."""
+        return {"morgan": {"radius": self.radius, "size": self.fp_size},
+                "atompair": {"size": self.fp_size}}.get(name, {})
+
+    @staticmethod
+    def smoke_sizes(task=None) -> dict:
+        """One regression and one classification set, two embedders, four quantizers, small
+        heads: the same code path in well under a minute."""
+        del task
+        return dict(datasets=("freesolv", "solubility-class"), embedders=("morgan", "maccs"),
+                    quantizers=("none", "uniform:4", "sign", "ternary:0.9"), fp_size=256,
+                    num_models=8, hidden=(8,), steps=100, num_bootstrap=30, num_candidates=8)

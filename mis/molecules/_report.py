@@ -1,0 +1,232 @@
+"""Outputs of ``mis molecular``: ``tradeoff.csv``, ``results.json``, ``report.md``, figures, and
+the verdict on the source paper's three findings (host).
+
+``tradeoff.csv`` has one row per dataset × embedder × quantizer: ``dataset``, ``embedder``,
+``task``, then the columns of ``mis rank``'s ``ranking.csv`` (bits, sparsity, indicator,
+attacks with bounds) and the released head's test metrics (``rmse``, ``r2`` or ``auroc``,
+``accuracy``, each with ``_lo``/``_hi`` 95 % bounds). Leakage is the LiRA AUC of the
+quantization-aware shadow heads (leave-one-model-out).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from mis._provenance import to_json
+from mis.molecules._pipeline import MolecularResult
+from mis.rank._ranking import kendall_tau
+from mis.rank._report import _png, _triple, flat_row, to_csv
+
+LEAK = "LiRA_auc"
+PERFORMANCE = {"regression": "r2", "classification": "auroc"}
+EMBEDDER_SPREAD_RATIO = 0.5
+
+
+class Finding(NamedTuple):
+    """One of the paper's findings: the claim, whether it holds here, and the numbers."""
+
+    claim: str
+    holds: bool
+    evidence: str
+    numbers: dict
+
+
+def table_rows(result: MolecularResult) -> list[dict]:
+    """One flat dict per dataset × embedder × quantizer (module docstring)."""
+    rows = []
+    for pair in result.pairs:
+        for r in pair.rows:
+            row = {"dataset": pair.dataset, "embedder": pair.embedder, "task": pair.task}
+            row |= flat_row(r)
+            row.pop("accuracy_lo", None)
+            for name in ("accuracy", "accuracy_hi", "test_loss", "test_loss_lo", "test_loss_hi"):
+                row.pop(name, None)  # shadow-model averages: the head's metrics follow
+            for name, est in r.performance.items():
+                row |= _triple(name, est)
+            rows.append(row)
+    return rows
+
+
+def _groups(rows, *keys):
+    out = {}
+    for r in rows:
+        out.setdefault(tuple(r[k] for k in keys), []).append(r)
+    return out
+
+
+def _mean(values):
+    values = [v for v in values if np.isfinite(v)]
+    return float(np.mean(values)) if values else float("nan")
+
+
+def findings(rows: list[dict]) -> list[Finding]:
+    """The three findings of the source paper, each tested on the measured rows.
+
+    1. *Sparsity matters more than bit count*: per dataset × embedder, Kendall τ of the
+       leakage (LiRA AUC) with the released kernels' sparsity and with their bits per weight;
+       holds when the mean τ with sparsity is negative and larger in size than with bits.
+    2. *The most private quantizers lose the most performance, more on regression*: per
+       dataset × embedder, τ of leakage with performance (R² / AUROC) must be positive on
+       average; and the relative loss of the most private quantizer (lowest LiRA AUC, ``none``
+       excluded), ``(R²_none − R²_q)/R²_none`` for regression and
+       ``(AUROC_none − AUROC_q)/(AUROC_none − ½)`` for classification, larger on average for
+       regression.
+    3. *Privacy varies little across embedders*: the mean range of the LiRA AUC across
+       embedders (per dataset × quantizer) is below half the mean range across quantizers
+       (per dataset × embedder).
+    """
+    pairs = _groups(rows, "dataset", "embedder")
+    tau_sparse = [kendall_tau([r[LEAK] for r in g], [r["sparsity"] for r in g])
+                  for g in pairs.values()]
+    tau_bits = [kendall_tau([r[LEAK] for r in g], [r["bits_per_weight"] for r in g])
+                for g in pairs.values()]
+    ts, tb = _mean(tau_sparse), _mean(tau_bits)
+    f1 = Finding("sparsity matters more than bit count for privacy", bool(ts < 0 and
+                 abs(ts) > abs(tb)),
+                 f"mean Kendall τ(LiRA AUC, sparsity) = {ts:.3f}, τ(LiRA AUC, bits/weight) = "
+                 f"{tb:.3f} over {len(pairs)} dataset × embedder pairs",
+                 {"tau_sparsity": ts, "tau_bits": tb})
+    tau_perf, loss = [], {"regression": [], "classification": []}
+    for g in pairs.values():
+        task = g[0]["task"]
+        perf = PERFORMANCE[task]
+        tau_perf.append(kendall_tau([r[LEAK] for r in g], [r[perf] for r in g]))
+        base = next((r for r in g if r["quantizer"] == "none"), None)
+        quantized = [r for r in g if r["quantizer"] != "none"]
+        if base is None or not quantized:
+            continue
+        safest = min(quantized, key=lambda r: r[LEAK])
+        head = base[perf] if task == "regression" else base[perf] - 0.5
+        loss[task].append((base[perf] - safest[perf]) / head if head > 0 else float("nan"))
+    tp = _mean(tau_perf)
+    lr, lc = _mean(loss["regression"]), _mean(loss["classification"])
+    both = bool(loss["regression"] and loss["classification"])
+    f2 = Finding("the most private quantizers lose the most performance, more on regression "
+                 "than on classification", bool(tp > 0 and both and lr > lc),
+                 f"mean Kendall τ(LiRA AUC, performance) = {tp:.3f}; relative performance loss "
+                 f"of the most private quantizer: regression {lr:.3f} "
+                 f"({len(loss['regression'])} pairs), classification {lc:.3f} "
+                 f"({len(loss['classification'])} pairs)" +
+                 ("" if both else " (needs both task types)"),
+                 {"tau_performance": tp, "loss_regression": lr, "loss_classification": lc})
+    by_quant = _groups(rows, "dataset", "quantizer")
+    emb_spread = _mean([np.ptp([r[LEAK] for r in g]) for g in by_quant.values() if len(g) > 1])
+    q_spread = _mean([np.ptp([r[LEAK] for r in g]) for g in pairs.values() if len(g) > 1])
+    f3 = Finding("privacy varies little across embedders",
+                 bool(emb_spread < EMBEDDER_SPREAD_RATIO * q_spread),
+                 f"mean range of LiRA AUC across embedders = {emb_spread:.3f} vs across "
+                 f"quantizers = {q_spread:.3f} (holds below {EMBEDDER_SPREAD_RATIO:g}×)",
+                 {"embedder_spread": emb_spread, "quantizer_spread": q_spread})
+    return [f1, f2, f3]
+
+
+def _fmt(v, digits=3):
+    return "—" if v == "" or v is None or not np.isfinite(v) else f"{v:.{digits}f}"
+
+
+def dataset_tables(rows: list[dict]) -> str:
+    """Markdown: per dataset, quantizers × embedders cells ``performance / LiRA AUC``."""
+    out = []
+    for (dataset,), g in _groups(rows, "dataset").items():
+        task = g[0]["task"]
+        embedders = list(dict.fromkeys(r["embedder"] for r in g))
+        quantizers = list(dict.fromkeys(r["quantizer"] for r in g))
+        cell = {(r["quantizer"], r["embedder"]): r for r in g}
+        out += [f"### {dataset} ({task}; cells: {PERFORMANCE[task].upper()} / LiRA AUC)", "",
+                "| quantizer | bits | " + " | ".join(embedders) + " |",
+                "|---|---|" + "---|" * len(embedders)]
+        for q in quantizers:
+            bits = next(cell[q, e]["bits_per_weight"] for e in embedders if (q, e) in cell)
+            cells = [f"{_fmt(cell[q, e][PERFORMANCE[task]])} / {_fmt(cell[q, e][LEAK])}"
+                     if (q, e) in cell else "" for e in embedders]
+            out.append(f"| {q} | {bits:.2f} | " + " | ".join(cells) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
+def figures(rows: list[dict]) -> dict[str, bytes]:
+    """``tradeoff.png``: performance against leakage, one panel per task type, one colour per
+    embedder; ``embedders.png``: LiRA AUC per quantizer, one line per embedder, one panel per
+    dataset."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tasks = list(dict.fromkeys(r["task"] for r in rows))
+    embedders = list(dict.fromkeys(r["embedder"] for r in rows))
+    colours = dict(zip(embedders, plt.rcParams["axes.prop_cycle"].by_key()["color"],
+                       strict=False))
+    fig, axes = plt.subplots(1, len(tasks), figsize=(6 * len(tasks), 4.5), squeeze=False)
+    for ax, task in zip(axes[0], tasks, strict=True):
+        for r in rows:
+            if r["task"] == task:
+                ax.scatter(r[LEAK], r[PERFORMANCE[task]], s=14, color=colours[r["embedder"]])
+                ax.annotate(r["quantizer"], (r[LEAK], r[PERFORMANCE[task]]), fontsize=5)
+        for e in embedders:
+            ax.scatter([], [], color=colours[e], label=e)
+        ax.set(xlabel="LiRA AUC (leakage)", ylabel=f"test {PERFORMANCE[task].upper()}",
+               title=f"{task}: performance vs leakage")
+        ax.legend(fontsize=7)
+    out = {"tradeoff.png": _png(fig)}
+    datasets = list(dict.fromkeys(r["dataset"] for r in rows))
+    fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 4), squeeze=False)
+    for ax, (dataset,) in zip(axes[0], [(d,) for d in datasets], strict=True):
+        g = [r for r in rows if r["dataset"] == dataset]
+        quantizers = list(dict.fromkeys(r["quantizer"] for r in g))
+        for e in embedders:
+            cell = {r["quantizer"]: r[LEAK] for r in g if r["embedder"] == e}
+            ax.plot(range(len(quantizers)), [cell.get(q, np.nan) for q in quantizers], "o-",
+                    ms=3, color=colours[e], label=e)
+        ax.set_xticks(range(len(quantizers)), quantizers, rotation=70, fontsize=7)
+        ax.set(ylabel="LiRA AUC", title=dataset)
+        ax.legend(fontsize=7)
+    out["embedders.png"] = _png(fig)
+    return out
+
+
+def report_md(result: MolecularResult, rows, found, provenance, command) -> bytes:
+    cfg = result.config
+    lines = ["# Privacy–performance trade-off of quantized molecular property heads", "",
+             f"`{command}` — seed {provenance['seed']}, commit `{provenance['git_commit']}`. "
+             f"MLP head {list(cfg.hidden)} trained on each training split and released through "
+             f"each quantizer; leakage from {cfg.num_models} quantization-aware shadow heads "
+             "per dataset × embedder (each trained on a random half of the training split, "
+             "LiRA online, leave-one-model-out). Performance is the released head's on the "
+             "fixed test split.", "", "## Data", ""]
+    seen = set()
+    for pair in result.pairs:
+        if pair.dataset in seen:
+            continue
+        seen.add(pair.dataset)
+        lines.append(f"- **{pair.dataset}** ({pair.task}): {pair.num_train} train / "
+                     f"{pair.num_test} test molecules; invalid SMILES skipped: "
+                     f"{len(pair.invalid)}")
+    lines += ["", "## The paper's findings", ""]
+    for f in found:
+        lines.append(f"- **{f.claim}**: {'holds' if f.holds else 'does not hold'} — "
+                     f"{f.evidence}.")
+    lines += ["", "## Performance / leakage per dataset", "", dataset_tables(rows),
+              "![trade-off](tradeoff.png)", "", "![embedders](embedders.png)", "",
+              "Run time (s): " + ", ".join(f"{p.dataset}×{p.embedder} "
+                                           f"{sum(p.seconds.values()):.0f}"
+                                           for p in result.pairs), ""]
+    return "\n".join(lines).encode()
+
+
+def molecular_outputs(result: MolecularResult, provenance: dict,
+                      command: str) -> dict[str, bytes]:
+    """Every output file of one run, as bytes (written atomically by the caller)."""
+    rows = table_rows(result)
+    found = findings(rows)
+    meta = [{"dataset": p.dataset, "embedder": p.embedder, "task": p.task,
+             "num_train": p.num_train, "num_test": p.num_test,
+             "num_features": p.num_features, "invalid_smiles": [list(i) for i in p.invalid],
+             "features_cached": p.cache_hit, "n_shadow": p.n, "seconds": p.seconds}
+            for p in result.pairs]
+    payload = {"provenance": provenance, "pairs": meta, "table": rows,
+               "findings": [f._asdict() for f in found]}
+    return {"tradeoff.csv": to_csv(rows), "results.json": to_json(payload),
+            "report.md": report_md(result, rows, found, provenance, command), **figures(rows)}
