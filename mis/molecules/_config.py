@@ -9,9 +9,8 @@ from mis.molecules._features import EMBEDDERS
 from mis.quantizers import parse
 from mis.rank._config import at_least
 
-MOLECULAR_ZOO = ("none", "fp8_e4m3", "uniform:8", "uniform:4", "uniform:2", "stochastic:4",
-                 "sign", "bitnet", "ternary:0.33", "ternary:0.9", "prune:0.5",
-                 "prune:0.9")
+MOLECULAR_ZOO = ("none", "uniform:8", "uniform:4", "uniform:2", "sign", "bitnet", "ternary:0.33",
+                 "ternary:0.9", "prune:0.5", "prune:0.9")
 DEFAULT_DATASETS = ("solubility", "solubility-class", "CHEMBL2147_Ki", "CHEMBL2147_Ki-cliff")
 
 
@@ -37,7 +36,7 @@ class MolecularConfig:
     quantizers: tuple[str, ...] = MOLECULAR_ZOO
     fp_size: int = 1024
     radius: int = 2
-    num_models: int = 32
+    num_models: int = 16
     hidden: tuple[int, ...] = (32,)
     steps: int = 300
     learning_rate: float = 0.003

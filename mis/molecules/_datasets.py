@@ -137,8 +137,9 @@ def _target(value, task, labels):
 
 def read_sdf_set(train_path, test_path, *, name: str, target: str, task: str,
                  num_classes: int = 1, labels: tuple[str, ...] | None = None) -> MoleculeSet:
-    """Two SDF files (train, test) with the target as an SD property. A record RDKit cannot
-    read is skipped and reported with its ``smiles`` property when present."""
+    """Two SDF files (train, test) with the target as an SD property; the SMILES is the
+    ``smiles`` or ``SMILES`` property (else RDKit's canonical SMILES). A record RDKit cannot read
+    or without the target is skipped and reported."""
     from rdkit import Chem, RDLogger
 
     records, invalid, row = [], [], 0
@@ -149,8 +150,8 @@ def read_sdf_set(train_path, test_path, *, name: str, target: str, task: str,
                 if mol is None or not mol.HasProp(target):
                     invalid.append((row, "" if mol is None else Chem.MolToSmiles(mol)))
                 else:
-                    smiles = (mol.GetProp("smiles") if mol.HasProp("smiles")
-                              else Chem.MolToSmiles(mol))
+                    smiles = next((mol.GetProp(k) for k in ("smiles", "SMILES")
+                                   if mol.HasProp(k)), None) or Chem.MolToSmiles(mol)
                     records.append((smiles, mol, _target(mol.GetProp(target), task, labels),
                                     train))
                 row += 1

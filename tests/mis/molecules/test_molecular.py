@@ -1,0 +1,126 @@
+"""``mis molecular``: the findings logic on constructed rows, bad input, and a small end-to-end
+run (files, provenance, the feature cache reused)."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import jax
+import pytest
+
+from mis.molecules import MolecularConfig, findings, load_dataset, run_pair
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+
+
+def _mis(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "mis", *args], capture_output=True, text=True,
+                          timeout=600, cwd=ROOT, env={**os.environ, **(env or {})})
+
+
+def _row(dataset, embedder, task, quantizer, auc, sparsity, bits, perf):
+    return {"dataset": dataset, "embedder": embedder, "task": task, "quantizer": quantizer,
+            "LiRA_auc": auc, "sparsity": sparsity, "bits_per_weight": bits,
+            "r2" if task == "regression" else "auroc": perf}
+
+
+def _rows(*, embedder_shift, reg_loss, cls_loss):
+    """Two datasets × two embedders; leakage falls with sparsity, not with bits."""
+    zoo = [("none", 0.0, 32.0), ("uniform:4", 0.3, 4.0), ("prune:0.9", 0.9, 4.2),
+           ("sign", 0.0, 1.0)]
+    leak = {"none": 0.80, "uniform:4": 0.70, "prune:0.9": 0.55, "sign": 0.75}
+    rows = []
+    for dataset, task, loss, top in (("r", "regression", reg_loss, 0.8),
+                                     ("c", "classification", cls_loss, 0.9)):
+        for e, shift in (("e1", 0.0), ("e2", embedder_shift)):
+            for q, sparsity, bits in zoo:
+                drop = loss * (0.80 - leak[q]) / 0.25  # the safest loses `loss` of the head
+                head = top if task == "regression" else top - 0.5
+                rows.append(_row(dataset, e, task, q, leak[q] + shift, sparsity, bits,
+                                 top - drop * head))
+    return rows
+
+
+def test_findings_hold_on_rows_built_to_satisfy_them():
+    f1, f2, f3 = findings(_rows(embedder_shift=0.01, reg_loss=0.5, cls_loss=0.2))
+    assert f1.holds and f1.numbers["tau_sparsity"] < 0
+    assert abs(f1.numbers["tau_sparsity"]) > abs(f1.numbers["tau_bits"])
+    assert f2.holds
+    assert f2.numbers["loss_regression"] == pytest.approx(0.5)
+    assert f2.numbers["loss_classification"] == pytest.approx(0.2)
+    assert f3.holds and f3.numbers["embedder_spread"] == pytest.approx(0.01)
+    assert f3.numbers["quantizer_spread"] == pytest.approx(0.25)
+
+
+def test_findings_fail_when_the_numbers_say_so():
+    _, f2, f3 = findings(_rows(embedder_shift=0.2, reg_loss=0.1, cls_loss=0.3))
+    assert not f2.holds and "regression 0.100" in f2.evidence
+    assert not f3.holds and f3.numbers["embedder_spread"] == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--datasets", "nope"], "dataset 'nope' is unknown"),
+    (["--embedders", "morgan,ecfp"], "embedder 'ecfp' is unknown"),
+    (["--quantizers", "uniform:1"], "bad quantizer spec 'uniform:1'"),
+    (["--fp-size", "0"], "fp_size=0 is not allowed"),
+    (["--num-models", "7"], "num_models=7 must be even"),
+])
+def test_bad_flags_are_one_line_errors_and_write_nothing(args, message, tmp_path):
+    res = _mis("molecular", "--smoke", "--out", str(tmp_path / "out"), *args)
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in res.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_toml_key_is_rejected(tmp_path):
+    cfg = tmp_path / "m.toml"
+    cfg.write_text("[molecular]\nembeders = ['maccs']\n")
+    res = _mis("molecular", "--config", str(cfg), "--out", str(tmp_path / "out"))
+    assert res.returncode == 2 and "unknown key(s) 'embeders'" in res.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_list_names_every_dataset():
+    res = _mis("molecular", "--list")
+    assert res.returncode == 0
+    names = res.stdout.split(": ", 1)[1].strip().split(", ")
+    assert {"solubility", "freesolv", "CHEMBL234_Ki", "CHEMBL234_Ki-cliff"} <= set(names)
+    assert len(names) == 3 + 2 * 30
+
+
+@pytest.mark.slow
+def test_small_run_writes_every_output(tmp_path):
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    res = _mis("molecular", "--smoke", "--embedders", "maccs", "--quantizers",
+               "none,ternary:0.9,prune:0.9", "--out", str(out), "--seed", "3",
+               env={"MIS_CACHE_DIR": str(cache)})
+    assert res.returncode == 0, res.stderr
+    names = {"tradeoff.csv", "results.json", "report.md", "tradeoff.png", "embedders.png"}
+    assert names <= {p.name for p in out.iterdir()}
+    rows = list(csv.DictReader((out / "tradeoff.csv").open()))
+    assert [(r["dataset"], r["quantizer"]) for r in rows] == [
+        (d, q) for d in ("freesolv", "solubility-class")
+        for q in ("none", "ternary:0.9", "prune:0.9")]
+    for r in rows:
+        assert 0.0 <= float(r["LiRA_auc"]) <= 1.0
+        perf = float(r["r2"] if r["task"] == "regression" else r["auroc"])
+        assert float(r["r2_lo" if r["task"] == "regression" else "auroc_lo"]) <= perf
+    none = {r["dataset"]: r for r in rows if r["quantizer"] == "none"}
+    assert float(none["freesolv"]["r2"]) > 0.3  # a working head (DATA.md: RF on Morgan 0.69)
+    assert float(none["solubility-class"]["auroc"]) > 0.7
+    data = json.loads((out / "results.json").read_text())
+    assert data["provenance"]["seed"] == 3 and data["provenance"]["config"]["embedders"] == [
+        "maccs"]
+    assert len(data["findings"]) == 3
+    assert all(p["invalid_smiles"] == [] for p in data["pairs"])
+    report = (out / "report.md").read_text()
+    assert "## The paper's findings" in report and report.count("holds") >= 3
+    assert len(list((cache / "features").glob("*.npy"))) == 2  # one per dataset (maccs)
+    config = MolecularConfig.smoke_sizes()
+    small = MolecularConfig(**{**config, "embedders": ("maccs",), "quantizers": ("none",),
+                               "steps": 5, "cache_dir": str(cache)})
+    pair = run_pair(small, load_dataset("freesolv"), "maccs", jax.random.key(0))
+    assert pair.cache_hit
