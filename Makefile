@@ -21,10 +21,10 @@ run: $(STAMP)
 	$(BIN)/mis rank --config experiments/quantizer_ranking.toml --out results/rank
 
 lint: $(STAMP)
-	$(BIN)/ruff check mis theory tests experiments benchmarks
+	$(BIN)/ruff check mis theory tests experiments benchmarks notebooks
 
 test: lint
-	$(BIN)/python -m pytest -n 2 --durations=10 tests
+	$(BIN)/python -m pytest -n 2 --durations=10 tests --nbmake --nbmake-timeout=300 notebooks
 	$(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules theory mis
 
 # Benchmarks need CPU torch (baseline only, not a runtime dependency): pinned, installed here.

@@ -22,9 +22,10 @@ from mis.molecules._pipeline import run_pair as run_pair
 from mis.molecules._report import Finding as Finding
 from mis.molecules._report import findings as findings
 from mis.molecules._report import molecular_outputs as molecular_outputs
+from mis.molecules._report import table_rows as tradeoff_rows
 
 __all__ = ["EMBEDDERS", "MOLECULAR_ZOO", "Finding", "MoleculeSet", "MolecularConfig",
            "MolecularResult", "PairResult", "cached_features", "chembl_names",
            "classification_metrics", "dataset_names", "featurize", "findings", "load_dataset",
            "molecular_outputs", "read_csv_set", "read_sdf_set", "regression_metrics",
-           "run_molecular", "run_pair", "standardize"]
+           "run_molecular", "run_pair", "standardize", "tradeoff_rows"]

@@ -122,6 +122,20 @@ def findings(rows: list[dict]) -> list[Finding]:
     return [f1, f2, f3]
 
 
+def indicator_agreement(rows: list[dict]) -> dict[str, float]:
+    """Mean over dataset × embedder pairs of Kendall τ-b between each indicator variant's
+    ``n·r̂`` (larger = safer) and ``−LiRA AUC`` (1 = the same order of quantizers)."""
+    pairs = _groups(rows, "dataset", "embedder").values()
+    out = {}
+    for name, column in (("indicator A", "ind_a_n_rate"), ("indicator B", "ind_b_n_rate")):
+        taus = []
+        for g in pairs:
+            ok = [r for r in g if r[column] != ""]
+            taus.append(kendall_tau([r[column] for r in ok], [-r[LEAK] for r in ok]))
+        out[name] = _mean(taus)
+    return out
+
+
 def _fmt(v, digits=3):
     return "—" if v == "" or v is None or not np.isfinite(v) else f"{v:.{digits}f}"
 
@@ -208,7 +222,11 @@ def report_md(result: MolecularResult, rows, found, provenance, command) -> byte
     for f in found:
         lines.append(f"- **{f.claim}**: {'holds' if f.holds else 'does not hold'} — "
                      f"{f.evidence}.")
-    lines += ["", "## Performance / leakage per dataset", "", dataset_tables(rows),
+    agree = indicator_agreement(rows)
+    lines += ["", "Agreement of the privacy indicator with LiRA (mean Kendall τ-b over dataset × "
+              "embedder pairs, 1 = same order of quantizers): " + ", ".join(
+                  f"{k} {v:.3f}" for k, v in agree.items()) + ".", "",
+              "## Performance / leakage per dataset", "", dataset_tables(rows),
               "![trade-off](tradeoff.png)", "", "![embedders](embedders.png)", "",
               "Run time (s): " + ", ".join(f"{p.dataset}×{p.embedder} "
                                            f"{sum(p.seconds.values()):.0f}"
@@ -227,6 +245,7 @@ def molecular_outputs(result: MolecularResult, provenance: dict,
              "features_cached": p.cache_hit, "n_shadow": p.n, "seconds": p.seconds}
             for p in result.pairs]
     payload = {"provenance": provenance, "pairs": meta, "table": rows,
-               "findings": [f._asdict() for f in found]}
+               "findings": [f._asdict() for f in found],
+               "indicator_kendall_tau": indicator_agreement(rows)}
     return {"tradeoff.csv": to_csv(rows), "results.json": to_json(payload),
             "report.md": report_md(result, rows, found, provenance, command), **figures(rows)}

@@ -14,7 +14,8 @@ from mis.rank._ranking import kendall_tau as kendall_tau
 from mis.rank._ranking import kendall_tau_estimate as kendall_tau_estimate
 from mis.rank._ranking import pareto_front as pareto_front
 from mis.rank._ranking import rank_order as rank_order
+from mis.rank._report import table_rows as table_rows
 
 __all__ = ["MEAN_ZOO", "MIXTURE_ZOO", "TASKS", "QuantizerRow", "RankConfig", "RankResult",
            "kendall_tau", "kendall_tau_estimate", "layer_inputs", "make_config", "pareto_front",
-           "rank_order", "run_rank"]
+           "rank_order", "run_rank", "table_rows"]

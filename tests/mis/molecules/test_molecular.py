@@ -65,7 +65,7 @@ def test_findings_fail_when_the_numbers_say_so():
     (["--embedders", "morgan,ecfp"], "embedder 'ecfp' is unknown"),
     (["--quantizers", "uniform:1"], "bad quantizer spec 'uniform:1'"),
     (["--fp-size", "0"], "fp_size=0 is not allowed"),
-    (["--num-models", "7"], "num_models=7 must be even"),
+    (["--num-models", "9"], "num_models=9 must be even"),
 ])
 def test_bad_flags_are_one_line_errors_and_write_nothing(args, message, tmp_path):
     res = _mis("molecular", "--smoke", "--out", str(tmp_path / "out"), *args)
@@ -94,13 +94,14 @@ def test_list_names_every_dataset():
 @pytest.mark.slow
 def test_small_run_writes_every_output(tmp_path):
     out, cache = tmp_path / "out", tmp_path / "cache"
-    res = _mis("molecular", "--smoke", "--embedders", "maccs", "--quantizers",
+    res = _mis("molecular", "--config", "experiments/molecular_tradeoff.toml", "--smoke",
+               "--embedders", "maccs", "--quantizers",
                "none,ternary:0.9,prune:0.9", "--out", str(out), "--seed", "3",
                env={"MIS_CACHE_DIR": str(cache)})
     assert res.returncode == 0, res.stderr
     names = {"tradeoff.csv", "results.json", "report.md", "tradeoff.png", "embedders.png"}
     assert names <= {p.name for p in out.iterdir()}
-    rows = list(csv.DictReader((out / "tradeoff.csv").open()))
+    rows = list(csv.DictReader((out / "tradeoff.csv").read_text().splitlines()))
     assert [(r["dataset"], r["quantizer"]) for r in rows] == [
         (d, q) for d in ("freesolv", "solubility-class")
         for q in ("none", "ternary:0.9", "prune:0.9")]
@@ -124,3 +125,15 @@ def test_small_run_writes_every_output(tmp_path):
                                "steps": 5, "cache_dir": str(cache)})
     pair = run_pair(small, load_dataset("freesolv"), "maccs", jax.random.key(0))
     assert pair.cache_hit
+
+
+def test_indicator_agreement_is_the_mean_kendall_tau():
+    from mis.molecules._report import indicator_agreement
+
+    rows = _rows(embedder_shift=0.0, reg_loss=0.5, cls_loss=0.2)
+    for r in rows:
+        r["ind_a_n_rate"] = -10 * r["LiRA_auc"]  # the attack's order exactly
+        r["ind_b_n_rate"] = "" if r["quantizer"] == "sign" else 10 * r["LiRA_auc"]  # reversed
+    agree = indicator_agreement(rows)
+    assert agree["indicator A"] == pytest.approx(1.0)
+    assert agree["indicator B"] == pytest.approx(-1.0)
