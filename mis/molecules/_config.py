@@ -7,7 +7,7 @@ import dataclasses
 from mis._errors import UserError
 from mis.molecules._features import EMBEDDERS
 from mis.quantizers import parse
-from mis.rank._config import at_least
+from mis.rank._config import at_least, check_training
 
 MOLECULAR_ZOO = ("none", "uniform:8", "uniform:4", "uniform:2", "sign", "bitnet", "ternary:0.33",
                  "ternary:0.9", "prune:0.5", "prune:0.9")
@@ -67,18 +67,7 @@ class MolecularConfig:
                 raise UserError(f"{name}={list(values)} must be non-empty without repeats")
         at_least(self, "fp_size", 8)
         at_least(self, "radius", 1)
-        at_least(self, "num_models", 8)
-        at_least(self, "steps", 1)
-        at_least(self, "num_bootstrap", 10)
-        at_least(self, "num_candidates", 1)
-        if self.num_models % 2:
-            raise UserError(f"num_models={self.num_models} must be even (balanced IN/OUT design)")
-        if any(not isinstance(h, int) or h < 1 for h in self.hidden):
-            raise UserError(f"hidden={list(self.hidden)} must hold positive integers")
-        if not self.learning_rate > 0:
-            raise UserError(f"learning_rate={self.learning_rate!r} must be > 0")
-        if not self.l2 >= 0:
-            raise UserError(f"l2={self.l2!r} must be >= 0")
+        check_training(self)
 
     def embedder_params(self, name: str) -> dict:
         """Parameters passed to the embedder ``name``."""

@@ -59,20 +59,10 @@ class RankConfig:
         at_least(self, "k_modes", 2)
         at_least(self, "pool_size", 8)
         at_least(self, "num_fresh", 8)
-        at_least(self, "num_models", 8)
-        at_least(self, "steps", 1)
-        at_least(self, "num_bootstrap", 10)
-        at_least(self, "num_candidates", 1)
         at_least(self, "exact_samples", 1000)
-        if self.num_models % 2:
-            raise UserError(f"num_models={self.num_models} must be even (balanced IN/OUT design)")
-        if any(not isinstance(h, int) or h < 1 for h in self.hidden):
-            raise UserError(f"hidden={list(self.hidden)} must hold positive integers")
-        for name in ("separation", "learning_rate"):
-            if not getattr(self, name) > 0:
-                raise UserError(f"{name}={getattr(self, name)!r} must be > 0")
-        if not self.l2 >= 0:
-            raise UserError(f"l2={self.l2!r} must be >= 0")
+        if not self.separation > 0:
+            raise UserError(f"separation={self.separation!r} must be > 0")
+        check_training(self)
 
     @property
     def zoo(self) -> tuple[str, ...]:
@@ -103,6 +93,23 @@ def at_least(config, name, lo):
     value = getattr(config, name)
     if not isinstance(value, int) or isinstance(value, bool) or value < lo:
         raise UserError(f"{name}={value!r} is not allowed; use an integer >= {lo}")
+
+
+def check_training(config) -> None:
+    """The fields every shadow-model study shares: ``num_models`` (even, >= 8), ``steps``,
+    ``num_bootstrap``, ``num_candidates``, ``hidden``, ``learning_rate`` and ``l2``."""
+    at_least(config, "num_models", 8)
+    at_least(config, "steps", 1)
+    at_least(config, "num_bootstrap", 10)
+    at_least(config, "num_candidates", 1)
+    if config.num_models % 2:
+        raise UserError(f"num_models={config.num_models} must be even (balanced IN/OUT design)")
+    if any(not isinstance(h, int) or h < 1 for h in config.hidden):
+        raise UserError(f"hidden={list(config.hidden)} must hold positive integers")
+    if not config.learning_rate > 0:
+        raise UserError(f"learning_rate={config.learning_rate!r} must be > 0")
+    if not config.l2 >= 0:
+        raise UserError(f"l2={config.l2!r} must be >= 0")
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(RankConfig)}
