@@ -253,6 +253,39 @@ def _cmd_molecular(args) -> int:
     return 0
 
 
+def _cmd_audit(args) -> int:
+    from mis._provenance import provenance, write_outputs
+    from mis.attacks import SIGNAL_ATTACKS, signal_attacks
+    from mis.audit import audit_outputs, format_table, load_audit_input, metrics_table
+
+    for a in args.attacks:
+        if a not in SIGNAL_ATTACKS:
+            raise UserError(f"attack {a!r} is unknown; use any of {', '.join(SIGNAL_ATTACKS)}")
+    for f in args.fprs:
+        if not 0 < f < 1:
+            raise UserError(f"--fprs value {f!r} is not allowed; use numbers in (0, 1)")
+    out = _out_dir(args.out)
+    arrays, scores, is_member, kind = load_audit_input(args.input)
+    if kind == "signals":
+        print(f"mis audit: {arrays['signals'].shape[0]} models x {arrays['signals'].shape[1]} "
+              f"examples; attacks {', '.join(args.attacks)} (leave-one-model-out)",
+              file=sys.stderr, flush=True)
+        named = signal_attacks(arrays["signals"], arrays["mask"], args.attacks)
+        labels = arrays["mask"]
+    else:
+        named, labels = {"scores": scores}, is_member
+    config = {"input": args.input, "kind": kind, "attacks": list(named),
+              "fprs": list(args.fprs)}
+    files = audit_outputs(named, labels, fprs=tuple(args.fprs),
+                          provenance=provenance(config, 0, "mis " + " ".join(sys.argv[1:])),
+                          source=Path(args.input))
+    write_outputs(out, files)
+    flat = {k: v.ravel() for k, v in named.items()}
+    print(format_table(metrics_table(flat, labels.ravel().astype(bool), fprs=tuple(args.fprs))))
+    print(f"wrote {', '.join(files)} to {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (public for tests and docs)."""
     from mis.molecules._config import MolecularConfig
@@ -295,6 +328,18 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--out", default="results/sweep", help="output directory "
                     "(default: results/sweep)")
     sw.set_defaults(func=_cmd_sweep)
+    au = sub.add_parser("audit", help="metrics table with intervals and log-log ROC from a "
+                        ".npz of attack scores (scores, is_member) or shadow-model signals "
+                        "(signals [M, n], mask [M, n]: LiRA run leave-one-model-out)")
+    au.add_argument("input", help="the .npz file")
+    au.add_argument("--attacks", type=_csv_of(str), default=("lira", "lira-offline", "global"),
+                    help="for signals: any of lira, lira-offline, lira-fixed, global "
+                    "(default lira,lira-offline,global)")
+    au.add_argument("--fprs", type=_csv_of(float), default=(0.001, 0.01, 0.1),
+                    help="FPRs at which TPR is reported (default 0.001,0.01,0.1)")
+    au.add_argument("--out", default="results/audit", help="output directory "
+                    "(default: results/audit)")
+    au.set_defaults(func=_cmd_audit)
     mo = sub.add_parser("molecular", help="privacy-performance trade-off of quantized "
                         "molecular property heads (real data shipped in packages, RDKit "
                         "embedders)")

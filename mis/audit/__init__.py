@@ -6,6 +6,8 @@ Larger score = "member"; estimated quantities are ``Estimate(value, lower, upper
 from mis.audit._intervals import clopper_pearson as clopper_pearson
 from mis.audit._plots import plot_roc as plot_roc
 from mis.audit._plots import plot_score_histograms as plot_score_histograms
+from mis.audit._report import audit_outputs as audit_outputs
+from mis.audit._report import load_audit_input as load_audit_input
 from mis.audit._roc import Rates as Rates
 from mis.audit._roc import RocCurve as RocCurve
 from mis.audit._roc import advantage as advantage
@@ -23,8 +25,8 @@ from mis.audit._table import format_table as format_table
 from mis.audit._table import metrics_table as metrics_table
 
 __all__ = [
-    "AttackMetrics", "Rates", "RocCurve", "advantage", "auc", "auc_value", "balanced_accuracy",
-    "bootstrap_auc", "clopper_pearson", "epsilon_lower_bound", "format_table", "metrics_table",
-    "plot_roc", "plot_score_histograms", "rates_at_threshold", "roc_curve", "threshold_at_fpr",
-    "tpr_at_fpr",
+    "AttackMetrics", "Rates", "RocCurve", "advantage", "audit_outputs", "auc", "auc_value",
+    "balanced_accuracy", "bootstrap_auc", "clopper_pearson", "epsilon_lower_bound", "format_table",
+    "load_audit_input", "metrics_table", "plot_roc", "plot_score_histograms", "rates_at_threshold",
+    "roc_curve", "threshold_at_fpr", "tpr_at_fpr",
 ]

@@ -1,0 +1,49 @@
+"""Reference attacks on a user's (models × examples) signal tensor, leave-one-model-out (host
+checks, device scoring): what ``mis audit`` runs on a signals file."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mis._errors import UserError
+from mis.attacks._evaluate import check_attack_inputs, leave_one_out
+from mis.attacks._reference import lira_offline, lira_online
+
+SIGNAL_ATTACKS = ("lira", "lira-offline", "lira-fixed", "global")
+
+
+def signal_attacks(signals, mask, attacks=SIGNAL_ATTACKS) -> dict[str, np.ndarray]:
+    """``name -> [M, n]`` scores of each attack, every model the target once.
+
+    Args:
+        signals: ``[M, n]`` or ``[M, n, q]`` (``q`` queries per example, averaged by LiRA),
+            larger = more member-like (logit-scaled confidence, ``−loss``).
+        mask: ``[M, n]`` 0/1 or bool, 1 = example ``j`` was in model ``m``'s training set.
+        attacks: any of ``lira`` (online), ``lira-offline``, ``lira-fixed`` (online, one global
+            variance, as the official LiRA code) and ``global`` (the raw signal, mean over
+            queries: a global threshold).
+
+    Raises:
+        UserError: unknown attack, shapes that disagree, NaN signals, or fewer than 2 IN / OUT
+            reference models for some example once the target is left out.
+    """
+    unknown = [a for a in attacks if a not in SIGNAL_ATTACKS]
+    if unknown or not attacks:
+        raise UserError(f"attack {unknown[0] if unknown else '(none)'!r} is unknown; use any "
+                        f"of {', '.join(SIGNAL_ATTACKS)}")
+    online = any(a in ("lira", "lira-fixed") for a in attacks)
+    check_attack_inputs(signals, mask, online=online)
+    signals = np.asarray(signals, np.float32)
+    mask = np.asarray(mask).astype(bool)
+    fns = {
+        "lira": lambda t, r, i, o: lira_online(t, r, i, o),
+        "lira-fixed": lambda t, r, i, o: lira_online(t, r, i, o, fixed_variance=True),
+        "lira-offline": lambda t, r, i, o: lira_offline(t, r, o),
+    }
+    out = {}
+    for name in attacks:
+        if name == "global":
+            out[name] = signals.reshape(*mask.shape, -1).mean(-1)
+        else:
+            out[name] = np.asarray(leave_one_out(fns[name], signals, mask))
+    return out
