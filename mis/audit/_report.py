@@ -25,7 +25,7 @@ import numpy as np
 
 from mis._errors import UserError
 from mis._provenance import to_json
-from mis.audit._plots import plot_roc, plot_score_histograms
+from mis.audit._plots import plot_roc, plot_score_histograms, png_bytes
 from mis.audit._roc import epsilon_lower_bound
 from mis.audit._table import AttackMetrics, format_table, metrics_table
 
@@ -59,16 +59,6 @@ def _row(metrics: AttackMetrics, eps) -> dict:
         row |= {name: float(est.value), f"{name}_lo": float(est.lower),
                 f"{name}_hi": float(est.upper)}
     return row | {"epsilon_lower_bound": float(eps)}
-
-
-def _png(fig) -> bytes:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
-    return buf.getvalue()
 
 
 def audit_outputs(scores: dict, is_member, *, fprs, provenance: dict, source: Path,
@@ -106,7 +96,7 @@ def audit_outputs(scores: dict, is_member, *, fprs, provenance: dict, source: Pa
         "metrics.json": to_json({"provenance": provenance, "input": str(source),
                                  "input_sha256": digest, "fprs": list(fprs), "table": rows}),
         "report.md": report.encode(),
-        "roc.png": _png(plot_roc(curves, title="ROC (log-log)")),
-        "histograms.png": _png(plot_score_histograms(flat[first], m,
+        "roc.png": png_bytes(plot_roc(curves, title="ROC (log-log)")),
+        "histograms.png": png_bytes(plot_score_histograms(flat[first], m,
                                                      title=f"{first}: scores")),
     }

@@ -15,9 +15,10 @@ from typing import NamedTuple
 import numpy as np
 
 from mis._provenance import to_json
+from mis.audit._plots import png_bytes
 from mis.molecules._pipeline import MolecularResult
 from mis.rank._ranking import kendall_tau
-from mis.rank._report import _png, _triple, flat_row, to_csv
+from mis.rank._report import _triple, flat_row, to_csv
 
 LEAK = "LiRA_auc"
 PERFORMANCE = {"regression": "r2", "classification": "auroc"}
@@ -184,7 +185,7 @@ def figures(rows: list[dict]) -> dict[str, bytes]:
         ax.set(xlabel="LiRA AUC (leakage)", ylabel=f"test {PERFORMANCE[task].upper()}",
                title=f"{task}: performance vs leakage")
         ax.legend(fontsize=7)
-    out = {"tradeoff.png": _png(fig)}
+    out = {"tradeoff.png": png_bytes(fig)}
     datasets = list(dict.fromkeys(r["dataset"] for r in rows))
     fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 4), squeeze=False)
     for ax, (dataset,) in zip(axes[0], [(d,) for d in datasets], strict=True):
@@ -197,7 +198,7 @@ def figures(rows: list[dict]) -> dict[str, bytes]:
         ax.set_xticks(range(len(quantizers)), quantizers, rotation=70, fontsize=7)
         ax.set(ylabel="LiRA AUC", title=dataset)
         ax.legend(fontsize=7)
-    out["embedders.png"] = _png(fig)
+    out["embedders.png"] = png_bytes(fig)
     return out
 
 

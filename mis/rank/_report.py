@@ -17,6 +17,7 @@ import io
 import numpy as np
 
 from mis._provenance import to_json
+from mis.audit._plots import png_bytes
 from mis.rank._pipeline import PRIMARY_ATTACK, RankResult
 
 
@@ -110,7 +111,7 @@ def figures(result: RankResult, rows: list[dict]) -> dict[str, bytes]:
     ax.set(xlabel="LiRA AUC (leakage)", ylabel="test accuracy" if mixture else "test loss",
            title="privacy–utility")
     ax.legend(fontsize=8)
-    out["privacy_utility.png"] = _png(fig)
+    out["privacy_utility.png"] = png_bytes(fig)
     fig, ax = plt.subplots(figsize=(6, 4.5))
     for r in rows:
         if r["ind_a_n_rate"] != "":
@@ -119,23 +120,13 @@ def figures(result: RankResult, rows: list[dict]) -> dict[str, bytes]:
     tau = result.kendall.get(f"indicator A vs {PRIMARY_ATTACK} AUC")
     title = "indicator A vs LiRA" + (f" (Kendall τ = {float(tau.value):.2f})" if tau else "")
     ax.set(xlabel="n·r̂ (indicator A, lse; larger = safer)", ylabel="LiRA AUC", title=title)
-    out["indicator_vs_attack.png"] = _png(fig)
+    out["indicator_vs_attack.png"] = png_bytes(fig)
     mask = result.mask > 0
     curves = {r.spec: (r.scores[PRIMARY_ATTACK].ravel(), mask.ravel()) for r in result.rows}
     fig = plot_roc(curves, title="LiRA ROC per quantizer (log-log)")
     fig.set_size_inches(6, 6)
-    out["roc.png"] = _png(fig)
+    out["roc.png"] = png_bytes(fig)
     return out
-
-
-def _png(fig) -> bytes:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
-    return buf.getvalue()
 
 
 def report_md(result: RankResult, rows: list[dict], provenance: dict, command: str) -> bytes:
