@@ -41,9 +41,9 @@ def table_rows(result: MolecularResult) -> list[dict]:
         for r in pair.rows:
             row = {"dataset": pair.dataset, "embedder": pair.embedder, "task": pair.task}
             row |= flat_row(r)
-            row.pop("accuracy_lo", None)
-            for name in ("accuracy", "accuracy_hi", "test_loss", "test_loss_lo", "test_loss_hi"):
-                row.pop(name, None)  # shadow-model averages: the head's metrics follow
+            for name in ("accuracy", "test_loss"):  # shadow-model averages: the head's follow
+                for suffix in ("", "_lo", "_hi"):
+                    row.pop(name + suffix, None)
             for name, est in r.performance.items():
                 row |= _triple(name, est)
             rows.append(row)
@@ -188,7 +188,7 @@ def figures(rows: list[dict]) -> dict[str, bytes]:
     out = {"tradeoff.png": png_bytes(fig)}
     datasets = list(dict.fromkeys(r["dataset"] for r in rows))
     fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 4), squeeze=False)
-    for ax, (dataset,) in zip(axes[0], [(d,) for d in datasets], strict=True):
+    for ax, dataset in zip(axes[0], datasets, strict=True):
         g = [r for r in rows if r["dataset"] == dataset]
         quantizers = list(dict.fromkeys(r["quantizer"] for r in g))
         for e in embedders:
