@@ -255,12 +255,10 @@ def _cmd_molecular(args) -> int:
 
 def _cmd_audit(args) -> int:
     from mis._provenance import provenance, write_outputs
-    from mis.attacks import SIGNAL_ATTACKS, signal_attacks
-    from mis.audit import audit_outputs, format_table, load_audit_input, metrics_table
+    from mis.attacks import check_signal_attacks, signal_attacks
+    from mis.audit import audit_outputs, load_audit_input
 
-    for a in args.attacks:
-        if a not in SIGNAL_ATTACKS:
-            raise UserError(f"attack {a!r} is unknown; use any of {', '.join(SIGNAL_ATTACKS)}")
+    check_signal_attacks(args.attacks)  # before any work or progress line
     for f in args.fprs:
         if not 0 < f < 1:
             raise UserError(f"--fprs value {f!r} is not allowed; use numbers in (0, 1)")
@@ -280,8 +278,7 @@ def _cmd_audit(args) -> int:
                           provenance=provenance(config, 0, "mis " + " ".join(sys.argv[1:])),
                           source=Path(args.input))
     write_outputs(out, files)
-    flat = {k: v.ravel() for k, v in named.items()}
-    print(format_table(metrics_table(flat, labels.ravel().astype(bool), fprs=tuple(args.fprs))))
+    print(files["report.md"].decode().split("![ROC]")[0].rstrip())  # the table, computed once
     print(f"wrote {', '.join(files)} to {out}")
     return 0
 

@@ -21,11 +21,13 @@ from mis.attacks._reference import loss_attack as loss_attack
 from mis.attacks._reference import rmia as rmia
 from mis.attacks._reference import tune_rmia_a as tune_rmia_a
 from mis.attacks._run import SIGNAL_ATTACKS as SIGNAL_ATTACKS
+from mis.attacks._run import check_signal_attacks as check_signal_attacks
 from mis.attacks._run import signal_attacks as signal_attacks
 from mis.attacks._signals import logit_scale as logit_scale
 from mis.attacks._signals import true_class_prob as true_class_prob
 
 __all__ = ["SIGNAL_ATTACKS", "calibrated_loss_attack", "check_attack_inputs", "check_same_recipe",
+           "check_signal_attacks",
            "gaussian_mean_bayes_score", "leave_one_out", "lira_offline", "lira_online",
            "logit_scale", "loss_attack", "quantized_gaussian_mean_bayes_score", "rmia",
            "signal_attacks", "tune_rmia_a", "true_class_prob"]

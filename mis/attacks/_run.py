@@ -12,6 +12,14 @@ from mis.attacks._reference import lira_offline, lira_online
 SIGNAL_ATTACKS = ("lira", "lira-offline", "lira-fixed", "global")
 
 
+def check_signal_attacks(attacks) -> None:
+    """``UserError`` naming the first attack that is not one of :data:`SIGNAL_ATTACKS`."""
+    unknown = [a for a in attacks if a not in SIGNAL_ATTACKS]
+    if unknown or not attacks:
+        raise UserError(f"attack {unknown[0] if unknown else '(none)'!r} is unknown; use any "
+                        f"of {', '.join(SIGNAL_ATTACKS)}")
+
+
 def signal_attacks(signals, mask, attacks=SIGNAL_ATTACKS) -> dict[str, np.ndarray]:
     """``name -> [M, n]`` scores of each attack, every model the target once.
 
@@ -27,10 +35,7 @@ def signal_attacks(signals, mask, attacks=SIGNAL_ATTACKS) -> dict[str, np.ndarra
         UserError: unknown attack, shapes that disagree, NaN signals, or fewer than 2 IN / OUT
             reference models for some example once the target is left out.
     """
-    unknown = [a for a in attacks if a not in SIGNAL_ATTACKS]
-    if unknown or not attacks:
-        raise UserError(f"attack {unknown[0] if unknown else '(none)'!r} is unknown; use any "
-                        f"of {', '.join(SIGNAL_ATTACKS)}")
+    check_signal_attacks(attacks)
     online = any(a in ("lira", "lira-fixed") for a in attacks)
     check_attack_inputs(signals, mask, online=online)
     signals = np.asarray(signals, np.float32)
