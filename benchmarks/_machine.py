@@ -66,8 +66,12 @@ def matmul_peak_gflops(sizes=(1024, 2048)) -> float:
 
 def print_row(row: dict) -> None:
     """One case as a JSON line, floats rounded for reading."""
-    print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}),
-          flush=True)
+    def show(v):
+        if not isinstance(v, float):
+            return v
+        return float(f"{v:.3g}") if 0 < abs(v) < 1e-3 else round(v, 3)
+
+    print(json.dumps({k: show(v) for k, v in row.items()}), flush=True)
 
 
 def write_result(path, name: str, quick: bool, cases: list) -> None:

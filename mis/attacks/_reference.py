@@ -25,6 +25,46 @@ def _masked(refs, valid):
     return jnp.where(valid[..., None], refs, jnp.nan)
 
 
+def _column_blocks(fn, *arrays, block: int | None = None):
+    """``fn`` applied to blocks of ``block`` examples (axis 1) of ``arrays`` (each ``[R, n, ...]``),
+    its outputs (pytrees of ``[b, ...]``) joined along the examples.
+
+    XLA's CPU reductions over the model axis of a whole ``[R, n]`` array stride through memory
+    (measured: a masked mean and variance of 1023 x 20 000 floats took 0.27 s); on a block of
+    columns sliced in a loop they run from cache (a counting pass over the same array: 2.3 ms).
+    The blocks are sliced in place (``dynamic_slice``), with no transposed copy of the input.
+    The default block holds about 2^18 entries per array.
+    """
+    r, n = arrays[0].shape[:2]
+    b = block or max(8, (1 << 18) // max(r, 1))
+    if n <= b:
+        return fn(*arrays)
+    nb, tail = divmod(n, b)
+
+    def take(i):
+        return [jax.lax.dynamic_slice_in_dim(a, i * b, b, axis=1) for a in arrays]
+
+    shapes = jax.eval_shape(fn, *take(0))
+    init = jax.tree.map(lambda s: jnp.zeros((nb * b, *s.shape[1:]), s.dtype), shapes)
+
+    def body(i, out):
+        return jax.tree.map(lambda o, v: jax.lax.dynamic_update_slice_in_dim(o, v, i * b, 0),
+                            out, fn(*take(i)))
+
+    out = jax.lax.fori_loop(0, nb, body, init)
+    if tail:
+        rest = fn(*[a[:, nb * b:] for a in arrays])
+        out = jax.tree.map(lambda o, v: jnp.concatenate([o, v]), out, rest)
+    return out
+
+
+def _masked_mean(values, valid):
+    """Mean over axis 0 of ``values [R, n]`` where ``valid [R, n]``; NaN with no valid entry."""
+    def block(v, m):
+        return jnp.sum(jnp.where(m, v, 0), axis=0) / jnp.sum(m, axis=0)
+    return _column_blocks(block, jnp.asarray(values), jnp.asarray(valid, bool))
+
+
 def loss_attack(target_loss) -> jax.Array:
     """Global loss threshold: ``score = −ℓ(θ, x)`` (low loss = member)."""
     return -jnp.asarray(target_loss)
@@ -32,8 +72,13 @@ def loss_attack(target_loss) -> jax.Array:
 
 def calibrated_loss_attack(target_loss, ref_loss, ref_out) -> jax.Array:
     """Difficulty calibration: ``score = −(ℓ(θ, x) − mean_{OUT refs} ℓ(θ_r, x))``."""
-    ref = jnp.where(ref_out, jnp.asarray(ref_loss), jnp.nan)
-    return -(jnp.asarray(target_loss) - jnp.nanmean(ref, axis=0))
+    return -(jnp.asarray(target_loss) - _masked_mean(ref_loss, ref_out))
+
+
+def _float(x):
+    """``x`` as float64 if it is, else float32 (the two widths with integer order keys)."""
+    x = jnp.asarray(x)
+    return x if x.dtype == jnp.float64 else x.astype(jnp.float32)
 
 
 def _order_key(x):
@@ -48,31 +93,83 @@ def _from_key(k, dtype):
     return jax.lax.bitcast_convert_type(b, dtype)
 
 
-def _order_statistic_block(values, valid, kth):
-    """One block of :func:`masked_order_statistic` (bisection on the order keys)."""
-    key = _order_key(values)
+def _select(key, need, dtype):
+    """The ``need``-th smallest (1-based, per column) of the order keys ``key [R, b]``, whose
+    invalid entries hold the largest key; returns a key. ``need = 1`` where a column is empty.
+
+    Safeguarded interpolation search. The bracket ``[lo, hi]`` of keys holds the answer, with
+    ``c_lo = #{key < lo} < need ≤ c_hi = #{key ≤ hi}``. Each pass counts the keys below a
+    pivot ``p ∈ (lo, hi]`` (one reduction: XLA runs each reduction as its own pass over the
+    block, so a pass that also found the data values next to the pivot would cost three) and
+    moves one end to it. The pivot interpolates the target rank ``need − ½`` linearly in
+    value between the ends; after a step that does not halve ``c_hi − c_lo`` the next one
+    bisects the key range instead, so the search ends for any data. Once ``c_lo = need − 1``
+    the answer is the smallest key ``≥ lo``; once ``c_hi = need``, the largest ``≤ hi``; one
+    last pass finds it. Exact for any data (ties, ±0, infinities, subnormals). Passes per
+    block of 256 columns of 1023 float32 values (the slowest column decides), measured:
+    14-17 on normal, Cauchy and log-normal data, 25-35 when the answer sits inside a run of
+    ties (only bisection can end those), 27 with two modes 10^6 apart, against 32 for plain
+    bisection; at most about ``bits + 2·log2(R)``.
+    """
     info = jnp.iinfo(key.dtype)
-    w = valid[..., None]
-    lo = jnp.min(jnp.where(w, key, info.max), axis=0)
-    hi = jnp.max(jnp.where(w, key, info.min), axis=0)
-    need = (kth + 1)[:, None]
+    valid = key != info.max
+    lo = jnp.min(key, axis=0)
+    hi = jnp.max(jnp.where(valid, key, info.min), axis=0)
+    c_lo = jnp.zeros_like(need)
+    c_hi = jnp.sum(valid, axis=0, dtype=need.dtype)
 
-    def step(_, bounds):
-        lo, hi = bounds
-        mid = (lo >> 1) + (hi >> 1) + (lo & hi & 1)  # floor((lo + hi) / 2) without overflow
-        ok = jnp.sum(w & (key <= mid), axis=0) >= need
-        return jnp.where(ok, lo, mid + 1), jnp.where(ok, mid, hi)
+    def found(lo, hi, c_lo, c_hi):
+        return (c_lo == need - 1) | (c_hi == need) | (lo == hi)
 
-    lo, _ = jax.lax.fori_loop(0, 8 * key.dtype.itemsize, step, (lo, hi))
-    return _from_key(lo, values.dtype)
+    def body(state):
+        lo, hi, c_lo, c_hi, bisect = state
+        finished = found(lo, hi, c_lo, c_hi)
+        v_lo, v_hi = _from_key(lo, dtype), _from_key(hi, dtype)
+        frac = ((need - c_lo).astype(dtype) - 0.5) / (c_hi - c_lo).astype(dtype)
+        guess = v_lo + frac * (v_hi - v_lo)
+        mid = (lo >> 1) + (hi >> 1) + (lo & hi & 1) + 1  # floor((lo + hi) / 2) + 1, in (lo, hi]
+        interpolate = jnp.isfinite(guess) & ~bisect
+        pivot = jnp.where(interpolate, _order_key(guess.astype(dtype)), mid)
+        pivot = jnp.minimum(jnp.maximum(pivot, lo + 1), hi)
+        count = jnp.sum(key < pivot, axis=0, dtype=need.dtype)
+        up = (count < need) & ~finished  # the answer is >= pivot
+        down = (count >= need) & ~finished  # the answer is < pivot
+        lo, c_lo_new = jnp.where(up, pivot, lo), jnp.where(up, count, c_lo)
+        hi, c_hi_new = jnp.where(down, pivot - 1, hi), jnp.where(down, count, c_hi)
+        halved = 2 * (c_hi_new - c_lo_new) <= c_hi - c_lo
+        return lo, hi, c_lo_new, c_hi_new, ~halved
+
+    lo, hi, c_lo, c_hi, _ = jax.lax.while_loop(
+        lambda state: ~jnp.all(found(*state[:4])), body,
+        (lo, hi, c_lo, c_hi, jnp.zeros(need.shape, bool)))
+    # min{key ≥ lo} where c_lo = need − 1, else max{key ≤ hi} = ~min{~key ≥ ~hi} (``~`` reverses
+    # the order of the integers), in one reduction; invalid keys never qualify.
+    at_lo = c_lo == need - 1
+    flipped = jnp.where(at_lo, key, ~key)
+    nearest = jnp.min(jnp.where(flipped >= jnp.where(at_lo, lo, ~hi), flipped, info.max), axis=0)
+    return jnp.where(at_lo, nearest, ~nearest)
 
 
-def masked_order_statistic(values, valid, kth, *, block: int = 128):
+def _keys(values, valid):
+    """``values [R, b, Q]`` as order keys ``[R, b·Q]``, invalid entries holding the largest."""
+    key = _order_key(values)
+    key = jnp.where(valid[..., None], key, jnp.iinfo(key.dtype).max)
+    return key.reshape(key.shape[0], -1)
+
+
+def _order_statistic_block(values, valid, kth):
+    need = jnp.repeat(kth[0].astype(jnp.int32) + 1, values.shape[2])
+    out = _select(_keys(values, valid), need, values.dtype)
+    return _from_key(out, values.dtype).reshape(values.shape[1:])
+
+
+def masked_order_statistic(values, valid, kth, *, block: int | None = None):
     """The ``kth`` (0-based, per example) smallest valid value over axis 0, exact.
 
-    Bisection on the integer order keys of the floats (32 or 64 counting passes), run on
-    blocks of ``block`` examples so that every pass reads from cache. XLA's CPU sort is ~30x
-    slower than NumPy's; counting passes are cheap, so this is exact, jit/vmap-able and fast.
+    A safeguarded interpolation search (:func:`_select`) on the integer order keys of the
+    floats, on blocks of examples sliced in place so that every pass reads from cache. XLA's
+    CPU sort is ~30x slower than NumPy's; counting passes are cheap, so this is exact,
+    jit/vmap-able and fast.
 
     Args:
         values: ``[R, n, Q]`` floats; valid: ``[R, n]`` bool; kth: ``[n]`` ints.
@@ -80,31 +177,31 @@ def masked_order_statistic(values, valid, kth, *, block: int = 128):
     Returns:
         ``[n, Q]``.
     """
-    r, n, q = values.shape
-    if n <= block:
-        return _order_statistic_block(values, valid, kth)
-    pad = -n % block
-    v = jnp.pad(values, ((0, 0), (0, pad), (0, 0)))
-    m = jnp.pad(valid, ((0, 0), (0, pad)), constant_values=True)
-    k = jnp.pad(kth, (0, pad))
-    nb = (n + pad) // block
-    v = jnp.moveaxis(v.reshape(r, nb, block, q), 1, 0)
-    m = jnp.moveaxis(m.reshape(r, nb, block), 1, 0)
-    out = jax.lax.map(lambda a: _order_statistic_block(*a), (v, m, k.reshape(nb, block)))
-    return out.reshape(nb * block, q)[:n]
+    return _column_blocks(_order_statistic_block, _float(values), jnp.asarray(valid, bool),
+                          jnp.asarray(kth)[None], block=block)
+
+
+def _stats_block(refs, valid):
+    k = jnp.sum(valid, axis=0, dtype=jnp.int32)
+    kq = jnp.repeat(k, refs.shape[2])
+    key = _keys(refs, valid)
+    lower = _select(key, (kq - 1) // 2 + 1, refs.dtype)  # the (k-1)//2-th smallest, 0-based
+    at_most = key <= lower
+    upper = jnp.where(jnp.sum(at_most, axis=0, dtype=jnp.int32) >= kq // 2 + 1, lower,
+                      jnp.min(jnp.where(at_most, jnp.iinfo(key.dtype).max, key), axis=0))
+    lower, upper = _from_key(lower, refs.dtype), _from_key(upper, refs.dtype)
+    median = jnp.where(lower == upper, lower, (lower + upper) / 2)
+    median = jnp.where(kq > 0, median, jnp.nan).reshape(refs.shape[1:])
+    w = valid[..., None]
+    mean = jnp.sum(jnp.where(w, refs, 0.0), axis=0) / k[:, None]
+    var = jnp.sum(jnp.where(w, (refs - mean) ** 2, 0.0), axis=0) / k[:, None]
+    return median, jnp.sqrt(var)
 
 
 def _stats(refs, valid):
     """Masked median and (ddof 0) std over the reference axis, ``[n, Q]`` each (LiRA code);
     NaN where an example has no valid reference."""
-    k = jnp.sum(valid, axis=0)
-    lo = masked_order_statistic(refs, valid, jnp.maximum((k - 1) // 2, 0))
-    hi = masked_order_statistic(refs, valid, k // 2)
-    median = jnp.where(k[:, None] > 0, (lo + hi) / 2, jnp.nan)
-    w = valid[..., None]
-    mean = jnp.sum(jnp.where(w, refs, 0.0), axis=0) / k[:, None]
-    var = jnp.sum(jnp.where(w, (refs - mean) ** 2, 0.0), axis=0) / k[:, None]
-    return median, jnp.sqrt(var)
+    return _column_blocks(_stats_block, _float(refs), jnp.asarray(valid, bool))
 
 
 def lira_online(target, refs, ref_in, ref_out, *, fixed_variance: bool = False,
@@ -152,12 +249,12 @@ def rmia(target_p, refs_p, ref_in, ref_out, pop_target_p, pop_refs_p, *, online:
     refs_p = jnp.asarray(refs_p)
     pop_refs_p = jnp.asarray(pop_refs_p)
     rows = jnp.ones(refs_p.shape[0], bool) if ref_rows is None else jnp.asarray(ref_rows)
-    pop_mean = jnp.sum(jnp.where(rows[:, None], pop_refs_p, 0.0), 0) / jnp.sum(rows)
+    pop_mean = _masked_mean(pop_refs_p, jnp.broadcast_to(rows[:, None], pop_refs_p.shape))
     if online:
-        px = jnp.nanmean(jnp.where(ref_in | ref_out, refs_p, jnp.nan), axis=0)
+        px = _masked_mean(refs_p, ref_in | ref_out)
         pz = pop_mean
     else:
-        px = 0.5 * ((1 + a) * jnp.nanmean(jnp.where(ref_out, refs_p, jnp.nan), axis=0) + 1 - a)
+        px = 0.5 * ((1 + a) * _masked_mean(refs_p, ref_out) + 1 - a)
         pz = 0.5 * ((1 + a) * pop_mean + 1 - a)
     ratio_x = jnp.asarray(target_p) / px
     ratio_z = jnp.sort(jnp.asarray(pop_target_p) / pz)

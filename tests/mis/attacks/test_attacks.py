@@ -259,11 +259,64 @@ def test_masked_order_statistic_equals_numpy(dtype):
     kth = np.array([rng.integers(0, max(valid[:, j].sum(), 1)) for j in range(40)])
     with jax.enable_x64(dtype == np.float64):
         got = np.asarray(masked_order_statistic(jnp.asarray(vals), jnp.asarray(valid),
-                                                jnp.asarray(kth), block=16))  # 3 blocks, padded
+                                                jnp.asarray(kth), block=16))  # 2 blocks and a tail
     for j in range(40):
         if valid[:, j].any():
             want = np.sort(vals[valid[:, j], j], axis=0)[kth[j]]
             np.testing.assert_array_equal(got[j], want)
+
+
+_HARD_SIGNALS = {  # each drives the selection search down a different path
+    "normal": lambda rng, s: rng.normal(size=s),  # interpolation
+    "cauchy": lambda rng, s: rng.standard_cauchy(size=s),  # outliers stretch the bracket
+    "few levels": lambda rng, s: rng.integers(0, 4, size=s),  # ties on both sides: snapping
+    "two far modes": lambda rng, s: rng.normal(size=s) + 1e30 * (rng.random(s) < 0.5),
+    "inf, -0.0, tiny": lambda rng, s: rng.choice([np.inf, -np.inf, -0.0, 0.0, 1e-40, -1e-40, 1.0],
+                                                  size=s),
+    "log-normal": lambda rng, s: np.exp(5 * rng.normal(size=s)),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_HARD_SIGNALS))
+def test_masked_median_and_std_equal_numpy_on_hard_signals(kind):
+    """The blocked interpolation search is exact: every order statistic and the LiRA median
+    equal NumPy's on ties, infinities, signed zeros, subnormals and far-apart modes, over
+    several blocks plus a tail, with empty and single-reference columns."""
+    from mis.attacks._reference import _stats, masked_order_statistic
+
+    rng = np.random.default_rng(len(kind))
+    r, n = 41, 150
+    vals = _HARD_SIGNALS[kind](rng, (r, n, 1)).astype(np.float32)
+    valid = rng.random((r, n)) < 0.5
+    valid[:, 0] = False  # empty column
+    valid[:, 1] = np.arange(r) == 3  # one reference
+    kth = np.array([rng.integers(0, max(valid[:, j].sum(), 1)) for j in range(n)])
+    got = np.asarray(masked_order_statistic(jnp.asarray(vals), jnp.asarray(valid),
+                                            jnp.asarray(kth), block=32))[:, 0]
+    median, std = (np.asarray(a)[:, 0] for a in _stats(jnp.asarray(vals), jnp.asarray(valid)))
+    assert np.isnan(median[0])
+    for j in range(1, n):
+        column = vals[valid[:, j], j, 0]
+        assert got[j] == np.partition(column, kth[j])[kth[j]], j
+        # XLA's CPU flushes subnormal results to zero: the midpoint of two different
+        # subnormals (1e-40 here) can come out as 0
+        np.testing.assert_allclose(median[j], np.median(column), rtol=0, atol=1e-38)
+        if np.all(np.isfinite(column)) and np.ptp(column) < 1e20:
+            np.testing.assert_allclose(std[j], np.std(column), rtol=1e-5, atol=1e-30)
+
+
+def test_order_statistic_inside_ties_on_both_sides():
+    """Every column's answer sits inside a run of ties, so counting pivots cannot end the
+    search: this drives the step that moves both ends onto data values (and the bisection)."""
+    from mis.attacks._reference import masked_order_statistic
+
+    rng = np.random.default_rng(3)
+    levels = np.sort(rng.normal(size=(5, 64)), axis=0)  # 5 levels per column
+    vals = np.repeat(levels, 8, axis=0)[rng.permutation(40)].astype(np.float32)  # 8 ties each
+    kth = 8 * rng.integers(0, 5, size=64) + 3 + rng.integers(0, 2, size=64)  # inside a run
+    got = np.asarray(masked_order_statistic(jnp.asarray(vals[..., None]),
+                                            jnp.ones((40, 64), bool), jnp.asarray(kth)))
+    np.testing.assert_array_equal(got[:, 0], np.sort(vals, axis=0)[kth, np.arange(64)])
 
 
 def _fresh_reference_signals(key, z, mu, n, num_refs):
