@@ -15,6 +15,6 @@ def key(request):
 
 def se_from(estimate, confidence=0.95):
     """Standard error implied by a normal-approximation ``Estimate`` interval."""
-    from theory._estimate import normal_z
+    from theory import normal_z
 
     return (float(estimate.upper) - float(estimate.lower)) / (2 * normal_z(confidence))

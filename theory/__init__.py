@@ -11,6 +11,8 @@ from theory._bounds import overfitting_mis_bound as overfitting_mis_bound
 from theory._discrete import discrete_delta as discrete_delta
 from theory._discrete import diversity_constant as diversity_constant
 from theory._estimate import Estimate as Estimate
+from theory._estimate import mean_estimate as mean_estimate
+from theory._estimate import normal_z as normal_z
 from theory._gaussian_mean import gaussian_mean_delta as gaussian_mean_delta
 from theory._gaussian_mean import gaussian_mean_delta_rate as gaussian_mean_delta_rate
 from theory._gaussian_mean import (
@@ -43,6 +45,8 @@ __all__ = [
     "gaussian_mean_llr",
     "gaussian_mean_mis_limit",
     "log_interval_prob",
+    "mean_estimate",
+    "normal_z",
     "overfitting_mis_bound",
     "quantized_gaussian_mean_delta",
     "quantized_mean_log_coupling_bound",

@@ -7,6 +7,11 @@ and every shadow with the same quantizer (``train_shadow_models(..., quantizer=q
 attack compares a quantized target with full-precision references.
 """
 
+from mis.attacks._battery import BATTERY as BATTERY
+from mis.attacks._battery import AttackSignals as AttackSignals
+from mis.attacks._battery import attack_battery as attack_battery
+from mis.attacks._battery import classifier_signals as classifier_signals
+from mis.attacks._battery import loss_signals as loss_signals
 from mis.attacks._bayes import gaussian_mean_bayes_score as gaussian_mean_bayes_score
 from mis.attacks._bayes import (
     quantized_gaussian_mean_bayes_score as quantized_gaussian_mean_bayes_score,
@@ -26,7 +31,8 @@ from mis.attacks._run import signal_attacks as signal_attacks
 from mis.attacks._signals import logit_scale as logit_scale
 from mis.attacks._signals import true_class_prob as true_class_prob
 
-__all__ = ["SIGNAL_ATTACKS", "calibrated_loss_attack", "check_attack_inputs", "check_same_recipe",
+__all__ = ["BATTERY", "SIGNAL_ATTACKS", "AttackSignals", "attack_battery", "classifier_signals",
+           "loss_signals", "calibrated_loss_attack", "check_attack_inputs", "check_same_recipe",
            "check_signal_attacks",
            "gaussian_mean_bayes_score", "leave_one_out", "lira_offline", "lira_online",
            "logit_scale", "loss_attack", "quantized_gaussian_mean_bayes_score", "rmia",

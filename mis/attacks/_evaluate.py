@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from mis._errors import UserError
+from mis.errors import UserError
 
 
 def check_attack_inputs(signals, mask, *, min_refs: int = 2, online: bool = True) -> None:
@@ -67,9 +67,6 @@ def leave_one_out(score_fn, signals, mask, extra=None, *, balanced: bool = True)
         return score_fn(signals[t], signals, ref_in, ref_out, extra[t], extra, keep)
 
     return jax.lax.map(one, rows)
-
-
-RECIPE_KEYS = ("learner", "n", "quantizer")
 
 
 def check_same_recipe(target: dict, shadow: dict) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mis._errors import UserError
 from mis.attacks._evaluate import check_attack_inputs, leave_one_out
 from mis.attacks._reference import lira_offline, lira_online
+from mis.errors import UserError
 
 SIGNAL_ATTACKS = ("lira", "lira-offline", "lira-fixed", "global")
 

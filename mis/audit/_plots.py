@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 
 from mis.audit._roc import check_scores, roc_curve
@@ -44,15 +42,3 @@ def plot_score_histograms(scores, is_member, *, ax=None, bins: int = 50,
     ax.set(xlabel="score (larger = member)", ylabel="density", title=title)
     ax.legend(fontsize=8)
     return fig
-
-
-def png_bytes(fig, *, dpi: int = 110) -> bytes:
-    """The figure as PNG bytes (tight layout), then closed: outputs are written atomically by
-    the caller, never straight from matplotlib."""
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=dpi)
-    plt.close(fig)
-    return buf.getvalue()

@@ -18,16 +18,15 @@ JSON adds the provenance and the input's SHA-256), ``report.md``, ``roc.png``,
 from __future__ import annotations
 
 import hashlib
-import io
 from pathlib import Path
 
 import numpy as np
 
-from mis._errors import UserError
-from mis._provenance import to_json
-from mis.audit._plots import plot_roc, plot_score_histograms, png_bytes
+from mis.audit._plots import plot_roc, plot_score_histograms
 from mis.audit._roc import epsilon_lower_bound
 from mis.audit._table import AttackMetrics, format_table, metrics_table
+from mis.errors import UserError
+from mis.io import png_bytes, to_csv, to_json
 
 
 def load_audit_input(path) -> tuple[dict, np.ndarray | None, np.ndarray | None, str]:
@@ -64,20 +63,11 @@ def _row(metrics: AttackMetrics, eps) -> dict:
 def audit_outputs(scores: dict, is_member, *, fprs, provenance: dict, source: Path,
                   eps_fpr: float = 0.01) -> dict[str, bytes]:
     """Every output file for ``name -> scores`` against ``is_member`` (flattened)."""
-    import csv
-
-    import matplotlib
-
-    matplotlib.use("Agg")
     flat = {k: np.asarray(v).ravel() for k, v in scores.items()}
     m = np.asarray(is_member).ravel().astype(bool)
     table = metrics_table(flat, m, fprs=fprs)
     rows = [_row(t, epsilon_lower_bound(flat[t.attack], m, fpr=eps_fpr))
             for t in table]
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
     digest = hashlib.sha256(Path(source).read_bytes()).hexdigest()
     curves = {k: (v, m) for k, v in flat.items()}
     first = next(iter(flat))
@@ -92,7 +82,7 @@ def audit_outputs(scores: dict, is_member, *, fprs, provenance: dict, source: Pa
         *(f"| {r['attack']} | {r['epsilon_lower_bound']:.3f} |" for r in rows), "",
         "![ROC](roc.png)", "", "![histograms](histograms.png)", ""])
     return {
-        "metrics.csv": buf.getvalue().encode(),
+        "metrics.csv": to_csv(rows),
         "metrics.json": to_json({"provenance": provenance, "input": str(source),
                                  "input_sha256": digest, "fprs": list(fprs), "table": rows}),
         "report.md": report.encode(),

@@ -19,8 +19,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy import stats
 
-from mis._errors import UserError
 from mis.audit._intervals import clopper_pearson
+from mis.errors import UserError
 from theory import Estimate
 
 

@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 from jax.scipy.special import logsumexp
 
-from mis._errors import UserError
+from mis.errors import UserError
 from theory import Estimate
 
 AGGREGATES = ("lse", "min")

@@ -20,12 +20,17 @@ from mis.molecules._pipeline import PairResult as PairResult
 from mis.molecules._pipeline import run_molecular as run_molecular
 from mis.molecules._pipeline import run_pair as run_pair
 from mis.molecules._report import Finding as Finding
+from mis.molecules._report import TradeoffPoint as TradeoffPoint
+from mis.molecules._report import console_summary as console_summary
 from mis.molecules._report import findings as findings
+from mis.molecules._report import indicator_agreement as indicator_agreement
 from mis.molecules._report import molecular_outputs as molecular_outputs
 from mis.molecules._report import table_rows as tradeoff_rows
+from mis.molecules._report import tradeoff_points as tradeoff_points
 
 __all__ = ["EMBEDDERS", "MOLECULAR_ZOO", "Finding", "MoleculeSet", "MolecularConfig",
-           "MolecularResult", "PairResult", "cached_features", "chembl_names",
-           "classification_metrics", "dataset_names", "featurize", "findings", "load_dataset",
-           "molecular_outputs", "read_csv_set", "read_sdf_set", "regression_metrics",
-           "run_molecular", "run_pair", "standardize", "tradeoff_rows"]
+           "MolecularResult", "PairResult", "TradeoffPoint", "cached_features", "chembl_names",
+           "classification_metrics", "console_summary", "dataset_names", "featurize",
+           "findings", "indicator_agreement", "load_dataset", "molecular_outputs",
+           "read_csv_set", "read_sdf_set", "regression_metrics", "run_molecular", "run_pair",
+           "standardize", "tradeoff_points", "tradeoff_rows"]

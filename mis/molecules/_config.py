@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from mis._errors import UserError
+from mis.config import at_least, check_specs, check_training
+from mis.errors import UserError
 from mis.molecules._features import EMBEDDERS
-from mis.quantizers import parse
-from mis.rank._config import at_least, check_training
 
 MOLECULAR_ZOO = ("none", "uniform:8", "uniform:4", "uniform:2", "sign", "bitnet", "ternary:0.33",
                  "ternary:0.9", "prune:0.5", "prune:0.9")
@@ -59,8 +58,7 @@ class MolecularConfig:
         for emb in self.embedders:
             if emb not in EMBEDDERS:
                 raise UserError(f"embedder {emb!r} is unknown; use any of {', '.join(EMBEDDERS)}")
-        for spec in self.quantizers:
-            parse(spec)
+        check_specs(self.quantizers, allow_empty=False)
         for name in ("datasets", "embedders", "quantizers"):
             values = getattr(self, name)
             if not values or len(set(values)) != len(values):

@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from mis._errors import UserError
+from mis.errors import UserError
 
 SOL_CLASSES = ("(A) low", "(B) medium", "(C) high")
 FREESOLV_TEST_FRACTION = 0.2

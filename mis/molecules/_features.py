@@ -18,14 +18,15 @@ through ``os.replace`` of a finished temporary file (a killed run leaves no part
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from mis._errors import UserError
+from mis.errors import UserError
+from mis.io import write_file
 
 EMBEDDERS = ("morgan", "descriptors", "maccs", "atompair")
 DEFAULT_PARAMS = {"morgan": {"radius": 2, "size": 1024}, "descriptors": {}, "maccs": {},
@@ -127,10 +128,7 @@ def cached_features(dataset, name: str, *, cache_dir=None, **params) -> tuple[np
         if feats.shape[0] == len(dataset.mols):
             return feats, True
     feats = featurize(dataset.mols, name, **params)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as f:
-        np.save(f, feats)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(f.name, path)
+    buf = io.BytesIO()
+    np.save(buf, feats)
+    write_file(path, buf.getvalue())
     return feats, False

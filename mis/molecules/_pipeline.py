@@ -3,7 +3,7 @@
 For each dataset × embedder: RDKit features (cached), an MLP property head trained on the whole
 training split (the model a user would release), and ``num_models`` quantization-aware shadow
 heads trained by the engine on random halves of the training split. Each quantizer then goes
-through :func:`mis.rank._pipeline.rank_quantizers`: the released head's test performance and
+through :func:`mis.release.evaluate_releases`: the released head's test performance and
 indicator, the shadows' LiRA / RMIA / loss attacks (leave-one-model-out, every shadow quantized
 like the target). Regression targets are standardised with training statistics (metrics are
 reported in the original units); the attacks' regression signal is the squared residual.
@@ -12,8 +12,6 @@ reported in the original units); the attacks' regression signal is the squared r
 from __future__ import annotations
 
 import time
-import zlib
-from collections.abc import Callable
 from typing import NamedTuple
 
 import jax
@@ -21,11 +19,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from mis.data import Dataset
+from mis.keys import fold_in_name
 from mis.molecules._config import MolecularConfig
 from mis.molecules._datasets import MoleculeSet, load_dataset
 from mis.molecules._features import cached_features, standardize
 from mis.molecules._metrics import classification_metrics, regression_metrics
-from mis.rank._pipeline import QuantizerRow, Setup, rank_quantizers
+from mis.progress import ProgressFn, report
+from mis.release import ReleaseRow, ReleaseSetup, evaluate_releases
 from mis.shadow import MLPLearner, train_shadow_models
 
 
@@ -37,7 +37,7 @@ class PairResult(NamedTuple):
         num_train, num_test, num_features: sizes.
         invalid: SMILES skipped by the loader (``(row, smiles)``).
         cache_hit: whether the features came from the cache.
-        rows: one :class:`~mis.rank.QuantizerRow` per quantizer (``performance`` holds the
+        rows: one :class:`~mis.release.ReleaseRow` per quantizer (``performance`` holds the
             released head's test metrics).
         n: mean training-set size of the shadow heads.
         seconds: wall time per step.
@@ -51,12 +51,14 @@ class PairResult(NamedTuple):
     num_features: int
     invalid: tuple
     cache_hit: bool
-    rows: list[QuantizerRow]
+    rows: list[ReleaseRow]
     n: int
     seconds: dict
 
 
 class MolecularResult(NamedTuple):
+    """The molecular study: its config and one :class:`PairResult` per dataset × embedder."""
+
     config: MolecularConfig
     pairs: list[PairResult]
 
@@ -81,15 +83,9 @@ def _performance(task: str, y_scale: float, y_shift: float, num_bootstrap: int):
     return perf
 
 
-def _pair_key(key, dataset, embedder):
-    return jax.random.fold_in(key, zlib.crc32(f"{dataset}/{embedder}".encode()) & 0x7FFFFFFF)
-
-
-def run_pair(config: MolecularConfig, ds: MoleculeSet, embedder: str, key, *,
-             progress: Callable[[str], None] | None = None) -> PairResult:
+def run_pair(config: MolecularConfig, ds: MoleculeSet, embedder: str, key) -> PairResult:
     """One dataset × embedder (module docstring). Keys depend on ``key`` and the pair's names
     only, so adding datasets or embedders does not change the others' numbers."""
-    say = progress or (lambda _: None)
     seconds = {}
     t0 = time.perf_counter()
     feats, hit = cached_features(ds, embedder, cache_dir=config.cache_dir or None,
@@ -109,39 +105,38 @@ def run_pair(config: MolecularConfig, ds: MoleculeSet, embedder: str, key, *,
     learner = MLPLearner(hidden=config.hidden, task=ds.task,
                          num_outputs=max(ds.num_classes, 2), steps=config.steps,
                          learning_rate=config.learning_rate, l2=config.l2)
-    head_key, shadow_key, q_key, boot_key = jax.random.split(_pair_key(key, ds.name, embedder), 4)
+    head_key, shadow_key, q_key, boot_key = jax.random.split(
+        fold_in_name(key, f"{ds.name}/{embedder}"), 4)
     t0 = time.perf_counter()
     head = learner.fit(head_key, train, jnp.ones(train.x.shape[0]))
     shadows = train_shadow_models(shadow_key, train, learner=learner,
                                   num_models=config.num_models, return_params=True)
     jax.block_until_ready(shadows.params)
     seconds["train"] = time.perf_counter() - t0
-    setup = Setup(learner, train, test, shadows, "loss" if regression else "classifier",
-                  head, train, performance=_performance(ds.task, scale, shift,
-                                                        config.num_bootstrap))
-    rows, _, n_bar, q_seconds = rank_quantizers(
-        setup, config.quantizers, q_key, boot_key, num_bootstrap=config.num_bootstrap,
-        num_candidates=config.num_candidates)
-    seconds |= q_seconds
-    say(f"{ds.name} × {embedder}: {sum(seconds.values()):.1f} s "
-        f"(features {'cached' if hit else 'computed'})")
+    setup = ReleaseSetup(learner, train, test, shadows, "loss" if regression else "classifier",
+                         head, train, performance=_performance(ds.task, scale, shift,
+                                                               config.num_bootstrap))
+    releases = evaluate_releases(setup, config.quantizers, q_key, boot_key,
+                                 num_bootstrap=config.num_bootstrap,
+                                 num_candidates=config.num_candidates)
+    seconds |= releases.seconds
     return PairResult(ds.name, embedder, ds.task, int(ds.is_train.sum()),
-                      int((~ds.is_train).sum()), int(x_train.shape[1]), ds.invalid, hit, rows,
-                      n_bar, seconds)
+                      int((~ds.is_train).sum()), int(x_train.shape[1]), ds.invalid, hit,
+                      releases.rows, releases.n, seconds)
 
 
 def run_molecular(config: MolecularConfig, key, *,
-                  progress: Callable[[str], None] | None = None) -> MolecularResult:
-    """Every dataset × embedder of ``config`` (progress: one line per pair, and one per
-    dataset with invalid SMILES)."""
-    say = progress or (lambda _: None)
+                  progress: ProgressFn | None = None) -> MolecularResult:
+    """Every dataset × embedder of ``config``; ``progress(stage, done, total)`` after each
+    pair, the stage naming the dataset (and its count of invalid SMILES, which the result
+    keeps too)."""
     pairs = []
+    total = len(config.datasets) * len(config.embedders)
     for name in config.datasets:
         ds = load_dataset(name)
-        say(f"{name}: {len(ds.smiles)} molecules ({int(ds.is_train.sum())} train), "
-            f"{ds.task}" + (f"; skipped {len(ds.invalid)} invalid SMILES (rows "
-                             f"{', '.join(str(r) for r, _ in ds.invalid[:10])})"
-                             if ds.invalid else ""))
+        stage = (f"{name} ({len(ds.smiles)} molecules, {ds.task}"
+                 + (f", {len(ds.invalid)} invalid SMILES skipped" if ds.invalid else "") + ")")
         for embedder in config.embedders:
-            pairs.append(run_pair(config, ds, embedder, key, progress=progress))
+            pairs.append(run_pair(config, ds, embedder, key))
+            report(progress, stage, len(pairs), total)
     return MolecularResult(config, pairs)

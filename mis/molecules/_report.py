@@ -2,10 +2,11 @@
 the verdict on the source paper's three findings (host).
 
 ``tradeoff.csv`` has one row per dataset × embedder × quantizer: ``dataset``, ``embedder``,
-``task``, then the columns of ``mis rank``'s ``ranking.csv`` (bits, sparsity, indicator,
-attacks with bounds) and the released head's test metrics (``rmse``, ``r2`` or ``auroc``,
-``accuracy``, each with ``_lo``/``_hi`` 95 % bounds). Leakage is the LiRA AUC of the
-quantization-aware shadow heads (leave-one-model-out).
+``task``, then the columns of :func:`mis.release.release_columns` without the shadow-model
+utility (bits, sparsity, indicator, attacks with bounds) and the released head's test metrics
+(``rmse``, ``r2`` or ``auroc``, ``accuracy``, each with ``_lo``/``_hi`` 95 % bounds). Leakage is
+the LiRA AUC of the quantization-aware shadow heads (leave-one-model-out). Findings and figures
+read the typed :class:`TradeoffPoint` of each row.
 """
 
 from __future__ import annotations
@@ -14,13 +15,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from mis._provenance import to_json
-from mis.audit._plots import png_bytes
+from mis.io import fmt, png_bytes, to_csv, to_json
 from mis.molecules._pipeline import MolecularResult
-from mis.rank._ranking import kendall_tau
-from mis.rank._report import _triple, flat_row, to_csv
+from mis.release import PRIMARY_ATTACK, indicator_n_rate, kendall_tau, release_columns, value
 
-LEAK = "LiRA_auc"
 PERFORMANCE = {"regression": "r2", "classification": "auroc"}
 EMBEDDER_SPREAD_RATIO = 0.5
 
@@ -34,26 +32,48 @@ class Finding(NamedTuple):
     numbers: dict
 
 
+class TradeoffPoint(NamedTuple):
+    """One dataset × embedder × quantizer, as the findings and figures see it.
+
+    Attributes:
+        dataset, embedder, task, quantizer: names (``task`` regression or classification).
+        leakage: LiRA AUC of the quantization-aware shadow heads.
+        sparsity, bits_per_weight: the released head's kernels.
+        performance: the released head's R² (regression) or AUROC (classification).
+        ind_a, ind_b: ``n·r̂`` of indicator A and B (``nan`` where undefined).
+    """
+
+    dataset: str
+    embedder: str
+    task: str
+    quantizer: str
+    leakage: float
+    sparsity: float
+    bits_per_weight: float
+    performance: float
+    ind_a: float = float("nan")
+    ind_b: float = float("nan")
+
+
+def tradeoff_points(result: MolecularResult) -> list[TradeoffPoint]:
+    """One :class:`TradeoffPoint` per dataset × embedder × quantizer."""
+    return [TradeoffPoint(p.dataset, p.embedder, p.task, r.spec,
+                          value(r.attack(PRIMARY_ATTACK).auc), r.sparsity, r.bits_per_weight,
+                          value(r.performance[PERFORMANCE[p.task]]), indicator_n_rate(r, "A"),
+                          indicator_n_rate(r, "B"))
+            for p in result.pairs for r in p.rows]
+
+
 def table_rows(result: MolecularResult) -> list[dict]:
-    """One flat dict per dataset × embedder × quantizer (module docstring)."""
-    rows = []
-    for pair in result.pairs:
-        for r in pair.rows:
-            row = {"dataset": pair.dataset, "embedder": pair.embedder, "task": pair.task}
-            row |= flat_row(r)
-            for name in ("accuracy", "test_loss"):  # shadow-model averages: the head's follow
-                for suffix in ("", "_lo", "_hi"):
-                    row.pop(name + suffix, None)
-            for name, est in r.performance.items():
-                row |= _triple(name, est)
-            rows.append(row)
-    return rows
+    """One flat record per dataset × embedder × quantizer (module docstring)."""
+    return [{"dataset": p.dataset, "embedder": p.embedder, "task": p.task}
+            | release_columns(r, shadow_utility=False) for p in result.pairs for r in p.rows]
 
 
-def _groups(rows, *keys):
+def _groups(points, *fields):
     out = {}
-    for r in rows:
-        out.setdefault(tuple(r[k] for k in keys), []).append(r)
+    for p in points:
+        out.setdefault(tuple(getattr(p, f) for f in fields), []).append(p)
     return out
 
 
@@ -62,7 +82,7 @@ def _mean(values):
     return float(np.mean(values)) if values else float("nan")
 
 
-def findings(rows: list[dict]) -> list[Finding]:
+def findings(points: list[TradeoffPoint]) -> list[Finding]:
     """The three findings of the source paper, each tested on the measured rows.
 
     1. *Sparsity matters more than bit count*: per dataset × embedder, Kendall τ of the
@@ -78,10 +98,10 @@ def findings(rows: list[dict]) -> list[Finding]:
        embedders (per dataset × quantizer) is below half the mean range across quantizers
        (per dataset × embedder).
     """
-    pairs = _groups(rows, "dataset", "embedder")
-    tau_sparse = [kendall_tau([r[LEAK] for r in g], [r["sparsity"] for r in g])
+    pairs = _groups(points, "dataset", "embedder")
+    tau_sparse = [kendall_tau([p.leakage for p in g], [p.sparsity for p in g])
                   for g in pairs.values()]
-    tau_bits = [kendall_tau([r[LEAK] for r in g], [r["bits_per_weight"] for r in g])
+    tau_bits = [kendall_tau([p.leakage for p in g], [p.bits_per_weight for p in g])
                 for g in pairs.values()]
     ts, tb = _mean(tau_sparse), _mean(tau_bits)
     f1 = Finding("sparsity matters more than bit count for privacy", bool(ts < 0 and
@@ -91,16 +111,16 @@ def findings(rows: list[dict]) -> list[Finding]:
                  {"tau_sparsity": ts, "tau_bits": tb})
     tau_perf, loss = [], {"regression": [], "classification": []}
     for g in pairs.values():
-        task = g[0]["task"]
-        perf = PERFORMANCE[task]
-        tau_perf.append(kendall_tau([r[LEAK] for r in g], [r[perf] for r in g]))
-        base = next((r for r in g if r["quantizer"] == "none"), None)
-        quantized = [r for r in g if r["quantizer"] != "none"]
+        task = g[0].task
+        tau_perf.append(kendall_tau([p.leakage for p in g], [p.performance for p in g]))
+        base = next((p for p in g if p.quantizer == "none"), None)
+        quantized = [p for p in g if p.quantizer != "none"]
         if base is None or not quantized:
             continue
-        safest = min(quantized, key=lambda r: r[LEAK])
-        head = base[perf] if task == "regression" else base[perf] - 0.5
-        loss[task].append((base[perf] - safest[perf]) / head if head > 0 else float("nan"))
+        safest = min(quantized, key=lambda p: p.leakage)
+        head = base.performance if task == "regression" else base.performance - 0.5
+        loss[task].append((base.performance - safest.performance) / head if head > 0
+                          else float("nan"))
     tp = _mean(tau_perf)
     lr, lc = _mean(loss["regression"]), _mean(loss["classification"])
     both = bool(loss["regression"] and loss["classification"])
@@ -112,9 +132,9 @@ def findings(rows: list[dict]) -> list[Finding]:
                  f"({len(loss['classification'])} pairs)" +
                  ("" if both else " (needs both task types)"),
                  {"tau_performance": tp, "loss_regression": lr, "loss_classification": lc})
-    by_quant = _groups(rows, "dataset", "quantizer")
-    emb_spread = _mean([np.ptp([r[LEAK] for r in g]) for g in by_quant.values() if len(g) > 1])
-    q_spread = _mean([np.ptp([r[LEAK] for r in g]) for g in pairs.values() if len(g) > 1])
+    by_quant = _groups(points, "dataset", "quantizer")
+    emb_spread = _mean([np.ptp([p.leakage for p in g]) for g in by_quant.values() if len(g) > 1])
+    q_spread = _mean([np.ptp([p.leakage for p in g]) for g in pairs.values() if len(g) > 1])
     f3 = Finding("privacy varies little across embedders",
                  bool(emb_spread < EMBEDDER_SPREAD_RATIO * q_spread),
                  f"mean range of LiRA AUC across embedders = {emb_spread:.3f} vs across "
@@ -123,76 +143,69 @@ def findings(rows: list[dict]) -> list[Finding]:
     return [f1, f2, f3]
 
 
-def indicator_agreement(rows: list[dict]) -> dict[str, float]:
+def indicator_agreement(points: list[TradeoffPoint]) -> dict[str, float]:
     """Mean over dataset × embedder pairs of Kendall τ-b between each indicator variant's
     ``n·r̂`` (larger = safer) and ``−LiRA AUC`` (1 = the same order of quantizers)."""
-    pairs = _groups(rows, "dataset", "embedder").values()
+    pairs = _groups(points, "dataset", "embedder").values()
     out = {}
-    for name, column in (("indicator A", "ind_a_n_rate"), ("indicator B", "ind_b_n_rate")):
+    for name, field in (("indicator A", "ind_a"), ("indicator B", "ind_b")):
         taus = []
         for g in pairs:
-            ok = [r for r in g if r[column] != ""]
-            taus.append(kendall_tau([r[column] for r in ok], [-r[LEAK] for r in ok]))
+            ok = [p for p in g if np.isfinite(getattr(p, field))]
+            taus.append(kendall_tau([getattr(p, field) for p in ok], [-p.leakage for p in ok]))
         out[name] = _mean(taus)
     return out
 
 
-def _fmt(v, digits=3):
-    return "—" if v == "" or v is None or not np.isfinite(v) else f"{v:.{digits}f}"
-
-
-def dataset_tables(rows: list[dict]) -> str:
+def dataset_tables(points: list[TradeoffPoint]) -> str:
     """Markdown: per dataset, quantizers × embedders cells ``performance / LiRA AUC``."""
     out = []
-    for (dataset,), g in _groups(rows, "dataset").items():
-        task = g[0]["task"]
-        embedders = list(dict.fromkeys(r["embedder"] for r in g))
-        quantizers = list(dict.fromkeys(r["quantizer"] for r in g))
-        cell = {(r["quantizer"], r["embedder"]): r for r in g}
+    for (dataset,), g in _groups(points, "dataset").items():
+        task = g[0].task
+        embedders = list(dict.fromkeys(p.embedder for p in g))
+        quantizers = list(dict.fromkeys(p.quantizer for p in g))
+        cell = {(p.quantizer, p.embedder): p for p in g}
         out += [f"### {dataset} ({task}; cells: {PERFORMANCE[task].upper()} / LiRA AUC)", "",
                 "| quantizer | bits | " + " | ".join(embedders) + " |",
                 "|---|---|" + "---|" * len(embedders)]
         for q in quantizers:
-            bits = next(cell[q, e]["bits_per_weight"] for e in embedders if (q, e) in cell)
-            cells = [f"{_fmt(cell[q, e][PERFORMANCE[task]])} / {_fmt(cell[q, e][LEAK])}"
+            bits = next(cell[q, e].bits_per_weight for e in embedders if (q, e) in cell)
+            cells = [f"{fmt(cell[q, e].performance)} / {fmt(cell[q, e].leakage)}"
                      if (q, e) in cell else "" for e in embedders]
             out.append(f"| {q} | {bits:.2f} | " + " | ".join(cells) + " |")
         out.append("")
     return "\n".join(out)
 
 
-def figures(rows: list[dict]) -> dict[str, bytes]:
+def figures(points: list[TradeoffPoint]) -> dict[str, bytes]:
     """``tradeoff.png``: performance against leakage, one panel per task type, one colour per
     embedder; ``embedders.png``: LiRA AUC per quantizer, one line per embedder, one panel per
     dataset."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    tasks = list(dict.fromkeys(r["task"] for r in rows))
-    embedders = list(dict.fromkeys(r["embedder"] for r in rows))
+    tasks = list(dict.fromkeys(p.task for p in points))
+    embedders = list(dict.fromkeys(p.embedder for p in points))
     colours = dict(zip(embedders, plt.rcParams["axes.prop_cycle"].by_key()["color"],
                        strict=False))
     fig, axes = plt.subplots(1, len(tasks), figsize=(6 * len(tasks), 4.5), squeeze=False)
     for ax, task in zip(axes[0], tasks, strict=True):
-        for r in rows:
-            if r["task"] == task:
-                ax.scatter(r[LEAK], r[PERFORMANCE[task]], s=14, color=colours[r["embedder"]])
-                ax.annotate(r["quantizer"], (r[LEAK], r[PERFORMANCE[task]]), fontsize=5)
+        for p in points:
+            if p.task == task:
+                ax.scatter(p.leakage, p.performance, s=14, color=colours[p.embedder])
+                ax.annotate(p.quantizer, (p.leakage, p.performance), fontsize=5)
         for e in embedders:
             ax.scatter([], [], color=colours[e], label=e)
         ax.set(xlabel="LiRA AUC (leakage)", ylabel=f"test {PERFORMANCE[task].upper()}",
                title=f"{task}: performance vs leakage")
         ax.legend(fontsize=7)
     out = {"tradeoff.png": png_bytes(fig)}
-    datasets = list(dict.fromkeys(r["dataset"] for r in rows))
+    datasets = list(dict.fromkeys(p.dataset for p in points))
     fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 4), squeeze=False)
     for ax, dataset in zip(axes[0], datasets, strict=True):
-        g = [r for r in rows if r["dataset"] == dataset]
-        quantizers = list(dict.fromkeys(r["quantizer"] for r in g))
+        g = [p for p in points if p.dataset == dataset]
+        quantizers = list(dict.fromkeys(p.quantizer for p in g))
         for e in embedders:
-            cell = {r["quantizer"]: r[LEAK] for r in g if r["embedder"] == e}
+            cell = {p.quantizer: p.leakage for p in g if p.embedder == e}
             ax.plot(range(len(quantizers)), [cell.get(q, np.nan) for q in quantizers], "o-",
                     ms=3, color=colours[e], label=e)
         ax.set_xticks(range(len(quantizers)), quantizers, rotation=70, fontsize=7)
@@ -202,15 +215,9 @@ def figures(rows: list[dict]) -> dict[str, bytes]:
     return out
 
 
-def report_md(result: MolecularResult, rows, found, provenance, command) -> bytes:
-    cfg = result.config
-    lines = ["# Privacy–performance trade-off of quantized molecular property heads", "",
-             f"`{command}` — seed {provenance['seed']}, commit `{provenance['git_commit']}`. "
-             f"MLP head {list(cfg.hidden)} trained on each training split and released through "
-             f"each quantizer; leakage from {cfg.num_models} quantization-aware shadow heads "
-             "per dataset × embedder (each trained on a random half of the training split, "
-             "LiRA online, leave-one-model-out). Performance is the released head's on the "
-             "fixed test split.", "", "## Data", ""]
+def _summary_lines(result: MolecularResult, points, found) -> list[str]:
+    """The data, the findings and the indicator agreement (markdown lines)."""
+    lines = ["## Data", ""]
     seen = set()
     for pair in result.pairs:
         if pair.dataset in seen:
@@ -223,11 +230,30 @@ def report_md(result: MolecularResult, rows, found, provenance, command) -> byte
     for f in found:
         lines.append(f"- **{f.claim}**: {'holds' if f.holds else 'does not hold'} — "
                      f"{f.evidence}.")
-    agree = indicator_agreement(rows)
+    agree = indicator_agreement(points)
     lines += ["", "Agreement of the privacy indicator with LiRA (mean Kendall τ-b over dataset × "
               "embedder pairs, 1 = same order of quantizers): " + ", ".join(
-                  f"{k} {v:.3f}" for k, v in agree.items()) + ".", "",
-              "## Performance / leakage per dataset", "", dataset_tables(rows),
+                  f"{k} {v:.3f}" for k, v in agree.items()) + "."]
+    return lines
+
+
+def console_summary(result: MolecularResult) -> str:
+    """What ``mis molecular`` prints: the data, the findings and the indicator agreement."""
+    points = tradeoff_points(result)
+    return "\n".join(_summary_lines(result, points, findings(points)))
+
+
+def report_md(result: MolecularResult, points, found, provenance, command) -> bytes:
+    cfg = result.config
+    lines = ["# Privacy–performance trade-off of quantized molecular property heads", "",
+             f"`{command}` — seed {provenance['seed']}, commit `{provenance['git_commit']}`. "
+             f"MLP head {list(cfg.hidden)} trained on each training split and released through "
+             f"each quantizer; leakage from {cfg.num_models} quantization-aware shadow heads "
+             "per dataset × embedder (each trained on a random half of the training split, "
+             "LiRA online, leave-one-model-out). Performance is the released head's on the "
+             "fixed test split.", ""]
+    lines += _summary_lines(result, points, found)
+    lines += ["", "## Performance / leakage per dataset", "", dataset_tables(points),
               "![trade-off](tradeoff.png)", "", "![embedders](embedders.png)", "",
               "Run time (s): " + ", ".join(f"{p.dataset}×{p.embedder} "
                                            f"{sum(p.seconds.values()):.0f}"
@@ -239,7 +265,8 @@ def molecular_outputs(result: MolecularResult, provenance: dict,
                       command: str) -> dict[str, bytes]:
     """Every output file of one run, as bytes (written atomically by the caller)."""
     rows = table_rows(result)
-    found = findings(rows)
+    points = tradeoff_points(result)
+    found = findings(points)
     meta = [{"dataset": p.dataset, "embedder": p.embedder, "task": p.task,
              "num_train": p.num_train, "num_test": p.num_test,
              "num_features": p.num_features, "invalid_smiles": [list(i) for i in p.invalid],
@@ -247,6 +274,7 @@ def molecular_outputs(result: MolecularResult, provenance: dict,
             for p in result.pairs]
     payload = {"provenance": provenance, "pairs": meta, "table": rows,
                "findings": [f._asdict() for f in found],
-               "indicator_kendall_tau": indicator_agreement(rows)}
+               "indicator_kendall_tau": indicator_agreement(points)}
     return {"tradeoff.csv": to_csv(rows), "results.json": to_json(payload),
-            "report.md": report_md(result, rows, found, provenance, command), **figures(rows)}
+            "report.md": report_md(result, points, found, provenance, command),
+            **figures(points)}

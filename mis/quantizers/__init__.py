@@ -32,15 +32,18 @@ from mis.quantizers._gptq import GPTQ as GPTQ
 from mis.quantizers._kmeans import KMeans as KMeans
 from mis.quantizers._minifloat import MiniFloat as MiniFloat
 from mis.quantizers._parse import VALID_FORMS as VALID_FORMS
+from mis.quantizers._parse import ZOO as ZOO
 from mis.quantizers._parse import parse as parse
 from mis.quantizers._prune import Prune as Prune
 from mis.quantizers._prune import Pruned as Pruned
 from mis.quantizers._stats import QuantizerSummary as QuantizerSummary
+from mis.quantizers._stats import TreeStorage as TreeStorage
 from mis.quantizers._stats import bits_per_weight as bits_per_weight
 from mis.quantizers._stats import distance_to_threshold as distance_to_threshold
 from mis.quantizers._stats import num_levels as num_levels
 from mis.quantizers._stats import sparsity as sparsity
 from mis.quantizers._stats import summarize as summarize
+from mis.quantizers._stats import tree_storage as tree_storage
 from mis.quantizers._tree import is_weight as is_weight
 from mis.quantizers._tree import quantize_tree as quantize_tree
 from mis.quantizers._tree import selected_leaves as selected_leaves
@@ -54,5 +57,6 @@ __all__ = [
     "Identity", "KMeans", "Log2", "MiniFloat", "Prune", "Pruned", "Quantizer",
     "QuantizerSummary", "Sign", "Stochastic", "Ternary", "Uniform", "VALID_FORMS",
     "bits_per_weight", "distance_to_threshold", "is_weight", "num_levels", "parse",
-    "quantize_tree", "selected_leaves", "sparsity", "summarize",
+    "ZOO", "TreeStorage", "quantize_tree", "selected_leaves", "sparsity", "summarize",
+    "tree_storage",
 ]

@@ -26,20 +26,31 @@ SCALE_BITS = 32  # a float32 scale, offset or codebook entry
 class Quantizer(Protocol):
     """What every quantizer provides.
 
-    ``__call__(w, *, key=None)`` quantizes one tensor (same shape and dtype). ``distance_to_
-    threshold(w)`` is the distance of every weight to its nearest decision threshold, recomputed
-    from ``w`` for data-dependent quantizers (THEORY §6, variant A). ``storage_bits(w)`` is the
-    cost of storing the quantized tensor, scales and codebooks included. ``spec`` is the string
-    that ``mis.quantizers.parse`` turns back into an equal quantizer.
+    ``__call__(w, *, key=None, inputs=None)`` quantizes one tensor (same shape and dtype).
+    ``distance_to_threshold(w, *, key=None, inputs=None)`` is the distance of every weight to its
+    nearest decision threshold, recomputed from ``w`` for data-dependent quantizers (THEORY §6,
+    variant A). ``storage_bits(w)`` is the cost of storing the quantized tensor, scales and
+    codebooks included. ``spec`` is the string that ``mis.quantizers.parse`` turns back into an
+    equal quantizer.
+
+    What a caller must know is a static attribute, never found out by catching an exception:
+
+    - ``needs_key``: randomised (``key`` is required; stochastic rounding, k-means init);
+    - ``needs_calibration``: ``inputs`` (``[n, d_in]`` inputs of a ``[d_in, d_out]`` kernel)
+      is required (GPTQ); every other quantizer accepts and ignores it;
+    - ``has_thresholds``: the output is a deterministic step function of ``w`` given the key,
+      so ``distance_to_threshold`` is defined (False for stochastic rounding).
     """
 
     needs_key: bool
     needs_calibration: bool
+    has_thresholds: bool
 
-    def __call__(self, w: ArrayLike, *, key: jax.Array | None = None) -> jax.Array: ...
+    def __call__(self, w: ArrayLike, *, key: jax.Array | None = None,
+                 inputs: ArrayLike | None = None) -> jax.Array: ...
 
-    def distance_to_threshold(self, w: ArrayLike, *, key: jax.Array | None = None
-                              ) -> jax.Array: ...
+    def distance_to_threshold(self, w: ArrayLike, *, key: jax.Array | None = None,
+                              inputs: ArrayLike | None = None) -> jax.Array: ...
 
     def storage_bits(self, w: ArrayLike) -> float: ...
 
@@ -157,14 +168,22 @@ class GroupQuantizer:
 
     needs_key = False
     needs_calibration = False
+    has_thresholds = True
     per_channel: bool = False
 
-    def __call__(self, w: ArrayLike, *, key: jax.Array | None = None) -> jax.Array:
+    def __call__(self, w: ArrayLike, *, key: jax.Array | None = None,
+                 inputs: ArrayLike | None = None) -> jax.Array:
+        del inputs  # only calibrated quantizers use it
         if self.needs_key:
             require_key(key, self.spec)
         return self._quantize(jnp.asarray(w), key if self.needs_key else None)
 
-    def distance_to_threshold(self, w: ArrayLike, *, key: jax.Array | None = None) -> jax.Array:
+    def distance_to_threshold(self, w: ArrayLike, *, key: jax.Array | None = None,
+                              inputs: ArrayLike | None = None) -> jax.Array:
+        del inputs
+        if not self.has_thresholds:
+            raise ValueError(f"{self.spec!r} rounds at random and has no decision thresholds "
+                             "(has_thresholds is False); use the loss-gap indicator")
         if self.needs_key:
             require_key(key, self.spec)
         return self._distance(jnp.asarray(w), key if self.needs_key else None)

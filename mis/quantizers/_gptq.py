@@ -62,6 +62,7 @@ class GPTQ:
     damp: float = 0.01
     needs_key = False
     needs_calibration = True
+    has_thresholds = True
 
     def __post_init__(self):
         check_bits(self.bits, 2, 16, "gptq")

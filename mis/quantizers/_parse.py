@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mis._errors import UserError
+from mis.errors import UserError
 from mis.quantizers._binary import BitNet, Identity, Sign, Ternary
 from mis.quantizers._gptq import GPTQ
 from mis.quantizers._kmeans import KMeans
@@ -16,6 +16,13 @@ VALID_FORMS = (
     "fp8_e4m3|fp8_e5m2|fp4_e2m1[:raw][:channel]", "kmeans:K[:channel]", "prune:P[:channel]",
     "gptq:B[:sym][:tensor]", "prune:P+<any of these but gptq>",
 )
+
+# One representative spec of every form: what `mis quantizers` shows by default, and the zoo
+# from which the studies' default lists (mis.rank, mis.molecules) are chosen.
+ZOO = ("none", "sign", "sign:channel", "bitnet", "ternary:0.33", "ternary:0.9", "uniform:8",
+       "uniform:4", "uniform:4:asym:channel", "uniform:2", "stochastic:4", "log2:4", "fp8_e4m3",
+       "fp8_e5m2", "fp4_e2m1", "kmeans:16", "kmeans:4", "prune:0.5", "prune:0.5+uniform:4",
+       "gptq:4", "gptq:2")
 
 # name: (constructor, number of required numeric arguments, allowed flags)
 _TABLE = {

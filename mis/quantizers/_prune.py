@@ -74,7 +74,7 @@ class Pruned:
     _children = ("prune", "inner")
 
     def __post_init__(self):
-        if getattr(self.inner, "needs_calibration", False):
+        if self.inner.needs_calibration:
             raise ValueError(f"{self.inner.spec!r} needs calibration data and cannot follow "
                              "pruning; use it alone")
         if isinstance(self.inner, Prune | Pruned):
@@ -86,7 +86,12 @@ class Pruned:
 
     needs_calibration = False
 
-    def __call__(self, w, *, key=None):
+    @property
+    def has_thresholds(self) -> bool:
+        return self.inner.has_thresholds
+
+    def __call__(self, w, *, key=None, inputs=None):
+        del inputs
         if self.needs_key:
             require_key(key, self.spec)
         return self._quantize(jnp.asarray(w), key if self.needs_key else None)
@@ -97,7 +102,11 @@ class Pruned:
         pruned = jnp.where(keep, w, jnp.zeros_like(w))
         return jnp.where(keep, self.inner(pruned, key=key), jnp.zeros_like(w))
 
-    def distance_to_threshold(self, w, *, key=None):
+    def distance_to_threshold(self, w, *, key=None, inputs=None):
+        del inputs
+        if not self.has_thresholds:
+            raise ValueError(f"{self.spec!r} rounds at random and has no decision thresholds "
+                             "(has_thresholds is False); use the loss-gap indicator")
         if self.needs_key:
             require_key(key, self.spec)
         return self._distance(jnp.asarray(w), key if self.needs_key else None)

@@ -10,6 +10,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
+from mis.quantizers._tree import is_weight, selected_leaves
+
 
 def bits_per_weight(q, w: ArrayLike) -> float:
     """Storage cost of ``q(w)`` in bits per weight, scales, zero points, codebooks and sparsity
@@ -42,10 +44,10 @@ def distance_to_threshold(q, w: ArrayLike, *, key: jax.Array | None = None,
     the threshold indicator ``r̂ = min_k δ_k² / (2σ_k²)`` (THEORY §6, variant A).
 
     Raises:
-        ValueError: for stochastic rounding, which has no thresholds.
+        ValueError: for a quantizer without thresholds (``q.has_thresholds`` is False:
+        stochastic rounding).
     """
-    kwargs = {"inputs": inputs} if q.needs_calibration else {}
-    return q.distance_to_threshold(w, key=key, **kwargs)
+    return q.distance_to_threshold(w, key=key, inputs=inputs)
 
 
 class QuantizerSummary(NamedTuple):
@@ -62,13 +64,34 @@ class QuantizerSummary(NamedTuple):
 def summarize(q, w: ArrayLike, *, key: jax.Array | None = None,
               inputs: ArrayLike | None = None) -> QuantizerSummary:
     """Apply ``q`` to ``w`` and collect the table row (host)."""
-    kwargs = {"inputs": inputs} if q.needs_calibration else {}
     w = jnp.asarray(w)
-    wq = q(w, key=key, **kwargs)
+    wq = q(w, key=key, inputs=inputs)
     err = float(jnp.linalg.norm(wq - w) / jnp.linalg.norm(w))
-    try:
-        med = float(jnp.median(distance_to_threshold(q, w, key=key, inputs=inputs)))
-    except ValueError:
-        med = float("nan")
+    med = (float(jnp.median(distance_to_threshold(q, w, key=key, inputs=inputs)))
+           if q.has_thresholds else float("nan"))
     return QuantizerSummary(q.spec, bits_per_weight(q, w), float(sparsity(wq)),
                             num_levels(wq), err, med)
+
+
+class TreeStorage(NamedTuple):
+    """Storage of a released parameter tree (the leaves ``include`` selects).
+
+    Attributes:
+        bits_per_weight: total storage bits of the quantized leaves (codes, scales, masks,
+            codebooks) over their number of weights.
+        sparsity: fraction of exact zeros among those weights in the release.
+    """
+
+    bits_per_weight: float
+    sparsity: float
+
+
+def tree_storage(q, params, released, *, include=is_weight) -> TreeStorage:
+    """Bits per weight and sparsity of ``released = quantize_tree(q, params)`` over the
+    selected leaves of one model (host: returns Python floats)."""
+    leaves = [w for _, w in selected_leaves(params, include)]
+    out = [w for _, w in selected_leaves(released, include)]
+    size = sum(w.size for w in leaves)
+    bits = sum(float(q.storage_bits(w)) for w in leaves) / size
+    zeros = sum(int(jnp.sum(r == 0)) for r in out) / size
+    return TreeStorage(bits, zeros)

@@ -77,8 +77,7 @@ def quantize_tree(q, params, *, key: jax.Array | None = None,
 
 def _apply(q, w, key, inputs, stacked):
     def one(w, key, inputs):
-        kwargs = {"inputs": inputs} if q.needs_calibration else {}
-        return q(w, key=key, **kwargs)
+        return q(w, key=key, inputs=inputs)
 
     if not stacked:
         return one(w, key, inputs)

@@ -134,6 +134,7 @@ class Stochastic(GroupQuantizer):
     bits: int = 8
     per_channel: bool = False
     needs_key = True
+    has_thresholds = False
 
     def __post_init__(self):
         check_bits(self.bits, 2, 16, "stochastic")
@@ -144,10 +145,6 @@ class Stochastic(GroupQuantizer):
         low = jnp.floor(u)
         up = jax.random.uniform(key, g.shape, g.dtype) < (u - low)
         return jnp.clip(low + up.astype(g.dtype), grid.qmin, grid.qmax) * grid.scale
-
-    def distance_to_threshold(self, w, *, key=None):
-        raise ValueError(f"{self.spec!r} rounds at random and has no decision thresholds; "
-                         "use the loss-gap indicator (variant B) for it")
 
     def storage_bits(self, w) -> float:
         return per_weight(jnp.shape(w), self.per_channel, self.bits, SCALE_BITS)

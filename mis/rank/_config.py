@@ -1,17 +1,16 @@
-"""Configuration of ``mis rank`` / ``mis sweep``: defaults, TOML loading and validation (host).
+"""Configuration of ``mis rank`` and ``mis sweep``: defaults and validation (host).
 
-Every field is a CLI flag (``--num-models 64``) and a TOML key (``num_models = 64``); unknown
-keys, out-of-range values and bad quantizer specs are one-line ``UserError``s.
+Every field is a CLI flag (``--num-models 64``) and a TOML key (``num_models = 64`` in the
+``[rank]`` / ``[sweep]`` table); unknown keys, out-of-range values and bad quantizer specs are
+one-line ``UserError``s (merging and checks: :mod:`mis.config`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import tomllib
-from pathlib import Path
 
-from mis._errors import UserError
-from mis.quantizers import parse
+from mis.config import at_least, check_specs, check_training
+from mis.errors import UserError
 
 TASKS = ("mixture", "gaussian-mean")
 
@@ -51,10 +50,7 @@ class RankConfig:
         object.__setattr__(self, "hidden", tuple(self.hidden))
         if self.task not in TASKS:
             raise UserError(f"task={self.task!r} is unknown; use one of {', '.join(TASKS)}")
-        for spec in self.quantizers:
-            parse(spec)  # one-line UserError listing the valid forms
-        if len(set(self.quantizers)) != len(self.quantizers):
-            raise UserError(f"quantizers {list(self.quantizers)} repeat a spec")
+        check_specs(self.quantizers)
         at_least(self, "d", 1)
         at_least(self, "k_modes", 2)
         at_least(self, "pool_size", 8)
@@ -89,70 +85,45 @@ class RankConfig:
         return cls(**{**cls.smoke_sizes(overrides.get("task", "mixture")), **overrides})
 
 
-def at_least(config, name, lo):
-    value = getattr(config, name)
-    if not isinstance(value, int) or isinstance(value, bool) or value < lo:
-        raise UserError(f"{name}={value!r} is not allowed; use an integer >= {lo}")
+SWEEP_FAMILIES = ("uniform", "kmeans", "sign", "ternary", "prune")
 
 
-def check_training(config) -> None:
-    """The fields every shadow-model study shares: ``num_models`` (even, >= 8), ``steps``,
-    ``num_bootstrap``, ``num_candidates``, ``hidden``, ``learning_rate`` and ``l2``."""
-    at_least(config, "num_models", 8)
-    at_least(config, "steps", 1)
-    at_least(config, "num_bootstrap", 10)
-    at_least(config, "num_candidates", 1)
-    if config.num_models % 2:
-        raise UserError(f"num_models={config.num_models} must be even (balanced IN/OUT design)")
-    if any(not isinstance(h, int) or h < 1 for h in config.hidden):
-        raise UserError(f"hidden={list(config.hidden)} must hold positive integers")
-    if not config.learning_rate > 0:
-        raise UserError(f"learning_rate={config.learning_rate!r} must be > 0")
-    if not config.l2 >= 0:
-        raise UserError(f"l2={config.l2!r} must be >= 0")
+@dataclasses.dataclass(frozen=True)
+class SweepConfig:
+    """The grid of ``mis sweep`` (the ``[sweep]`` table; the models come from the ``[rank]``
+    table, a :class:`RankConfig`).
 
-
-FIELDS = {f.name: f for f in dataclasses.fields(RankConfig)}
-
-
-def load_toml(path: str | Path) -> dict:
-    """The ``[rank]`` table (or the top level) of a TOML file as a dict of fields.
-
-    Raises:
-        UserError: a missing or unparsable file, or an unknown key.
+    Attributes:
+        families: quantizer families (``mis.rank.FAMILIES``).
+        bits: bit widths, integers in 1..8 (families defined at other widths skip them).
+        sparsity: sparsities in [0, 1) for ``ternary`` and ``prune``.
+        pool_sizes: training-pool sizes, each >= 8; empty = the rank config's ``pool_size``.
     """
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise UserError(f"--config {str(path)!r} does not exist") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise UserError(f"--config {str(path)!r} is not valid TOML: {err}") from None
-    return data
 
+    families: tuple[str, ...] = SWEEP_FAMILIES
+    bits: tuple[int, ...] = tuple(range(1, 9))
+    sparsity: tuple[float, ...] = (0.33, 0.5, 0.9)
+    pool_sizes: tuple[int, ...] = ()
 
-def check_keys(table: dict, allowed, where: str) -> None:
-    unknown = sorted(set(table) - set(allowed))
-    if unknown:
-        raise UserError(f"unknown key(s) {', '.join(map(repr, unknown))} in {where}; "
-                        f"allowed: {', '.join(sorted(allowed))}")
+    def __post_init__(self):
+        for name in ("families", "bits", "sparsity", "pool_sizes"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        for p in self.sparsity:
+            if not (isinstance(p, int | float) and not isinstance(p, bool) and 0 <= p < 1):
+                raise UserError(f"sparsity {p!r} is not allowed; use numbers in [0, 1)")
+        for b in self.bits:
+            if not (isinstance(b, int) and not isinstance(b, bool) and 1 <= b <= 8):
+                raise UserError(f"bits {b!r} is not allowed; use integers in 1..8")
+        for n in self.pool_sizes:
+            if not (isinstance(n, int) and not isinstance(n, bool) and n >= 8):
+                raise UserError(f"pool size {n!r} is not allowed; use integers >= 8")
 
+    def pools(self, rank: RankConfig) -> tuple[int, ...]:
+        """The pool sizes of the sweep (``rank.pool_size`` when none are given)."""
+        return self.pool_sizes or (rank.pool_size,)
 
-def make_config(values: dict, *, flags: dict | None = None, smoke: bool = False,
-                cls=RankConfig, name: str = "rank"):
-    """A validated config of class ``cls`` (default :class:`RankConfig`): ``values`` (a config
-    file), then ``cls.smoke_sizes(task)`` when ``smoke``, then ``flags`` (explicit command-line
-    options) on top. ``name`` is the section named in errors."""
-    flags = dict(flags or {})
-    fields = {f.name for f in dataclasses.fields(cls)}
-    check_keys(values, fields, f"the {name} configuration")
-    check_keys(flags, fields, f"the {name} options")
-    merged = dict(values)
-    if smoke:
-        merged |= cls.smoke_sizes(flags.get("task", values.get("task", "mixture")))
-    merged |= flags
-    merged = {k: tuple(v) if isinstance(v, list) else v for k, v in merged.items()}
-    try:
-        return cls(**merged)
-    except TypeError as err:  # e.g. a string where a number belongs
-        raise UserError(f"bad configuration value: {err}") from None
+    @staticmethod
+    def smoke_sizes(task=None) -> dict:
+        """The grid is not shrunk by ``--smoke`` (only the models are)."""
+        del task
+        return {}

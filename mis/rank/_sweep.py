@@ -2,27 +2,30 @@
 each cell written atomically and skipped when re-run (host bookkeeping over ``run_rank``).
 
 A cell is one (quantizer, pool size) pair and lands in ``cells/pool<N>/<spec>.json`` through
-``os.replace`` of a finished temporary file: killing the process loses at most the cell in
-progress and never leaves a partial file. Models for one pool size are trained only if one of
-its cells is missing; keys depend on (seed, pool size, spec) only, so a resumed sweep equals an
-uninterrupted one.
+:func:`mis.io.write_file`: killing the process loses at most the cell in progress and never
+leaves a partial file. Models for one pool size are trained only if one of its cells is
+missing; keys depend on (seed, pool size, spec) only, so a resumed sweep equals an uninterrupted
+one. A stored cell is the flat record of :func:`mis.release.release_columns` plus ``family``,
+``bits_or_sparsity``, ``pool_size`` and ``n``; it is read back as a typed :class:`SweepCell`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 import jax
 import numpy as np
 
-from mis._errors import UserError
-from mis.rank._config import RankConfig
+from mis.errors import UserError
+from mis.io import png_bytes, to_csv, write_file
+from mis.progress import ProgressFn, report
+from mis.rank._config import RankConfig, SweepConfig
 from mis.rank._pipeline import run_rank
+from mis.release import PRIMARY_ATTACK, attack_column, pareto_front, release_columns
 
 FAMILIES = ("uniform", "stochastic", "log2", "kmeans", "gptq", "minifloat", "sign", "bitnet",
             "ternary", "prune")
@@ -58,83 +61,86 @@ def sweep_specs(families, bits, sparsities) -> list[tuple[str, str, float]]:
     return out
 
 
+class SweepCell(NamedTuple):
+    """One finished cell, as stored.
+
+    Attributes:
+        spec, family, setting: the quantizer, its family and its bits (or sparsity).
+        pool_size: the training pool of the cell's shadow models; ``n`` their mean training
+            size.
+        bits_per_weight: storage of the release.
+        accuracy: mean fresh-data accuracy (``nan`` where undefined).
+        lira_auc: the primary attack's AUC.
+        columns: the whole stored record (the CSV row).
+    """
+
+    spec: str
+    family: str
+    setting: float
+    pool_size: int
+    n: int
+    bits_per_weight: float
+    accuracy: float
+    lira_auc: float
+    columns: dict
+
+    @classmethod
+    def from_columns(cls, columns: dict) -> SweepCell:
+        acc = columns["accuracy"]
+        return cls(columns["quantizer"], columns["family"], float(columns["bits_or_sparsity"]),
+                   int(columns["pool_size"]), int(columns["n"]),
+                   float(columns["bits_per_weight"]), np.nan if acc == "" else float(acc),
+                   float(columns[f"{attack_column(PRIMARY_ATTACK)}_auc"]), columns)
+
+
 def cell_path(out: Path, pool_size: int, spec: str) -> Path:
     return out / "cells" / f"pool{pool_size}" / (re.sub(r"[^A-Za-z0-9_.+-]", "_", spec) + ".json")
 
 
-def write_atomic(path: Path, payload: bytes) -> None:
-    """Write ``payload`` to a temporary file beside ``path``, fsync, then ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def run_sweep(config: RankConfig, seed: int, out: Path, *, families, bits, sparsities,
-              pool_sizes, progress=None) -> list[dict]:
+def run_sweep(config: RankConfig, sweep: SweepConfig, seed: int, out: Path, *,
+              progress: ProgressFn | None = None) -> list[SweepCell]:
     """Run every missing cell and return all cells (as stored). See the module docstring."""
-    from mis.rank._report import flat_row
-
-    specs = sweep_specs(families, bits, sparsities)
+    specs = sweep_specs(sweep.families, sweep.bits, sweep.sparsity)
     family_of = {s: (f, x) for s, f, x in specs}
     cells = []
-    for pool_size in pool_sizes:
+    for pool_size in sweep.pools(config):
         cfg = dataclasses.replace(config, pool_size=int(pool_size))
         todo = tuple(s for s, _, _ in specs if not cell_path(out, pool_size, s).exists())
-        if progress and len(todo) < len(specs):
-            progress(f"pool {pool_size}: {len(specs) - len(todo)} of {len(specs)} cells "
-                     "already done, skipped")
+        if len(todo) < len(specs):
+            report(progress, f"pool {pool_size}: cells already done, skipped",
+                   len(specs) - len(todo), len(specs))
 
         def save(row, n, pool_size=pool_size):  # called as soon as a cell is finished
-            cell = flat_row(row)
+            cell = release_columns(row)
             fam, x = family_of[row.spec]
             cell.update(family=fam, bits_or_sparsity=x, pool_size=int(pool_size), n=n)
-            write_atomic(cell_path(out, pool_size, row.spec),
-                         json.dumps(cell, indent=1, sort_keys=True).encode())
+            write_file(cell_path(out, pool_size, row.spec),
+                       json.dumps(cell, indent=1, sort_keys=True).encode())
 
         if todo:
             key = jax.random.fold_in(jax.random.key(seed), int(pool_size))
             run_rank(cfg, key, progress=progress, specs=todo, on_row=save)
         for spec, _, _ in specs:
-            cells.append(json.loads(cell_path(out, pool_size, spec).read_text()))
+            columns = json.loads(cell_path(out, pool_size, spec).read_text())
+            cells.append(SweepCell.from_columns(columns))
     return cells
 
 
-def sweep_outputs(cells: list[dict]) -> dict[str, bytes]:
+def sweep_outputs(cells: list[SweepCell]) -> dict[str, bytes]:
     """``sweep.csv`` (all cells) and ``leakage_vs_bits.png`` (LiRA AUC against bits per
     weight, one line per family and pool size, Pareto front of accuracy vs AUC marked)."""
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from mis.rank._ranking import pareto_front
-    from mis.rank._report import to_csv
-
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    groups = sorted({(c["family"], c["pool_size"]) for c in cells})
+    groups = sorted({(c.family, c.pool_size) for c in cells})
     for fam, pool in groups:
-        pts = sorted((c["bits_per_weight"], c["LiRA_auc"]) for c in cells
-                     if c["family"] == fam and c["pool_size"] == pool)
+        pts = sorted((c.bits_per_weight, c.lira_auc) for c in cells
+                     if c.family == fam and c.pool_size == pool)
         ax.plot(*zip(*pts, strict=True), "o-", ms=3, label=f"{fam} (pool {pool})")
-    util = [c["accuracy"] if c["accuracy"] != "" else np.nan for c in cells]
-    front = pareto_front(util, [c["LiRA_auc"] for c in cells])
-    ax.scatter([cells[i]["bits_per_weight"] for i in front],
-               [cells[i]["LiRA_auc"] for i in front], s=60, facecolors="none", edgecolors="k",
-               label="Pareto (accuracy vs AUC)")
+    front = pareto_front([c.accuracy for c in cells], [c.lira_auc for c in cells])
+    ax.scatter([cells[i].bits_per_weight for i in front], [cells[i].lira_auc for i in front],
+               s=60, facecolors="none", edgecolors="k", label="Pareto (accuracy vs AUC)")
     ax.set(xscale="log", xlabel="bits per weight", ylabel="LiRA AUC", title="leakage vs bits")
     ax.legend(fontsize=7)
-    buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
-    return {"sweep.csv": to_csv(cells), "leakage_vs_bits.png": buf.getvalue()}
+    return {"sweep.csv": to_csv(c.columns for c in cells),
+            "leakage_vs_bits.png": png_bytes(fig)}

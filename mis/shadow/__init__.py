@@ -20,11 +20,12 @@ from mis.shadow._engine import fit_keys as fit_keys
 from mis.shadow._engine import membership_mask as membership_mask
 from mis.shadow._engine import train_shadow_models as train_shadow_models
 from mis.shadow._learners import MLP as MLP
+from mis.shadow._learners import Learner as Learner
 from mis.shadow._learners import MeanLearner as MeanLearner
 from mis.shadow._learners import MLPLearner as MLPLearner
 from mis.shadow._learners import RidgeLearner as RidgeLearner
 from mis.shadow._learners import softmax_regression as softmax_regression
 
-__all__ = ["DESIGNS", "MLP", "MLPLearner", "MeanLearner", "RidgeLearner", "ShadowModels",
+__all__ = ["DESIGNS", "MLP", "Learner", "MLPLearner", "MeanLearner", "RidgeLearner", "ShadowModels",
            "auto_batch_size", "fit_keys", "membership_mask", "softmax_regression",
            "train_shadow_models"]

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import functools
 import math
-import sys
-import time
 from typing import Any, NamedTuple
 
 import jax
@@ -24,8 +22,9 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import PartitionSpec as P
 
-from mis._errors import UserError
 from mis.data import Dataset
+from mis.errors import UserError
+from mis.progress import report
 from mis.quantizers import is_weight, quantize_tree
 
 
@@ -135,11 +134,6 @@ def _runner(learner, quantizer, include, has_query, return_params, batch_size, d
     return jax.jit(sharded)
 
 
-def _say_progress(done, total, started):
-    rate = done / max(time.perf_counter() - started, 1e-9)
-    print(f"trained {done}/{total} models ({rate:.1f} models/s)", file=sys.stderr, flush=True)
-
-
 def train_shadow_models(key, pool: Dataset, *, learner, num_models: int,
                         design: str = "balanced", mask=None, hyper=None, quantizer=None,
                         include=None, query: Dataset | None = None,
@@ -168,7 +162,8 @@ def train_shadow_models(key, pool: Dataset, *, learner, num_models: int,
         chunk_size: models per compiled call (default: a multiple of ``batch_size × devices``
             near 256); the last chunk is padded, so every call has the same shape.
         devices: the devices to shard models across (default: all of ``jax.devices()``).
-        progress: True to print progress to stderr, or a callable ``(done, total)``.
+        progress: optional callback ``progress(stage, done, total)`` called after each chunk
+            (``mis.progress``); the engine itself prints nothing.
 
     Returns:
         :class:`ShadowModels`.
@@ -199,16 +194,13 @@ def train_shadow_models(key, pool: Dataset, *, learner, num_models: int,
                padded - num_models, axis=0)]) for k, v in (hyper or {}).items()}
     run = _runner(learner, quantizer, include or is_weight, query is not None,
                   bool(return_params), batch, devices)
-    started, outs = time.perf_counter(), []
+    outs = []
     for start in range(0, padded, chunk):
         sl = slice(start, start + chunk)
         outs.append(run(pool, query, keys[sl], mask_p[sl], {k: v[sl] for k, v in hyper_p.items()}))
-        done = min(start + chunk, num_models)
-        if callable(progress):
-            progress(done, num_models)
-        elif progress is True:
+        if progress is not None:
             jax.block_until_ready(outs[-1])
-            _say_progress(done, num_models, started)
+            report(progress, "training shadow models", min(start + chunk, num_models), num_models)
     out = jax.tree.map(lambda *a: jnp.concatenate(a)[:num_models], *outs)
     return ShadowModels(mask, keys[:num_models], out.get("params"), out.get("logits"),
                         out.get("losses"))

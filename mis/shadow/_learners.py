@@ -11,6 +11,11 @@ A learner is a frozen, hashable dataclass with pure methods:
 - ``output_loss(out, x, y)`` the loss as a function of the prediction (its Hessian in ``out``
   gives the Gauss-Newton curvature used by ``mis.indicator``), and ``penalty_curvature(n)`` the
   curvature the regulariser adds to the mean objective.
+- ``calibration_inputs(params, x)`` the input of every dense kernel on ``x``
+  (``keystr(path) -> [n, d_in]``): GPTQ's calibration data. Learners without dense kernels
+  return ``{}``.
+
+:class:`Learner` is the Protocol that says so.
 
 ``MeanLearner`` (empirical mean, THEORY §2) and ``RidgeLearner`` are closed forms;
 ``MLPLearner`` (flax nnx, any hidden widths; ``hidden=()`` is softmax/logistic regression)
@@ -22,6 +27,7 @@ boundary as plain nested dicts (``nnx.split`` / ``to_pure_dict`` / ``nnx.merge``
 from __future__ import annotations
 
 import dataclasses
+from typing import Any, Protocol, runtime_checkable
 
 import jax
 import jax.numpy as jnp
@@ -29,6 +35,24 @@ import optax
 from flax import nnx
 
 from mis.data import Dataset
+
+
+@runtime_checkable
+class Learner(Protocol):
+    """What every learner provides (module docstring): pure methods on plain parameter trees,
+    written for one model; the shadow engine vmaps them over models."""
+
+    def fit(self, key: jax.Array, data: Dataset, weights: jax.Array, hyper=None) -> Any: ...
+
+    def predict(self, params, x: jax.Array) -> jax.Array: ...
+
+    def loss(self, params, x: jax.Array, y: jax.Array) -> jax.Array: ...
+
+    def output_loss(self, out: jax.Array, x: jax.Array, y: jax.Array) -> jax.Array: ...
+
+    def penalty_curvature(self, n: int) -> float: ...
+
+    def calibration_inputs(self, params, x: jax.Array) -> dict[str, jax.Array]: ...
 
 
 def _weighted_mean(values, weights):
@@ -62,6 +86,11 @@ class MeanLearner:
         del n
         return 0.0
 
+    def calibration_inputs(self, params, x) -> dict:
+        """No dense kernel: GPTQ does not apply."""
+        del params, x
+        return {}
+
 
 @dataclasses.dataclass(frozen=True)
 class RidgeLearner:
@@ -89,6 +118,11 @@ class RidgeLearner:
     def penalty_curvature(self, n: int) -> float:
         """``λ‖θ‖²`` is added to the summed loss: ``2λ/n`` on the mean objective."""
         return 2.0 * self.l2 / n
+
+    def calibration_inputs(self, params, x) -> dict:
+        """``theta`` is a vector, not a dense kernel: GPTQ does not apply."""
+        del params, x
+        return {}
 
 
 class MLP(nnx.Module):
@@ -160,6 +194,16 @@ class MLPLearner:
         """``l2/2 ‖θ‖²`` on the mean objective: curvature ``l2``."""
         del n
         return float(self.l2)
+
+    def calibration_inputs(self, params, x) -> dict:
+        """The input of every layer's kernel on ``x`` (``keystr -> [n, d_in]``), computed
+        with the full-precision layers: GPTQ's calibration data."""
+        out, h = {}, x
+        layers = params["layers"]
+        for i in range(len(layers)):
+            out[f"['layers'][{i}]['kernel']"] = h
+            h = jax.nn.relu(h @ layers[i]["kernel"] + layers[i]["bias"])
+        return out
 
     def _optimizer(self, lr):
         return optax.adam(lr) if self.optimizer == "adam" else optax.sgd(lr)

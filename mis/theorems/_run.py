@@ -1,15 +1,14 @@
 """Runs every claim of THEORY.md and renders the results (host driver)."""
 
-import io
 import math
 import sys
-import time
 from pathlib import Path
 from typing import NamedTuple
 
 import jax
 
-from mis._provenance import to_json, write_outputs
+from mis.io import png_bytes, to_json, write_files
+from mis.progress import report
 from mis.theorems._claim import Claim
 from mis.theorems._config import TheoremsConfig
 from mis.theorems._discrete_claims import discrete_claims
@@ -31,14 +30,14 @@ def run_theorems(config: TheoremsConfig, key: jax.Array, *, progress=None) -> Th
     Args:
       config: sizes of the computations.
       key: PRNG key; each section gets its own ``fold_in`` stream.
-      progress: optional callable ``progress(message)`` told when each section starts.
+      progress: optional ``progress(stage, done, total)`` (``mis.progress``) called after
+        each section.
 
     Returns:
       ``TheoremsResult(claims, figure_data)``.
     """
     if not jax.config.jax_enable_x64:
         raise RuntimeError("run_theorems needs jax_enable_x64 (tails reach e^-1000)")
-    say = progress or (lambda _: None)
     sections = [
         ("gaussian", "section 3: Gaussian mean", lambda k: gaussian_claims(k, config)),
         ("discrete", "section 4: discrete data", lambda k: discrete_claims(config)),
@@ -47,11 +46,9 @@ def run_theorems(config: TheoremsConfig, key: jax.Array, *, progress=None) -> Th
     ]
     claims, data = [], {}
     for i, (name, title, fn) in enumerate(sections):
-        start = time.perf_counter()
-        say(f"[{i + 1}/{len(sections)}] {title} ...")
         section_claims, data[name] = fn(jax.random.fold_in(key, i))
         claims += section_claims
-        say(f"      {len(section_claims)} claims in {time.perf_counter() - start:.1f} s")
+        report(progress, f"THEORY.md sections (last: {title})", i + 1, len(sections))
     return TheoremsResult(claims, data)
 
 
@@ -76,10 +73,8 @@ def markdown_table(claims: list[Claim]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def save_theorems(result: TheoremsResult, out_dir: Path, provenance: dict) -> list[str]:
-    """Writes ``theorems.json``, ``theorems.md`` and the PNG figures, all or nothing."""
-    import matplotlib.pyplot as plt
-
+def theorems_outputs(result: TheoremsResult, provenance: dict) -> dict[str, bytes]:
+    """``theorems.json``, ``theorems.md`` and the PNG figures, as bytes."""
     from mis.theorems._figures import all_figures
 
     records = [c._asdict() for c in result.claims]
@@ -96,11 +91,14 @@ def save_theorems(result: TheoremsResult, out_dir: Path, provenance: dict) -> li
                         f"{provenance.get('seed')}.\n").encode(),
     }
     for name, fig in figures.items():
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-        plt.close(fig)
-        files[name] = buf.getvalue()
-    write_outputs(out_dir, files)
+        files[name] = png_bytes(fig, tight_bbox=True)
+    return files
+
+
+def save_theorems(result: TheoremsResult, out_dir: Path, provenance: dict) -> list[str]:
+    """Writes :func:`theorems_outputs` into ``out_dir``, all or nothing; returns the names."""
+    files = theorems_outputs(result, provenance)
+    write_files(out_dir, files)
     return sorted(files)
 
 

@@ -8,7 +8,6 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score
 from sklearn.metrics import roc_curve as sk_roc_curve
 
-from mis._errors import UserError
 from mis.audit import (
     advantage,
     auc,
@@ -18,6 +17,7 @@ from mis.audit import (
     roc_curve,
     tpr_at_fpr,
 )
+from mis.errors import UserError
 
 
 def _scores(seed, n=400, tied=False, shift=1.0):

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from mis._errors import UserError
 from mis.attacks import (
     calibrated_loss_attack,
     check_attack_inputs,
@@ -25,6 +24,7 @@ from mis.attacks import (
 )
 from mis.audit import advantage, auc
 from mis.data import GaussianTask, sample_gaussian
+from mis.errors import UserError
 from mis.shadow import MeanLearner, train_shadow_models
 from theory import gaussian_mean_delta, gaussian_mean_mis_limit, quantized_gaussian_mean_delta
 

@@ -11,7 +11,7 @@ from rdkit import RDLogger
 from rdkit.Chem import AllChem, Descriptors, MACCSkeys, rdMolDescriptors
 from sklearn.metrics import accuracy_score, mean_squared_error, r2_score, roc_auc_score
 
-from mis._errors import UserError
+from mis.errors import UserError
 from mis.molecules import (
     cached_features,
     classification_metrics,

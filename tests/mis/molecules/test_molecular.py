@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from mis.molecules import cached_features, findings, load_dataset
+from mis.molecules import TradeoffPoint, cached_features, findings, load_dataset
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 
@@ -20,9 +20,7 @@ def _mis(*args, env=None):
 
 
 def _row(dataset, embedder, task, quantizer, auc, sparsity, bits, perf):
-    return {"dataset": dataset, "embedder": embedder, "task": task, "quantizer": quantizer,
-            "LiRA_auc": auc, "sparsity": sparsity, "bits_per_weight": bits,
-            "r2" if task == "regression" else "auroc": perf}
+    return TradeoffPoint(dataset, embedder, task, quantizer, auc, sparsity, bits, perf)
 
 
 def _rows(*, embedder_shift, reg_loss, cls_loss):

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from mis._errors import UserError
+from mis.errors import UserError
 from mis.quantizers import (
     VALID_FORMS,
     bits_per_weight,

@@ -12,8 +12,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from mis._errors import UserError
 from mis.data import Dataset, make_gaussian_mixture, sample_gaussian_mixture
+from mis.errors import UserError
 from mis.quantizers import parse, quantize_tree
 from mis.shadow import (
     MeanLearner,
@@ -117,7 +117,7 @@ def test_progress_is_reported(key):
     seen = []
     train_shadow_models(key, _pool(key), learner=MeanLearner(), num_models=12, batch_size=2,
                         chunk_size=4 if len(jax.devices()) == 1 else 8,
-                        progress=lambda done, total: seen.append((done, total)))
+                        progress=lambda stage, done, total: seen.append((done, total)))
     assert seen[-1] == (12, 12) and [d for d, _ in seen] == sorted(d for d, _ in seen)
 
 

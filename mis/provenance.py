@@ -1,12 +1,10 @@
-"""Provenance of every result and atomic output writing (host)."""
+"""Provenance of every result: config, seed, package versions, git commit, devices (host)."""
 
 import dataclasses
 import importlib.metadata
-import json
 import os
 import platform
 import subprocess
-import tempfile
 from pathlib import Path
 
 _PACKAGES = ("mis", "jax", "jaxlib", "flax", "optax", "numpyro", "chex", "numpy", "scipy",
@@ -53,34 +51,3 @@ def provenance(config, seed: int, command: str) -> dict:
         "machine": {"platform": platform.platform(), "processor": platform.machine(),
                     "cpu_count": os.cpu_count(), "python": platform.python_version()},
     }
-
-
-def write_outputs(out_dir: Path, files: dict[str, bytes]) -> None:
-    """Writes every file at once: staged in a temporary folder, then renamed in place.
-
-    A failure while staging leaves ``out_dir`` untouched; each final file appears
-    through an atomic ``os.replace``, so no reader ever sees a partial file.
-    """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".staging-") as staging:
-        for name, payload in files.items():
-            (Path(staging) / name).write_bytes(payload)
-        for name in files:
-            os.replace(Path(staging) / name, out_dir / name)
-
-
-def to_json(obj) -> bytes:
-    """JSON with floats as they are (``NaN``/``inf`` spelled as JSON strings)."""
-
-    def clean(x):
-        if hasattr(x, "tolist"):  # NumPy and JAX arrays and scalars
-            x = x.tolist()
-        if isinstance(x, float) and (x != x or x in (float("inf"), float("-inf"))):
-            return str(x)
-        if isinstance(x, dict):
-            return {k: clean(v) for k, v in x.items()}
-        if isinstance(x, (list, tuple)):
-            return [clean(v) for v in x]
-        return x
-
-    return (json.dumps(clean(obj), indent=2) + "\n").encode()

@@ -1,0 +1,90 @@
+"""What the command modules share: argparse types, one flag per config field, reading
+``--config`` with the flags, and the command line recorded in provenance (host)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import typing
+
+from mis.config import ConfigFile, make_config, read_config_file
+from mis.errors import UserError
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be >= 0")
+    return value
+
+
+def csv_of(kind):
+    """argparse type: a comma-separated list of ``kind``."""
+    def parse_list(text: str):
+        try:
+            return tuple(kind(v) for v in text.split(",") if v.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of "
+                                             f"{kind.__name__}") from None
+    return parse_list
+
+
+def add_config_options(parser, cls, *, choices: dict | None = None,
+                       helps: dict | None = None) -> None:
+    """One flag per field of the config dataclass ``cls`` (tuples as comma-separated lists),
+    plus ``--config``, ``--smoke`` and ``--seed``."""
+    choices, helps = choices or {}, helps or {}
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        flag = "--" + f.name.replace("_", "-")
+        hint = hints[f.name]
+        if f.name in choices:
+            parser.add_argument(flag, choices=choices[f.name], default=None,
+                                help=helps.get(f.name, f"default {f.default}"))
+        elif typing.get_origin(hint) is tuple:
+            default = ",".join(map(str, f.default))
+            parser.add_argument(flag, type=csv_of(typing.get_args(hint)[0]), default=None,
+                                help=helps.get(f.name, f"comma-separated (default {default})"))
+        else:
+            parser.add_argument(flag, type=hint, default=None,
+                                help=helps.get(f.name, f"default {f.default!r}"
+                                               if f.default != "" else None))
+    parser.add_argument("--config", help="TOML file holding any of these options "
+                        "(flags override it)")
+    parser.add_argument("--smoke", action="store_true", help="tiny run for CI (under a minute)")
+    parser.add_argument("--seed", type=positive_int, default=None, help="PRNG seed (default 0)")
+
+
+def flag_values(args, cls) -> dict:
+    """The fields of ``cls`` given as flags."""
+    return {f.name: getattr(args, f.name) for f in dataclasses.fields(cls)
+            if getattr(args, f.name, None) is not None}
+
+
+def config_from_args(args, cls, section: str, extras: tuple[str, ...] = ()):
+    """``(config, seed, file)``: ``--config``'s ``[section]`` table, the smoke sizes and the
+    flags merged into a validated ``cls``; the seed from the flag, else the file."""
+    file: ConfigFile = read_config_file(args.config, section, extras)
+    smoke = bool(args.smoke or file.smoke)
+    config = make_config(cls, file.values, flags=flag_values(args, cls), smoke=smoke,
+                         name=section)
+    seed = args.seed if args.seed is not None else file.seed
+    return config, seed, file
+
+
+def command_line(name: str) -> str:
+    """The command line as typed (for provenance and reports), or ``mis <name>``."""
+    return "mis " + " ".join(sys.argv[1:]) if sys.argv[1:2] == [name] else f"mis {name}"
+
+
+def say(text: str) -> None:
+    """One status line on stderr."""
+    print(text, file=sys.stderr, flush=True)
+
+
+__all__ = ["UserError"]

@@ -1,0 +1,143 @@
+"""Study configuration shared by every command: TOML files, key checks, merging config files,
+smoke sizes and flags, and the checks every shadow-model study applies (host).
+
+A study's config is a frozen dataclass that validates itself in ``__post_init__`` (one-line
+:class:`~mis.errors.UserError` naming the bad value) and may define ``smoke_sizes(task)``. Every
+field is a TOML key of the study's table and a command-line flag; :func:`make_config` merges
+them: the config file, then the smoke sizes (``--smoke``), then the flags on top.
+
+Example:
+    >>> import dataclasses
+    >>> @dataclasses.dataclass(frozen=True)
+    ... class Toy:
+    ...     steps: int = 10
+    ...     def __post_init__(self):
+    ...         at_least(self, "steps", 1)
+    >>> make_config(Toy, {"steps": 5}, flags={"steps": 7}).steps
+    7
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from pathlib import Path
+from typing import NamedTuple
+
+from mis.errors import UserError
+
+
+def load_toml(path: str | Path) -> dict:
+    """The whole TOML file as a dict.
+
+    Raises:
+        UserError: a missing or unparsable file.
+    """
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise UserError(f"--config {str(path)!r} does not exist") from None
+    except IsADirectoryError:
+        raise UserError(f"--config {str(path)!r} is a directory, not a TOML file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise UserError(f"--config {str(path)!r} is not valid TOML: {err}") from None
+
+
+def check_keys(table: dict, allowed, where: str) -> None:
+    """Refuses keys of ``table`` outside ``allowed`` (one line naming them and the allowed)."""
+    unknown = sorted(set(table) - set(allowed))
+    if unknown:
+        raise UserError(f"unknown key(s) {', '.join(map(repr, unknown))} in {where}; "
+                        f"allowed: {', '.join(sorted(allowed))}")
+
+
+class ConfigFile(NamedTuple):
+    """What a ``--config`` file holds for one study.
+
+    Attributes:
+        values: the study's table (``[rank]``, ``[molecular]`` ...).
+        seed: the top-level ``seed`` (0 when absent).
+        smoke: the top-level ``smoke`` flag.
+        extra: the other tables the study accepts, by name.
+    """
+
+    values: dict
+    seed: int
+    smoke: bool
+    extra: dict
+
+
+def read_config_file(path: str | Path | None, section: str,
+                     extras: tuple[str, ...] = ()) -> ConfigFile:
+    """The ``[section]`` table, ``seed``, ``smoke`` and the ``extras`` tables of a TOML config
+    (all empty for ``path=None``). Any other top-level key is an error."""
+    if path is None:
+        return ConfigFile({}, 0, False, {name: {} for name in extras})
+    data = load_toml(path)
+    check_keys(data, {section, *extras, "seed", "smoke"}, f"--config {str(path)!r}")
+    seed = data.get("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise UserError(f"seed={seed!r} must be an integer >= 0")
+    tables = {name: data.get(name, {}) for name in (section, *extras)}
+    for name, table in tables.items():
+        if not isinstance(table, dict):
+            raise UserError(f"{name} in --config {str(path)!r} must be a table ([{name}])")
+    return ConfigFile(dict(tables[section]), seed, bool(data.get("smoke", False)),
+                      {name: dict(tables[name]) for name in extras})
+
+
+def make_config(cls, values: dict, *, flags: dict | None = None, smoke: bool = False,
+                name: str | None = None):
+    """A validated config of class ``cls``: ``values`` (a config file), then
+    ``cls.smoke_sizes(task)`` when ``smoke``, then ``flags`` (explicit command-line options).
+    Lists become tuples. ``name`` is the section named in errors (default: the class name)."""
+    name = name or cls.__name__
+    flags = dict(flags or {})
+    fields = {f.name for f in dataclasses.fields(cls)}
+    check_keys(values, fields, f"the {name} configuration")
+    check_keys(flags, fields, f"the {name} options")
+    merged = dict(values)
+    if smoke:
+        merged |= cls.smoke_sizes(flags.get("task", values.get("task", "mixture")))
+    merged |= flags
+    merged = {k: tuple(v) if isinstance(v, list) else v for k, v in merged.items()}
+    try:
+        return cls(**merged)
+    except TypeError as err:  # e.g. a string where a number belongs
+        raise UserError(f"bad configuration value: {err}") from None
+
+
+def at_least(config, name: str, lo: int) -> None:
+    """Refuses ``config.<name>`` unless it is an integer ``>= lo``."""
+    value = getattr(config, name)
+    if not isinstance(value, int) or isinstance(value, bool) or value < lo:
+        raise UserError(f"{name}={value!r} is not allowed; use an integer >= {lo}")
+
+
+def check_training(config) -> None:
+    """The fields every shadow-model study shares: ``num_models`` (even, >= 8), ``steps``,
+    ``num_bootstrap``, ``num_candidates``, ``hidden``, ``learning_rate`` and ``l2``."""
+    at_least(config, "num_models", 8)
+    at_least(config, "steps", 1)
+    at_least(config, "num_bootstrap", 10)
+    at_least(config, "num_candidates", 1)
+    if config.num_models % 2:
+        raise UserError(f"num_models={config.num_models} must be even (balanced IN/OUT design)")
+    if any(not isinstance(h, int) or h < 1 for h in config.hidden):
+        raise UserError(f"hidden={list(config.hidden)} must hold positive integers")
+    if not config.learning_rate > 0:
+        raise UserError(f"learning_rate={config.learning_rate!r} must be > 0")
+    if not config.l2 >= 0:
+        raise UserError(f"l2={config.l2!r} must be >= 0")
+
+
+def check_specs(specs, name: str = "quantizers", *, allow_empty: bool = True) -> None:
+    """Every spec of ``specs`` parses (one-line error listing the valid forms), none repeats."""
+    from mis.quantizers import parse
+
+    for spec in specs:
+        parse(spec)
+    if (not specs and not allow_empty) or len(set(specs)) != len(specs):
+        raise UserError(f"{name}={list(specs)} must be non-empty without repeats"
+                        if not allow_empty else f"{name} {list(specs)} repeat a spec")

@@ -1,0 +1,127 @@
+"""Output files of every command: atomic writes, CSV, JSON, PNG and number formatting (host).
+
+Every command builds its outputs as ``name -> bytes`` first and writes them at the end with
+:func:`write_files`, so a failure while computing or rendering leaves no partial file. Files
+that appear one at a time (sweep cells, cache entries) use :func:`write_file`: a temporary file
+beside the target, flushed and fsynced, then ``os.replace`` (atomic on POSIX). Written files get
+the usual ``0644`` permissions (``mkstemp`` alone would leave ``0600``).
+
+Example:
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> write_files(folder, {"a.csv": to_csv([{"x": 1, "y": ""}])})
+    >>> (folder / "a.csv").read_text().splitlines()
+    ['x,y', '1,']
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+FILE_MODE = 0o644
+
+
+def write_file(path: str | Path, payload: bytes) -> None:
+    """Writes ``payload`` to ``path`` atomically: a temporary file in the same folder, fsynced,
+    then renamed over ``path``. A crash leaves either the old file or the new one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_files(out_dir: str | Path, files: Mapping[str, bytes]) -> None:
+    """Writes every file of ``files`` into ``out_dir`` at once: staged in a temporary folder
+    inside ``out_dir``, then each renamed into place (``os.replace``). A failure while staging
+    leaves ``out_dir`` as it was; no reader ever sees a partial file."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".staging-") as staging:
+        for name, payload in files.items():
+            (Path(staging) / name).write_bytes(payload)
+            os.chmod(Path(staging) / name, FILE_MODE)
+        for name in files:
+            os.replace(Path(staging) / name, out_dir / name)
+
+
+def to_json(obj) -> bytes:
+    """Indented JSON; arrays become lists and non-finite floats the strings ``"nan"``,
+    ``"inf"``, ``"-inf"`` (JSON has no spelling for them)."""
+
+    def clean(x):
+        if hasattr(x, "tolist"):  # NumPy and JAX arrays and scalars
+            x = x.tolist()
+        if isinstance(x, float) and not math.isfinite(x):
+            return str(x)
+        if isinstance(x, dict):
+            return {k: clean(v) for k, v in x.items()}
+        if isinstance(x, list | tuple):
+            return [clean(v) for v in x]
+        return x
+
+    return (json.dumps(clean(obj), indent=2) + "\n").encode()
+
+
+def to_csv(rows: Iterable[Mapping]) -> bytes:
+    """CSV bytes of ``rows`` (dicts); the columns are the union of their keys in first-seen
+    order, a missing key is an empty cell."""
+    rows = list(rows)
+    buf = io.StringIO()
+    fields = list(dict.fromkeys(k for r in rows for k in r))
+    writer = csv.DictWriter(buf, fieldnames=fields)
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue().encode()
+
+
+def png_bytes(fig, *, dpi: int = 110, tight_bbox: bool = False) -> bytes:
+    """The matplotlib figure as PNG bytes, then closed. ``tight_bbox`` crops to the drawn
+    area (``bbox_inches="tight"``); otherwise the layout is tightened inside the figure."""
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    if tight_bbox:
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    else:
+        fig.tight_layout()
+        fig.savefig(buf, format="png", dpi=dpi)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def fmt(value, digits: int = 3) -> str:
+    """``value`` with ``digits`` decimals, or ``—`` for a missing or non-finite value."""
+    if value is None or value == "":
+        return "—"
+    value = float(value)
+    return f"{value:.{digits}f}" if math.isfinite(value) else "—"
+
+
+def check_out_dir(text: str) -> Path:
+    """The output folder named by ``--out``: it may not exist yet, but may not be a file.
+
+    Raises:
+        UserError: naming the bad value.
+    """
+    from mis.errors import UserError
+
+    out = Path(text)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {text!r} exists and is not a directory")
+    return out

@@ -1,0 +1,152 @@
+"""Evaluating quantized releases of trained shadow models: release -> signals -> attacks ->
+indicator -> utility -> one :class:`ReleaseRow` per quantizer (device numbers, host
+bookkeeping).
+
+Quantization-aware shadows: the ``M`` models are trained once in full precision; for each
+quantizer every model (target and references alike) is quantized with it, so every attack
+compares a quantized target with equally quantized references (post-training quantization:
+training does not depend on the quantizer). GPTQ calibrates each model's kernels on the
+activations of the first 256 fresh (public) points, never on members. The indicator is
+estimated from one training run: the target (or model 0) and its own training set.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from mis.attacks import attack_battery, classifier_signals, loss_signals
+from mis.audit import metrics_table
+from mis.indicator import (
+    SampleTerms,
+    loss_gap_indicator,
+    sample_terms,
+    threshold_distances,
+    threshold_indicator,
+)
+from mis.keys import fold_in_name
+from mis.progress import ProgressFn, report
+from mis.quantizers import parse, quantize_tree, tree_storage
+from mis.release._row import FPRS, ReleaseRow
+from mis.release._setup import ReleaseSetup
+from theory import Estimate, mean_estimate
+
+NUM_CALIBRATION = 256
+
+
+class Releases(NamedTuple):
+    """The rows of :func:`evaluate_releases`.
+
+    Attributes:
+        rows: one :class:`ReleaseRow` per quantizer, in the order given.
+        mask: ``[M, n]`` membership of the shadow models (labels of every row's ``scores``).
+        n: the shadow models' mean training-set size.
+        seconds: wall time of the indicator's sample terms and of each quantizer.
+    """
+
+    rows: list[ReleaseRow]
+    mask: np.ndarray
+    n: int
+    seconds: dict
+
+
+def _first(tree):
+    return jax.tree.map(lambda a: a[0], tree)
+
+
+def target_params(setup: ReleaseSetup):
+    """The released target's full-precision parameters (shadow model 0 when unset)."""
+    return _first(setup.shadows.params) if setup.target is None else setup.target
+
+
+def _utility(setup: ReleaseSetup, released, loss, fresh_loss):
+    """``(signals, accuracy, test_loss)`` of a stacked release."""
+    learner, pool, fresh = setup.learner, setup.pool, setup.fresh
+    test_loss = mean_estimate(jnp.mean(fresh_loss, axis=1))
+    if setup.signal == "classifier":
+        logits = jax.vmap(learner.predict, (0, None))(released, pool.x)
+        fresh_logits = jax.vmap(learner.predict, (0, None))(released, fresh.x)
+        signals = classifier_signals(logits, fresh_logits, pool.y, fresh.y)
+        accuracy = mean_estimate(jnp.mean(jnp.argmax(fresh_logits, -1) == fresh.y, axis=1))
+    else:
+        signals = loss_signals(loss, fresh_loss)
+        accuracy = Estimate(*(jnp.array(jnp.nan),) * 3)
+    return signals, accuracy, test_loss
+
+
+def evaluate_release(setup: ReleaseSetup, spec: str, q_key, boot_key,
+                     terms: SampleTerms, *, num_bootstrap: int = 200,
+                     num_candidates: int = 32) -> ReleaseRow:
+    """One quantizer ``spec`` applied to every shadow model and to the target, attacked and
+    indicated (module docstring). Keys: ``fold_in_name(q_key, spec)`` for the quantizer,
+    ``boot_key`` for the indicator's bootstrap; ``terms`` from :func:`sample_terms` on the
+    target (shared by every quantizer)."""
+    learner, pool, fresh, shadows = setup.learner, setup.pool, setup.fresh, setup.shadows
+    q = parse(spec)
+    key = fold_in_name(q_key, spec)
+    params, calib_x = shadows.params, fresh.x[:NUM_CALIBRATION]
+    calib = (jax.vmap(learner.calibration_inputs, (0, None))(params, calib_x)
+             if q.needs_calibration else None)
+    released = quantize_tree(q, params, key=key, calibration=calib, stacked=True)
+    if setup.target is None:
+        target, target_released = _first(params), _first(released)
+        calib0 = None if calib is None else {k: v[0] for k, v in calib.items()}
+    else:
+        target = setup.target
+        calib0 = learner.calibration_inputs(target, calib_x) if q.needs_calibration else None
+        target_released = quantize_tree(q, target, key=key, calibration=calib0)
+    storage = tree_storage(q, target, target_released)
+    per_model_loss = jax.vmap(learner.loss, (0, None, None))
+    loss = per_model_loss(released, pool.x, pool.y)
+    fresh_loss = per_model_loss(released, fresh.x, fresh.y)
+    signals, accuracy, test_loss = _utility(setup, released, loss, fresh_loss)
+    scores = attack_battery(signals, loss, shadows.mask)
+    exact = None
+    if setup.extras is not None:
+        scores, exact = setup.extras(q, released, scores)
+    scores = {k: np.asarray(v) for k, v in scores.items()}
+    attacks = metrics_table(scores, np.asarray(shadows.mask), fprs=FPRS)
+    delta = (threshold_distances(q, target, key=key, calibration=calib0)
+             if q.has_thresholds else None)  # shared by both variants
+    common = dict(key=key, calibration=calib0, terms=terms, delta=delta,
+                  num_bootstrap=num_bootstrap, bootstrap_key=boot_key)
+    ind_a = (threshold_indicator(learner, target, setup.target_data, q, **common)
+             if q.has_thresholds else None)
+    ind_b = loss_gap_indicator(learner, target, setup.target_data, q,
+                               num_candidates=num_candidates, **common)
+    performance = ({} if setup.performance is None
+                   else setup.performance(learner, target_released, fresh))
+    return ReleaseRow(spec, storage.bits_per_weight, storage.sparsity, accuracy, test_loss,
+                      ind_a, ind_b, attacks, exact, scores, performance)
+
+
+def evaluate_releases(setup: ReleaseSetup, specs: Sequence[str], q_key, boot_key, *,
+                      num_bootstrap: int = 200, num_candidates: int = 32,
+                      progress: ProgressFn | None = None,
+                      on_row: Callable[[ReleaseRow, int], None] | None = None) -> Releases:
+    """:func:`evaluate_release` for every spec of ``specs`` (the indicator's sample terms are
+    computed once). ``on_row(row, n)`` is called as each quantizer finishes (e.g. to save it);
+    ``progress("quantizers", done, total)`` after each. Each quantizer's numbers depend on the
+    keys and its spec only, not on the other quantizers."""
+    mask = np.asarray(setup.shadows.mask)
+    n_bar = int(round(mask.sum(1).mean()))
+    seconds = {}
+    t0 = time.perf_counter()
+    terms = sample_terms(setup.learner, target_params(setup), setup.target_data)
+    seconds["indicator_terms"] = time.perf_counter() - t0
+    rows = []
+    for i, spec in enumerate(specs):
+        t0 = time.perf_counter()
+        rows.append(evaluate_release(setup, spec, q_key, boot_key, terms,
+                                     num_bootstrap=num_bootstrap,
+                                     num_candidates=num_candidates))
+        seconds[spec] = time.perf_counter() - t0
+        if on_row is not None:
+            on_row(rows[-1], n_bar)
+        report(progress, "quantizers", i + 1, len(specs))
+    return Releases(rows, mask, n_bar, seconds)
