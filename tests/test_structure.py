@@ -1,0 +1,56 @@
+"""The structure of the tree: no module imports another package's private (``_``) module, and
+``theory`` imports nothing from ``mis``."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _imports(path: Path):
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module, [a.name for a in node.names]
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                yield a.name, []
+
+
+def _private_cross_imports():
+    bad = []
+    for top in ("mis", "theory"):
+        for path in sorted((ROOT / top).rglob("*.py")):
+            package = ".".join(path.relative_to(ROOT).parent.parts)
+            for module, names in _imports(path):
+                parts = module.split(".")
+                for i, part in enumerate(parts):
+                    if part.startswith("_") and not part.startswith("__"):
+                        owner = ".".join(parts[:i])
+                        if owner != package:
+                            bad.append(f"{path.relative_to(ROOT)}: {module}")
+                        break
+                else:
+                    private = [n for n in names if n.startswith("_") and not n.startswith("__")
+                               and module != package and (ROOT / Path(*parts) / f"{n}.py")
+                               .exists()]
+                    bad += [f"{path.relative_to(ROOT)}: {module}.{n}" for n in private]
+    return bad
+
+
+def test_no_module_imports_another_packages_private_module():
+    assert _private_cross_imports() == []
+
+
+def test_theory_never_imports_mis():
+    for path in (ROOT / "theory").rglob("*.py"):
+        assert not [m for m, _ in _imports(path) if m == "mis" or m.startswith("mis.")], path
+
+
+def test_the_checker_finds_a_planted_private_import(tmp_path, monkeypatch):
+    planted = ROOT / "mis" / "rank" / "_planted_for_test.py"
+    planted.write_text("from mis.release._row import value\n")
+    try:
+        assert any("_planted_for_test" in b for b in _private_cross_imports())
+    finally:
+        planted.unlink()
