@@ -121,6 +121,7 @@ def quantized_mean_log_delta(
     return _log_delta_by_quadrature(lo, hi, z, jnp.asarray(n, above.dtype))
 
 
+# jit: the quadrature is a large fixed-shape program evaluated for many (n, δ, step)
 @jax.jit
 def _log_delta_by_quadrature(lo, hi, z, n):
     """Quadrature core of :func:`quantized_mean_log_delta` (compiled once per shape)."""

@@ -53,6 +53,7 @@ def check_aggregate(aggregate: str) -> None:
         raise UserError(f"aggregate={aggregate!r} is unknown; use one of {', '.join(AGGREGATES)}")
 
 
+# jit: the aggregate runs on every bootstrap row; eager dispatch of its reductions dominated
 @functools.partial(jax.jit, static_argnames=("how",))
 def aggregate_rates(rates: jax.Array, n: int, how: str) -> jax.Array:
     """``min_k r_k`` or ``−(1/n) log Σ_k exp(−n r_k)`` over the last axis (``inf`` terms drop

@@ -57,6 +57,7 @@ def _penalty(learner, params, n):
     return 0.5 * c * sum(jnp.sum(a**2) for a in jax.tree.leaves(params))
 
 
+# jit: lax.map over candidate models re-traces its closure on every eager call
 @functools.partial(jax.jit, static_argnums=0)
 def candidate_gaps(learner, released, candidates, data: Dataset) -> jax.Array:
     """``X [K, n]``: per-sample objective of each stacked candidate minus the release's."""

@@ -72,6 +72,7 @@ def sample_terms(learner, params, data: Dataset, *, include: Callable = is_weigh
     return SampleTerms(grads, curvs, names, sizes)
 
 
+# jit: per-weight rates over all weights and resamples, called once per quantizer: compiled once
 @jax.jit
 def weight_variance(grads: jax.Array, curvatures: jax.Array, penalty: float,
                     counts: jax.Array | None = None) -> jax.Array:

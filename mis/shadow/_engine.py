@@ -126,6 +126,7 @@ def _runner(learner, quantizer, include, has_query, return_params, batch_size, d
         body = lambda a: one(pool, query, *a)
         return jax.lax.map(body, (keys, mask, hyper), batch_size=batch_size)
 
+    # jit: the engine is one compiled program per configuration, cached by _runner
     if len(devices) == 1:
         return jax.jit(per_device)
     mesh = jax.sharding.Mesh(np.array(devices), ("models",))

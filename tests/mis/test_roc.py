@@ -110,3 +110,17 @@ def test_metrics_table_and_plots(tmp_path):
     fig.savefig(tmp_path / "roc.png")
     plot_score_histograms(s, m).savefig(tmp_path / "hist.png")
     assert (tmp_path / "roc.png").stat().st_size > 1000
+
+
+def test_balanced_accuracy_equals_the_best_threshold_of_scikit_learn():
+    """``balanced_accuracy`` against scikit-learn's balanced accuracy maximised over every
+    threshold of the scores (brute force)."""
+    from sklearn.metrics import balanced_accuracy_score
+
+    from mis.audit import balanced_accuracy
+
+    rng = np.random.default_rng(0)
+    m = rng.random(300) < 0.3
+    s = rng.normal(size=300) + m
+    best = max(balanced_accuracy_score(m, s >= t) for t in np.unique(s))
+    assert balanced_accuracy(s, m) == pytest.approx(best, abs=1e-12)
