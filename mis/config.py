@@ -132,12 +132,12 @@ def check_training(config) -> None:
         raise UserError(f"l2={config.l2!r} must be >= 0")
 
 
-def check_specs(specs, name: str = "quantizers", *, allow_empty: bool = True) -> None:
-    """Every spec of ``specs`` parses (one-line error listing the valid forms), none repeats."""
+def check_specs(specs, name: str = "quantizers", *, unique: bool = True) -> None:
+    """Every spec of ``specs`` parses (one-line error listing the valid forms); with ``unique``
+    none may repeat."""
     from mis.quantizers import parse
 
     for spec in specs:
         parse(spec)
-    if (not specs and not allow_empty) or len(set(specs)) != len(specs):
-        raise UserError(f"{name}={list(specs)} must be non-empty without repeats"
-                        if not allow_empty else f"{name} {list(specs)} repeat a spec")
+    if unique and len(set(specs)) != len(specs):
+        raise UserError(f"{name} {list(specs)} repeat a spec")

@@ -58,7 +58,7 @@ class MolecularConfig:
         for emb in self.embedders:
             if emb not in EMBEDDERS:
                 raise UserError(f"embedder {emb!r} is unknown; use any of {', '.join(EMBEDDERS)}")
-        check_specs(self.quantizers, allow_empty=False)
+        check_specs(self.quantizers, unique=False)  # repeats: the loop below
         for name in ("datasets", "embedders", "quantizers"):
             values = getattr(self, name)
             if not values or len(set(values)) != len(values):
