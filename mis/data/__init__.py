@@ -1,4 +1,5 @@
-"""Synthetic data with exact likelihoods (numpyro) for shadow models and attacks.
+"""Synthetic data with exact likelihoods (numpyro) for shadow models and attacks, and real
+images that ship inside an installed package (``load_digits``).
 
 ``sample_<family>(key, n, *, ...) -> Dataset(x, y)``; tasks (mixture means, regression
 coefficients) are NamedTuples with an exact ``*_log_prob``.
@@ -21,11 +22,14 @@ from mis.data._generators import sample_gaussian_mixture as sample_gaussian_mixt
 from mis.data._generators import sample_linear_regression as sample_linear_regression
 from mis.data._generators import sample_logistic as sample_logistic
 from mis.data._generators import sample_sphere_regression as sample_sphere_regression
+from mis.data._images import DIGITS_CLASSES as DIGITS_CLASSES
+from mis.data._images import digits_split_indices as digits_split_indices
+from mis.data._images import load_digits as load_digits
 
 __all__ = [
-    "Dataset", "GaussianTask", "LinearTask", "LogisticTask", "MixtureTask",
-    "gaussian_distribution", "linear_log_prob", "logistic_log_prob", "make_gaussian_mixture",
-    "mixture_distribution", "mixture_log_prob", "sample_categorical", "sample_gaussian",
-    "sample_gaussian_mixture", "sample_linear_regression", "sample_logistic",
-    "sample_sphere_regression",
+    "DIGITS_CLASSES", "Dataset", "GaussianTask", "LinearTask", "LogisticTask", "MixtureTask",
+    "digits_split_indices", "gaussian_distribution", "linear_log_prob", "load_digits",
+    "logistic_log_prob", "make_gaussian_mixture", "mixture_distribution", "mixture_log_prob",
+    "sample_categorical", "sample_gaussian", "sample_gaussian_mixture", "sample_linear_regression",
+    "sample_logistic", "sample_sphere_regression",
 ]

@@ -18,6 +18,8 @@ References:
 
 from __future__ import annotations
 
+import math
+
 import jax
 import jax.numpy as jnp
 
@@ -54,7 +56,10 @@ def gptq_rows(w: jax.Array, x: jax.Array, grid: Grid, damp: float):
 
 @quantizer_class
 class GPTQ:
-    """GPTQ ``bits``-bit per output channel; call as ``q(w, inputs=X)`` with ``X: [n, d_in]``."""
+    """GPTQ ``bits``-bit per output channel; call as ``q(w, inputs=X)`` with ``X: [n, d_in]``.
+    A convolution kernel ``[kh, kw, c_in, c_out]`` is the dense kernel
+    ``w.reshape(-1, c_out)`` on image patches ``X: [n, kh·kw·c_in]``
+    (``mis.shadow.image_patches``)."""
 
     bits: int = 4
     symmetric: bool = False
@@ -81,23 +86,24 @@ class GPTQ:
         return self._compute(w, jnp.asarray(inputs))
 
     def _check(self, w, inputs):
-        if w.ndim != 2:
-            raise ValueError(f"{self.spec!r} quantizes 2-D dense kernels [d_in, d_out]; got "
-                             f"shape {w.shape}")
+        if w.ndim < 2:
+            raise ValueError(f"{self.spec!r} quantizes dense kernels [d_in, d_out] and "
+                             f"convolution kernels [..., c_in, c_out]; got shape {w.shape}")
+        rows = math.prod(w.shape[:-1])
         if inputs is None:
             raise ValueError(f"{self.spec!r} needs calibration data: pass inputs=X with X of "
-                             f"shape [n, {w.shape[0]}]")
+                             f"shape [n, {rows}]")
         x = jnp.asarray(inputs)
-        if x.ndim != 2 or x.shape[1] != w.shape[0]:
+        if x.ndim != 2 or x.shape[1] != rows:
             raise ValueError(f"{self.spec!r}: inputs shape {x.shape} does not match the kernel "
-                             f"{w.shape}; expected [n, {w.shape[0]}]")
+                             f"{w.shape}; expected [n, {rows}]")
 
     @compiled
     def _compute(self, w, x):
-        work = w.astype(jnp.promote_types(w.dtype, jnp.float32))
+        work = w.astype(jnp.promote_types(w.dtype, jnp.float32)).reshape(-1, w.shape[-1])
         grid = self._grid(work)
         q, pre = gptq_rows(work, x.astype(work.dtype), grid, self.damp)
-        return q, pre, grid
+        return q.reshape(w.shape), pre.reshape(w.shape), grid
 
     def __call__(self, w, *, key=None, inputs=None):
         q, _, _ = self._run(w, inputs)

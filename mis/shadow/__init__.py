@@ -1,5 +1,6 @@
-"""Shadow (reference) models: learners written for one model and the engine that trains
-thousands of them at once (device, jnp).
+"""Shadow (reference) models: learners written for one model (MLP, ConvNet, closed forms;
+any gradient learner with a DP-SGD option) and the engine that trains thousands of them at once
+(device, jnp).
 
 Example (five lines: 256 shadow models of a logistic head, losses on the pool):
     >>> import jax
@@ -13,6 +14,16 @@ Example (five lines: 256 shadow models of a logistic head, losses on the pool):
     ((16, 100), (16, 100))
 """
 
+from mis.shadow._conv import ConvLearner as ConvLearner
+from mis.shadow._conv import ConvNet as ConvNet
+from mis.shadow._conv import conv2d as conv2d
+from mis.shadow._conv import image_patches as image_patches
+from mis.shadow._conv import max_pool as max_pool
+from mis.shadow._dpsgd import DPSGD as DPSGD
+from mis.shadow._dpsgd import clip_gradients as clip_gradients
+from mis.shadow._dpsgd import dp_epsilon as dp_epsilon
+from mis.shadow._dpsgd import dp_gradient as dp_gradient
+from mis.shadow._dpsgd import per_example_gradients as per_example_gradients
 from mis.shadow._engine import DESIGNS as DESIGNS
 from mis.shadow._engine import ShadowModels as ShadowModels
 from mis.shadow._engine import auto_batch_size as auto_batch_size
@@ -26,6 +37,8 @@ from mis.shadow._learners import MLPLearner as MLPLearner
 from mis.shadow._learners import RidgeLearner as RidgeLearner
 from mis.shadow._learners import softmax_regression as softmax_regression
 
-__all__ = ["DESIGNS", "MLP", "Learner", "MLPLearner", "MeanLearner", "RidgeLearner", "ShadowModels",
-           "auto_batch_size", "fit_keys", "membership_mask", "softmax_regression",
+__all__ = ["DESIGNS", "DPSGD", "MLP", "ConvLearner", "ConvNet", "Learner", "MLPLearner",
+           "MeanLearner", "RidgeLearner", "ShadowModels", "auto_batch_size", "clip_gradients",
+           "conv2d", "dp_epsilon", "dp_gradient", "fit_keys", "image_patches", "max_pool",
+           "membership_mask", "per_example_gradients", "softmax_regression",
            "train_shadow_models"]

@@ -77,8 +77,13 @@ def auto_batch_size(learner, pool: Dataset, platform: str) -> int:
     MLP 128-64-2 is best at 1 (17.5 vs 13.8 models/s at 8)."""
     if platform != "cpu":
         return 256
-    widths = sum(getattr(learner, "hidden", ())) + getattr(learner, "num_outputs", 1)
+    if hasattr(learner, "activation_size"):
+        widths = learner.activation_size(pool.x.shape[1:])
+    else:
+        widths = sum(getattr(learner, "hidden", ())) + getattr(learner, "num_outputs", 1)
     per_model = 12 * pool.x.shape[0] * max(widths, 1)
+    if getattr(learner, "dp", None) is not None:  # per-example gradients of the whole pool
+        per_model *= 4
     return int(min(128, max(1, 2 ** math.floor(math.log2(max(1e6 / per_model, 1))))))
 
 
@@ -86,18 +91,19 @@ def _check_inputs(pool, num_models, mask, query, hyper, quantizer):
     if not isinstance(num_models, int) or isinstance(num_models, bool) or num_models < 2:
         raise UserError(f"num_models={num_models!r} is not allowed; use an integer >= 2")
     x, y = np.asarray(pool.x), np.asarray(pool.y)
-    if x.ndim != 2 or x.shape[0] == 0:
-        raise UserError(f"pool.x has shape {x.shape}; expected [n, d] with n >= 1")
+    if x.ndim < 2 or x.shape[0] == 0:
+        raise UserError(f"pool.x has shape {x.shape}; expected [n, d] or [n, H, W, C] with "
+                        "n >= 1")
     if y.shape[:1] != x.shape[:1]:
         raise UserError(f"pool.y has {y.shape[:1]} rows but pool.x has {x.shape[0]}")
     if not np.all(np.isfinite(x)) or (y.dtype.kind == "f" and not np.all(np.isfinite(y))):
         raise UserError("pool contains non-finite values (nan or inf)")
     if mask is not None and np.shape(mask) != (num_models, x.shape[0]):
         raise UserError(f"mask has shape {np.shape(mask)}; expected {(num_models, x.shape[0])}")
-    if query is not None and (np.ndim(query.x) != 2 or np.shape(query.x)[1] != x.shape[1]
+    if query is not None and (np.shape(query.x)[1:] != x.shape[1:]
                               or np.shape(query.y)[:1] != np.shape(query.x)[:1]):
         raise UserError(f"query shapes {np.shape(query.x)}, {np.shape(query.y)} do not match "
-                        f"the pool's feature dimension {x.shape[1]}")
+                        f"the pool's example shape {x.shape[1:]}")
     for name, value in (hyper or {}).items():
         if np.shape(value)[:1] != (num_models,):
             raise UserError(f"hyper[{name!r}] has shape {np.shape(value)}; expected "
@@ -148,8 +154,9 @@ def train_shadow_models(key, pool: Dataset, *, learner, num_models: int,
 
     Args:
         key: PRNG key.
-        pool: the candidate examples ``Dataset(x [n, d], y [n])``.
-        learner: e.g. ``MLPLearner(...)``, ``RidgeLearner()``, ``MeanLearner()``.
+        pool: the candidate examples ``Dataset(x [n, ...], y [n])`` (features or images).
+        learner: e.g. ``MLPLearner(...)``, ``ConvLearner(...)``, ``RidgeLearner()``,
+            ``MeanLearner()``.
         num_models: number of models, >= 2 (even for the balanced design).
         design: ``"balanced"`` (each example IN for exactly half the models) or
             ``"bernoulli"``; ignored when ``mask`` (``[num_models, n]`` in [0, 1]) is given.

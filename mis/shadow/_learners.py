@@ -19,7 +19,8 @@ A learner is a frozen, hashable dataclass with pure methods:
 
 ``MeanLearner`` (empirical mean, THEORY §2) and ``RidgeLearner`` are closed forms;
 ``MLPLearner`` (flax nnx, any hidden widths; ``hidden=()`` is softmax/logistic regression)
-trains with optax by full-batch or mini-batch steps inside ``lax.scan``. Params cross the nnx
+trains with optax by full-batch, mini-batch or DP-SGD steps inside ``lax.scan``
+(:func:`fit_by_gradient`, shared with ``ConvLearner``). Params cross the nnx
 boundary as plain nested dicts (``nnx.split`` / ``to_pure_dict`` / ``nnx.merge``), so only plain
 ``vmap``/``scan``/``jit`` touch them.
 """
@@ -35,6 +36,7 @@ import optax
 from flax import nnx
 
 from mis.data import Dataset
+from mis.shadow._dpsgd import DPSGD, dp_gradient
 
 
 @runtime_checkable
@@ -145,7 +147,8 @@ class MLPLearner:
 
     ``hidden=()`` is multinomial logistic (softmax) regression. ``batch_size=None`` takes
     full-batch steps; otherwise each step draws ``batch_size`` pool indices uniformly (with the
-    step's key) and weights them by membership.
+    step's key) and weights them by membership. ``dp=DPSGD(C, σ, q)`` trains with DP-SGD
+    instead (:func:`fit_by_gradient`).
     """
 
     hidden: tuple[int, ...] = (64,)
@@ -156,14 +159,14 @@ class MLPLearner:
     optimizer: str = "adam"
     batch_size: int | None = None
     l2: float = 0.0
+    dp: DPSGD | None = None
 
     def __post_init__(self):
         if self.task not in ("classification", "regression"):
             raise ValueError(f"task={self.task!r}; use 'classification' or 'regression'")
-        if self.optimizer not in ("adam", "sgd"):
-            raise ValueError(f"optimizer={self.optimizer!r}; use 'adam' or 'sgd'")
-        if self.steps < 1 or any(h < 1 for h in self.hidden):
-            raise ValueError(f"steps={self.steps} and hidden={self.hidden} must be positive")
+        check_gradient_learner(self)
+        if any(h < 1 for h in self.hidden):
+            raise ValueError(f"hidden={self.hidden} must be positive")
         object.__setattr__(self, "hidden", tuple(self.hidden))
 
     def _sizes(self, d):
@@ -205,33 +208,58 @@ class MLPLearner:
             h = jax.nn.relu(h @ layers[i]["kernel"] + layers[i]["bias"])
         return out
 
-    def _optimizer(self, lr):
-        return optax.adam(lr) if self.optimizer == "adam" else optax.sgd(lr)
-
     def fit(self, key, data: Dataset, weights, hyper=None):
-        init_key, batch_key = jax.random.split(key)
-        lr = _hyper(hyper, "learning_rate", self.learning_rate)
-        l2 = _hyper(hyper, "l2", self.l2)
-        params = self.init(init_key, data.x.shape[1])
-        opt = self._optimizer(lr)
+        return fit_by_gradient(self, key, data, weights, hyper,
+                               lambda k: self.init(k, data.x.shape[1]))
 
-        def objective(p, step_key):
-            x, y, w = data.x, data.y, weights
-            if self.batch_size is not None:
-                idx = jax.random.randint(step_key, (self.batch_size,), 0, x.shape[0])
-                x, y, w = x[idx], y[idx], w[idx]
-            penalty = 0.5 * l2 * sum(jnp.sum(a**2) for a in jax.tree.leaves(p))
-            return _weighted_mean(self.loss(p, x, y), w) + penalty
 
-        def step(carry, step_key):
-            p, s = carry
-            grads = jax.grad(objective)(p, step_key)
-            updates, s = opt.update(grads, s, p)
-            return (optax.apply_updates(p, updates), s), None
+def check_gradient_learner(learner) -> None:
+    """The checks shared by the gradient-trained learners (optimizer, steps, batches, DP)."""
+    if learner.optimizer not in ("adam", "sgd"):
+        raise ValueError(f"optimizer={learner.optimizer!r}; use 'adam' or 'sgd'")
+    if learner.steps < 1:
+        raise ValueError(f"steps={learner.steps} must be positive")
+    if learner.dp is not None and learner.batch_size is not None:
+        raise ValueError("dp= samples its own batches (Poisson rate dp.sample_rate); leave "
+                         f"batch_size=None (got {learner.batch_size})")
+    if learner.dp is not None and not isinstance(learner.dp, DPSGD):
+        raise ValueError(f"dp={learner.dp!r}; use mis.shadow.DPSGD(...) or None")
 
-        keys = jax.random.split(batch_key, self.steps)
-        (params, _), _ = jax.lax.scan(step, (params, opt.init(params)), keys)
-        return params
+
+def fit_by_gradient(learner, key, data: Dataset, weights, hyper, init):
+    """The optax training loop of the gradient learners (``MLPLearner``, ``ConvLearner``):
+    ``learner.steps`` steps of ``learner.optimizer`` inside ``lax.scan`` on the weighted mean
+    loss plus ``l2/2 ‖θ‖²``; full batch, ``batch_size`` uniform draws per step, or DP-SGD
+    (``learner.dp``, :mod:`mis.shadow._dpsgd`) with the L2 gradient added after the noise.
+    Keys: ``init, batches = split(key)``; step ``t`` uses ``split(batches, steps)[t]``."""
+    init_key, batch_key = jax.random.split(key)
+    lr = _hyper(hyper, "learning_rate", learner.learning_rate)
+    l2 = _hyper(hyper, "l2", learner.l2)
+    params = init(init_key)
+    opt = optax.adam(lr) if learner.optimizer == "adam" else optax.sgd(lr)
+
+    def objective(p, step_key):
+        x, y, w = data.x, data.y, weights
+        if learner.batch_size is not None:
+            idx = jax.random.randint(step_key, (learner.batch_size,), 0, x.shape[0])
+            x, y, w = x[idx], y[idx], w[idx]
+        penalty = 0.5 * l2 * sum(jnp.sum(a**2) for a in jax.tree.leaves(p))
+        return _weighted_mean(learner.loss(p, x, y), w) + penalty
+
+    def gradient(p, step_key):
+        if learner.dp is None:
+            return jax.grad(objective)(p, step_key)
+        g = dp_gradient(step_key, learner.loss, p, data.x, data.y, weights, learner.dp)
+        return jax.tree.map(lambda a, b: a + l2 * b, g, p)
+
+    def step(carry, step_key):
+        p, s = carry
+        updates, s = opt.update(gradient(p, step_key), s, p)
+        return (optax.apply_updates(p, updates), s), None
+
+    keys = jax.random.split(batch_key, learner.steps)
+    (params, _), _ = jax.lax.scan(step, (params, opt.init(params)), keys)
+    return params
 
 
 def softmax_regression(num_classes: int = 2, **kwargs) -> MLPLearner:

@@ -12,10 +12,12 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from mis.data import Dataset, make_gaussian_mixture, sample_gaussian_mixture
+from mis.data import Dataset, load_digits, make_gaussian_mixture, sample_gaussian_mixture
 from mis.errors import UserError
 from mis.quantizers import parse, quantize_tree
 from mis.shadow import (
+    DPSGD,
+    ConvLearner,
     MeanLearner,
     MLPLearner,
     RidgeLearner,
@@ -39,10 +41,19 @@ def test_balanced_mask_puts_every_example_in_half_the_models(key):
     assert abs(float(bern.mean()) - 0.5) < 5 * 0.5 / np.sqrt(64 * 500)
 
 
-@pytest.mark.parametrize("learner", [SMALL, RidgeLearner(l2=0.5), MeanLearner()],
-                         ids=["mlp", "ridge", "mean"])
+CONV = ConvLearner(channels=(3, 4), steps=15, learning_rate=0.05)
+DP_MLP = dataclasses.replace(SMALL, dp=DPSGD(clip_norm=0.5, noise_multiplier=1.0,
+                                             sample_rate=0.5))
+DP_CONV = dataclasses.replace(CONV, dp=DPSGD(clip_norm=1.0, noise_multiplier=0.7))
+
+
+@pytest.mark.parametrize("learner", [SMALL, RidgeLearner(l2=0.5), MeanLearner(), CONV, DP_MLP,
+                                     DP_CONV],
+                         ids=["mlp", "ridge", "mean", "conv", "dp-mlp", "dp-conv"])
 def test_engine_gives_the_models_trained_one_at_a_time(learner, key):
     pool = _pool(key)
+    if isinstance(learner, ConvLearner):
+        pool = jax.tree.map(lambda a: a[:40], load_digits("train"))
     if isinstance(learner, RidgeLearner):
         pool = Dataset(pool.x, pool.y.astype(jnp.float32))
     # 6 models with batch 2 and chunks of 4: exercises lax.map batching and chunk padding

@@ -1,0 +1,161 @@
+"""A small convolutional network as a learner written for one model (device, jnp).
+
+``ConvNet``: for each width ``c`` of ``channels``, a 3x3 ``SAME`` convolution to ``c``
+channels, ReLU and 2x2 max pooling (stride 2); then the flattened features go to a dense
+softmax head of ``num_outputs`` classes. On the 8x8 digits with ``channels=(8, 16)`` that is
+8x8x1 → 4x4x8 → 2x2x16 → 64 → 10 (1,898 parameters).
+
+``ConvLearner`` follows the learner protocol of :mod:`mis.shadow._learners` (``fit``,
+``predict``, ``loss``, ``output_loss``, ``penalty_curvature``, ``calibration_inputs``) and trains
+with the same optax loop as the MLP (full batch, mini-batch or DP-SGD), so the shadow engine,
+the quantizer zoo (per output channel = the kernel's last axis), the attacks and both
+indicator variants take it unchanged. The convolution is computed as a matrix product on image
+patches (:func:`conv2d`; ``nnx.Conv`` holds the parameters), which XLA runs several times faster
+on the CPU than its own convolution inside a training loop. Params are plain nested dicts
+(``nnx.to_pure_dict``).
+
+Calibration (GPTQ) treats a convolution as the dense layer it is on image patches: the
+calibration input of a ``[kh, kw, c_in, c_out]`` kernel is the ``[n·H·W, kh·kw·c_in]`` matrix
+of zero-padded 3x3 patches, flattened in the kernel's row-major order, so that
+``conv(x, K) = patches(x) @ K.reshape(-1, c_out)``.
+
+References:
+    LeCun, Bottou, Bengio, Haffner, "Gradient-Based Learning Applied to Document Recognition",
+    1998, doi:10.1109/5.726791.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import optax
+from flax import nnx
+
+from mis.data import Dataset
+from mis.shadow._dpsgd import DPSGD
+from mis.shadow._learners import check_gradient_learner, fit_by_gradient
+
+KERNEL = 3
+
+
+class ConvNet(nnx.Module):
+    """``[conv 3x3 SAME → ReLU → max-pool 2x2] × len(channels) → dense`` on ``[..., H, W, C]``
+    images (module docstring)."""
+
+    def __init__(self, image_shape, channels, num_outputs, *, rngs: nnx.Rngs):
+        h, w, c = image_shape
+        ins = (c, *channels[:-1])
+        self.convs = nnx.List([nnx.Conv(a, b, kernel_size=(KERNEL, KERNEL), padding="SAME",
+                                         rngs=rngs) for a, b in zip(ins, channels, strict=True)])
+        for _ in channels:
+            h, w = h // 2, w // 2
+        self.head = nnx.Linear(h * w * channels[-1], num_outputs, rngs=rngs)
+
+    def __call__(self, x):
+        for conv in self.convs:
+            x = max_pool(nnx.relu(conv2d(x, conv.kernel[...], conv.bias[...])))
+        return self.head(x.reshape(*x.shape[:-3], -1))
+
+
+def image_patches(x: jax.Array, size: int = KERNEL) -> jax.Array:
+    """``[..., H, W, size·size·C]``: the zero-padded ``size × size`` patch around every pixel
+    of ``x [..., H, W, C]``, in the row-major order of a ``[size, size, C, ·]`` kernel."""
+    h, w = x.shape[-3:-1]
+    lo = (size - 1) // 2
+    pad = [(0, 0)] * (x.ndim - 3) + [(lo, size - 1 - lo), (lo, size - 1 - lo), (0, 0)]
+    padded = jnp.pad(x, pad)
+    cols = [padded[..., i:i + h, j:j + w, :] for i in range(size) for j in range(size)]
+    return jnp.concatenate(cols, axis=-1)
+
+
+def conv2d(x: jax.Array, kernel: jax.Array, bias: jax.Array) -> jax.Array:
+    """``SAME`` convolution (stride 1, cross-correlation as in flax and ``lax.conv``) of
+    ``x [..., H, W, C]`` with ``kernel [k, k, C, C']``: ``patches(x) @ kernel.reshape(-1, C')``.
+    On the CPU this runs 4-7x faster than ``lax.conv_general_dilated`` inside ``lax.scan``
+    (measured: 14 vs 64-99 ms per full-batch step on 1200 digits)."""
+    patches = image_patches(x, kernel.shape[0])
+    return patches @ kernel.reshape(-1, kernel.shape[-1]) + bias
+
+
+def max_pool(x: jax.Array) -> jax.Array:
+    """2x2 max pooling, stride 2, of ``[..., H, W, C]`` (odd trailing rows/columns dropped)."""
+    h, w, c = x.shape[-3:]
+    x = x[..., : h // 2 * 2, : w // 2 * 2, :]
+    return jnp.max(x.reshape(*x.shape[:-3], h // 2, 2, w // 2, 2, c), axis=(-4, -2))
+
+
+@dataclasses.dataclass(frozen=True)
+class ConvLearner:
+    """A :class:`ConvNet` classifier (softmax cross-entropy, int labels) trained with optax.
+
+    ``channels`` are the convolution widths; ``batch_size=None`` takes full-batch steps,
+    otherwise ``batch_size`` uniform draws per step; ``dp=DPSGD(C, σ, q)`` trains with DP-SGD.
+    """
+
+    channels: tuple[int, ...] = (8, 16)
+    num_outputs: int = 10
+    steps: int = 200
+    learning_rate: float = 1e-2
+    optimizer: str = "adam"
+    batch_size: int | None = None
+    l2: float = 0.0
+    dp: DPSGD | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "channels", tuple(self.channels))
+        if not self.channels or any(c < 1 for c in self.channels) or self.num_outputs < 2:
+            raise ValueError(f"channels={self.channels} must be non-empty and positive, "
+                             f"num_outputs={self.num_outputs} >= 2")
+        check_gradient_learner(self)
+
+    def _net(self, image_shape, rngs):
+        return ConvNet(tuple(image_shape), self.channels, self.num_outputs, rngs=rngs)
+
+    def init(self, key, image_shape):
+        """Initial parameters (a nested dict) for images of shape ``(H, W, C)``."""
+        return nnx.to_pure_dict(nnx.split(self._net(image_shape, nnx.Rngs(params=key)))[1])
+
+    def predict(self, params, x):
+        abstract = nnx.eval_shape(lambda: self._net(x.shape[-3:], nnx.Rngs(0)))
+        graphdef, state = nnx.split(abstract)
+        nnx.replace_by_pure_dict(state, params)
+        return nnx.merge(graphdef, state)(x)
+
+    def output_loss(self, out, x, y):
+        del x
+        return optax.softmax_cross_entropy_with_integer_labels(out, y)
+
+    def loss(self, params, x, y):
+        return self.output_loss(self.predict(params, x), x, y)
+
+    def penalty_curvature(self, n: int) -> float:
+        """``l2/2 ‖θ‖²`` on the mean objective: curvature ``l2``."""
+        del n
+        return float(self.l2)
+
+    def calibration_inputs(self, params, x) -> dict:
+        """The input of every kernel on ``x`` computed with the full-precision layers: image
+        patches for the convolutions (module docstring), flattened features for the head."""
+        out, h = {}, x
+        for i in range(len(params["convs"])):
+            kernel, bias = params["convs"][i]["kernel"], params["convs"][i]["bias"]
+            patches = image_patches(h, kernel.shape[0])
+            out[f"['convs'][{i}]['kernel']"] = patches.reshape(-1, patches.shape[-1])
+            h = max_pool(jax.nn.relu(conv2d(h, kernel, bias)))
+        out["['head']['kernel']"] = h.reshape(h.shape[0], -1)
+        return out
+
+    def activation_size(self, image_shape) -> int:
+        """Activations per example (the engine's batch-size heuristic)."""
+        h, w, _ = image_shape
+        total = 0
+        for c in self.channels:
+            total += h * w * c
+            h, w = h // 2, w // 2
+        return total + self.num_outputs
+
+    def fit(self, key, data: Dataset, weights, hyper=None):
+        return fit_by_gradient(self, key, data, weights, hyper,
+                               lambda k: self.init(k, data.x.shape[1:]))

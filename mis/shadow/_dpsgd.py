@@ -1,0 +1,131 @@
+"""DP-SGD for any learner with gradients: per-example clipping, Gaussian noise, Poisson
+sampling (device, jnp), and its privacy accounting by ``dp_accounting`` (host).
+
+One step of DP-SGD (Abadi et al. 2016, Algorithm 1) on the members ``w_i = 1`` of a pool:
+
+    b_i ~ Bernoulli(q) independently            (Poisson subsampling; q = 1: full batch)
+    g_i = ∇θ ℓ(θ, z_i)                           (per-example gradients: vmap(grad))
+    ḡ_i = g_i · min(1, C / ‖g_i‖₂)               (clipping to global norm C)
+    g̃ = (Σ_i b_i w_i ḡ_i + N(0, σ² C² I)) / (q · Σ_i w_i)
+
+and the optimizer (SGD or Adam, post-processing) takes ``g̃``. With sampling rate ``q``,
+noise multiplier ``σ`` and ``T`` steps the mechanism is the ``T``-fold composition of the
+Poisson-subsampled Gaussian mechanism, whose ``(ε, δ)`` :func:`dp_epsilon` computes with the RDP
+accountant of ``dp_accounting`` (Mironov 2017; Mironov, Talwar, Zhang 2019). With ``q = 1`` no
+amplification is claimed (the event is the plain Gaussian mechanism composed ``T`` times).
+
+References:
+    Abadi et al., "Deep Learning with Differential Privacy", 2016, arXiv:1607.00133.
+    Mironov, Talwar, Zhang, "Rényi Differential Privacy of the Sampled Gaussian Mechanism",
+    2019, arXiv:1908.10530.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import jax
+import jax.numpy as jnp
+
+from mis.errors import UserError
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+@dataclasses.dataclass(frozen=True)
+class DPSGD:
+    """The DP-SGD option of a learner (``MLPLearner(dp=DPSGD(...))``).
+
+    Attributes:
+        clip_norm: ``C > 0``, the per-example gradient norm bound (``math.inf``: no clipping,
+            which voids the guarantee; for tests).
+        noise_multiplier: ``σ >= 0``; the noise standard deviation is ``σ C``.
+        sample_rate: ``q ∈ (0, 1]``, the Poisson sampling rate of each member at each step
+            (``1``: every member every step, no amplification claimed).
+    """
+
+    clip_norm: float = 1.0
+    noise_multiplier: float = 1.0
+    sample_rate: float = 1.0
+
+    def __post_init__(self):
+        if not _number(self.clip_norm) or not self.clip_norm > 0:
+            raise UserError(f"clip_norm={self.clip_norm!r} is not allowed; use a number > 0")
+        if (not _number(self.noise_multiplier) or not self.noise_multiplier >= 0
+                or math.isinf(self.noise_multiplier)):
+            raise UserError(f"noise_multiplier={self.noise_multiplier!r} is not allowed; use a "
+                            "finite number >= 0")
+        if not _number(self.sample_rate) or not 0 < self.sample_rate <= 1:
+            raise UserError(f"sample_rate={self.sample_rate!r} is not allowed; use a number in "
+                            "(0, 1]")
+
+
+def per_example_gradients(loss, params, x, y):
+    """``vmap(grad)``: the gradient of ``loss(params, x[i:i+1], y[i:i+1])[0]`` for every ``i``
+    (a parameter tree with a leading example axis)."""
+    one = lambda p, xi, yi: loss(p, xi[None], yi[None])[0]
+    return jax.vmap(jax.grad(one), in_axes=(None, 0, 0))(params, x, y)
+
+
+def clip_gradients(grads, clip_norm: float):
+    """``(clipped, norms)``: each example's gradient (leading axis) scaled by
+    ``min(1, C / ‖g_i‖₂)``, the norm taken over the whole tree; ``norms`` are the ``‖g_i‖₂``
+    before clipping."""
+    leaves = jax.tree.leaves(grads)
+    norms = jnp.sqrt(sum(jnp.sum(a.reshape(a.shape[0], -1) ** 2, axis=1) for a in leaves))
+    factor = jnp.minimum(1.0, clip_norm / jnp.maximum(norms, jnp.finfo(norms.dtype).tiny))
+    return jax.tree.map(lambda a: a * factor.reshape((-1,) + (1,) * (a.ndim - 1)), grads), norms
+
+
+def gaussian_noise(key, tree, std):
+    """Independent ``N(0, std²)`` noise shaped like ``tree`` (leaf ``i`` from
+    ``fold_in(key, i)``)."""
+    leaves, treedef = jax.tree.flatten(tree)
+    noise = [std * jax.random.normal(jax.random.fold_in(key, i), a.shape, a.dtype)
+             for i, a in enumerate(leaves)]
+    return jax.tree.unflatten(treedef, noise)
+
+
+def dp_gradient(key, loss, params, x, y, weights, dp: DPSGD):
+    """One DP-SGD gradient ``g̃`` (module docstring) of the members (``weights``, 0 or 1) of
+    ``(x, y)``. Keys: ``sample, noise = split(key)``."""
+    sample_key, noise_key = jax.random.split(key)
+    take = weights
+    if dp.sample_rate < 1:
+        take = take * jax.random.bernoulli(sample_key, dp.sample_rate, weights.shape)
+    clipped, _ = clip_gradients(per_example_gradients(loss, params, x, y), dp.clip_norm)
+    total = jax.tree.map(lambda a: jnp.tensordot(take.astype(a.dtype), a, axes=1), clipped)
+    if dp.noise_multiplier > 0:
+        noise = gaussian_noise(noise_key, total, dp.noise_multiplier * dp.clip_norm)
+        total = jax.tree.map(jnp.add, total, noise)
+    scale = dp.sample_rate * jnp.maximum(jnp.sum(weights), 1.0)
+    return jax.tree.map(lambda a: a / scale, total)
+
+
+def dp_epsilon(noise_multiplier: float, sample_rate: float, steps: int, delta: float) -> float:
+    """``ε`` such that ``steps`` DP-SGD steps with Poisson rate ``sample_rate`` and noise
+    multiplier ``noise_multiplier`` are ``(ε, δ)``-DP, by ``dp_accounting``'s RDP accountant
+    (``inf`` for ``noise_multiplier = 0``).
+
+    >>> round(dp_epsilon(1.1, 0.01, 1000, 1e-5), 3)
+    1.712
+    """
+    import dp_accounting
+    from dp_accounting.rdp import RdpAccountant
+
+    DPSGD(1.0, noise_multiplier, sample_rate)  # validates σ and q
+    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
+        raise UserError(f"steps={steps!r} is not allowed; use an integer >= 1")
+    if not _number(delta) or not 0 < delta < 1:
+        raise UserError(f"delta={delta!r} is not allowed; use a number in (0, 1)")
+    if noise_multiplier == 0:
+        return math.inf
+    event = dp_accounting.GaussianDpEvent(noise_multiplier)
+    if sample_rate < 1:
+        event = dp_accounting.PoissonSampledDpEvent(sample_rate, event)
+    accountant = RdpAccountant()
+    accountant.compose(dp_accounting.SelfComposedDpEvent(event, steps))
+    return float(accountant.get_epsilon(delta))
