@@ -32,34 +32,36 @@ def report(progress: ProgressFn | None, stage: str, done: int, total: int) -> No
 class ProgressBars:
     """A :data:`ProgressFn` drawing one tqdm bar per stage on ``file`` (default stderr).
 
-    A new stage closes the previous bar, which stays on screen with its count, rate and elapsed
-    time; the first update of a stage includes compilation time, and the bar says so. Use as a
-    context manager, or call :meth:`close` at the end.
+    Stages nest: a stage that starts while another is open (the shadow models of one noise
+    multiplier inside "noise multipliers") gets its own bar below, removed when it completes;
+    the outermost bar stays on screen with its count, rate and elapsed time. Call
+    ``progress(stage, 0, total)`` when a stage starts so that its rate counts from then; the
+    first update includes compilation time, and the bar says so. Use as a context manager, or
+    call :meth:`close` at the end.
     """
 
     def __init__(self, file=None, *, disable: bool = False):
         self.file = file or sys.stderr
         self.disable = disable
-        self._bar = None
-        self._stage = None
+        self._bars: dict = {}
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         from tqdm import tqdm
 
-        if stage != self._stage:
-            self.close()
-            self._stage = stage
-            self._bar = tqdm(total=total, desc=stage, file=self.file, disable=self.disable,
-                             leave=True, dynamic_ncols=True, mininterval=0.5,
-                             postfix="first step includes compilation")
-        bar = self._bar
+        bar = self._bars.get(stage)
+        if bar is None:
+            depth = len(self._bars)
+            bar = tqdm(total=total, desc=stage, file=self.file, disable=self.disable,
+                       leave=depth == 0, position=depth, dynamic_ncols=True, mininterval=0.5,
+                       postfix="first step includes compilation")
+            self._bars[stage] = bar
         if bar.total != total:
             bar.total = total
         bar.update(max(done - bar.n, 0))
         if done >= 1 and bar.postfix:
             bar.set_postfix_str("", refresh=False)
         if done >= total:
-            self.close()
+            self._close(stage)
 
     def note(self, text: str) -> None:
         """A one-line message that does not break the bars."""
@@ -67,10 +69,12 @@ class ProgressBars:
 
         tqdm.write(text, file=self.file)
 
+    def _close(self, stage: str) -> None:
+        self._bars.pop(stage).close()
+
     def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-        self._bar, self._stage = None, None
+        for stage in reversed(list(self._bars)):
+            self._close(stage)
 
     def __enter__(self):
         return self

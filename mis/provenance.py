@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 _PACKAGES = ("mis", "jax", "jaxlib", "flax", "optax", "numpyro", "chex", "numpy", "scipy",
-             "matplotlib")
+             "matplotlib", "scikit-learn", "dp-accounting")
 
 
 def package_versions() -> dict[str, str | None]:

@@ -165,6 +165,32 @@ def balanced_accuracy(scores, is_member) -> float:
     return 0.5 * (1 + float(advantage(scores, is_member).value))
 
 
+def _implied_epsilon(tpr: float, fpr: float, delta: float) -> float:
+    """The smallest ε that ``(ε, δ)``-DP allows for an attack with these rates:
+    ``max(log((TPR − δ)/FPR), log((1 − FPR − δ)/(1 − TPR)), 0)``."""
+    tpr, fpr = np.float64(tpr), np.float64(fpr)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.log((tpr - delta) / fpr)
+        b = np.log((1 - fpr - delta) / (1 - tpr))
+    cands = [float(v) for v in (a, b) if np.isfinite(v) or v == np.inf]
+    return float(max([0.0, *cands]))
+
+
+def epsilon_estimate(scores, is_member, *, fpr: float = 0.01, delta: float = 0.0,
+                     confidence: float = 0.95) -> Estimate:
+    """The ε an attack implies (see :func:`epsilon_lower_bound`), as ``Estimate(value, lower,
+    upper)``: the threshold is chosen at ``fpr`` on the even-indexed examples; on the
+    odd-indexed ones the value uses the observed rates, ``lower`` the Clopper–Pearson
+    ``(TPR_lo, FPR_hi)`` (a lower confidence bound on the ε of the mechanism that produced
+    the scores) and ``upper`` ``(TPR_hi, FPR_lo)``; both may be ``inf``."""
+    s, m = check_scores(scores, is_member)
+    t = threshold_at_fpr(s[::2], m[::2], fpr)
+    r = rates_at_threshold(t, s[1::2], m[1::2], confidence=confidence)
+    return Estimate(_implied_epsilon(float(r.tpr.value), float(r.fpr.value), delta),
+                    _implied_epsilon(float(r.tpr.lower), float(r.fpr.upper), delta),
+                    _implied_epsilon(float(r.tpr.upper), float(r.fpr.lower), delta))
+
+
 def epsilon_lower_bound(scores, is_member, *, fpr: float = 0.01, delta: float = 0.0,
                         confidence: float = 0.95) -> float:
     """A (ε, δ)-DP lower bound from one attack, as TF Privacy / jax_privacy audits do: choose
@@ -172,11 +198,5 @@ def epsilon_lower_bound(scores, is_member, *, fpr: float = 0.01, delta: float = 
     odd-indexed ones, ``ε ≥ max(log((TPR_lo − δ)/FPR_hi), log((1 − FPR_hi − δ)/(1 − TPR_lo)))``
     (0 when neither is positive): (ε, δ)-DP forces ``TPR ≤ e^ε FPR + δ`` and
     ``1 − FPR ≤ e^ε (1 − TPR) + δ``."""
-    s, m = check_scores(scores, is_member)
-    t = threshold_at_fpr(s[::2], m[::2], fpr)
-    r = rates_at_threshold(t, s[1::2], m[1::2], confidence=confidence)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a = np.log((r.tpr.lower - delta) / r.fpr.upper)
-        b = np.log((1 - r.fpr.upper - delta) / (1 - r.tpr.lower))
-    cands = [v for v in (a, b) if np.isfinite(v) or v == np.inf]
-    return float(max([0.0, *cands]))
+    return float(epsilon_estimate(scores, is_member, fpr=fpr, delta=delta,
+                                  confidence=confidence).lower)

@@ -3,8 +3,8 @@ parser and points it at its ``run(args)``, which turns flags into a validated co
 study with progress bars, writes its files atomically and prints its summary. ``mis.cli`` only
 assembles them."""
 
-from mis.commands import audit, molecular, quantizers, rank, sweep, theorems
+from mis.commands import audit, dpaudit, molecular, quantizers, rank, sweep, theorems
 
-COMMANDS = (theorems, quantizers, rank, sweep, audit, molecular)
+COMMANDS = (theorems, quantizers, rank, sweep, audit, molecular, dpaudit)
 
 __all__ = ["COMMANDS"]

@@ -23,11 +23,13 @@ from mis.data._generators import sample_linear_regression as sample_linear_regre
 from mis.data._generators import sample_logistic as sample_logistic
 from mis.data._generators import sample_sphere_regression as sample_sphere_regression
 from mis.data._images import DIGITS_CLASSES as DIGITS_CLASSES
+from mis.data._images import DIGITS_TRAIN as DIGITS_TRAIN
 from mis.data._images import digits_split_indices as digits_split_indices
 from mis.data._images import load_digits as load_digits
 
 __all__ = [
-    "DIGITS_CLASSES", "Dataset", "GaussianTask", "LinearTask", "LogisticTask", "MixtureTask",
+    "DIGITS_CLASSES", "DIGITS_TRAIN", "Dataset", "GaussianTask", "LinearTask", "LogisticTask",
+    "MixtureTask",
     "digits_split_indices", "gaussian_distribution", "linear_log_prob", "load_digits",
     "logistic_log_prob", "make_gaussian_mixture", "mixture_distribution", "mixture_log_prob",
     "sample_categorical", "sample_gaussian", "sample_gaussian_mixture", "sample_linear_regression",

@@ -10,9 +10,10 @@ from __future__ import annotations
 import dataclasses
 
 from mis.config import at_least, check_specs, check_training
+from mis.data import DIGITS_TRAIN
 from mis.errors import UserError
 
-TASKS = ("mixture", "gaussian-mean")
+TASKS = ("mixture", "gaussian-mean", "digits")
 
 MIXTURE_ZOO = ("none", "sign", "bitnet", "ternary:0.33", "ternary:0.9", "uniform:8", "uniform:4",
                "uniform:2", "stochastic:4", "fp8_e4m3", "kmeans:16", "kmeans:4", "prune:0.5",
@@ -27,7 +28,11 @@ MEAN_ZOO = ("none", "grid:0.02", "grid:0.05", "grid:0.1", "grid:0.2", "grid:0.3"
 class RankConfig:
     """One ranking run. ``task="mixture"``: Gaussian-mixture classification in R^d with an MLP
     head; ``task="gaussian-mean"``: the per-coordinate-quantized Gaussian mean (exact MIS known
-    for ``grid:STEP``). ``quantizers=()`` takes the task's default zoo."""
+    for ``grid:STEP``); ``task="digits"``: the 8x8 digits (``mis.data.load_digits``) with a
+    ConvNet of widths ``channels`` (the pool is the first ``pool_size <= 1200`` training
+    digits, the fresh examples are the first ``num_fresh`` of the 597 test digits: all of them
+    when ``num_fresh`` is larger; ``d``, ``k_modes``, ``separation`` and ``hidden`` do not
+    apply). ``quantizers=()`` takes the task's default zoo."""
 
     task: str = "mixture"
     quantizers: tuple[str, ...] = ()
@@ -38,6 +43,7 @@ class RankConfig:
     num_fresh: int = 1000
     num_models: int = 64
     hidden: tuple[int, ...] = (32,)
+    channels: tuple[int, ...] = (8, 16)
     steps: int = 300
     learning_rate: float = 0.01
     l2: float = 1e-4
@@ -48,6 +54,7 @@ class RankConfig:
     def __post_init__(self):
         object.__setattr__(self, "quantizers", tuple(self.quantizers))
         object.__setattr__(self, "hidden", tuple(self.hidden))
+        object.__setattr__(self, "channels", tuple(self.channels))
         if self.task not in TASKS:
             raise UserError(f"task={self.task!r} is unknown; use one of {', '.join(TASKS)}")
         check_specs(self.quantizers)
@@ -58,14 +65,25 @@ class RankConfig:
         at_least(self, "exact_samples", 1000)
         if not self.separation > 0:
             raise UserError(f"separation={self.separation!r} must be > 0")
+        if not self.channels or any(c < 1 for c in self.channels):
+            raise UserError(f"channels={list(self.channels)} is not allowed; use positive "
+                            "integers")
+        if self.task == "digits" and self.pool_size > DIGITS_TRAIN:
+            raise UserError(f"pool_size={self.pool_size} exceeds the {DIGITS_TRAIN} training "
+                            f"digits; use at most {DIGITS_TRAIN}")
         check_training(self)
+
+    @property
+    def classifier(self) -> bool:
+        """The task is a classification (accuracy is its utility; otherwise the test loss)."""
+        return self.task != "gaussian-mean"
 
     @property
     def zoo(self) -> tuple[str, ...]:
         """The quantizer specs of this run (the task's default zoo when none are given)."""
         if self.quantizers:
             return self.quantizers
-        return MIXTURE_ZOO if self.task == "mixture" else MEAN_ZOO
+        return MEAN_ZOO if self.task == "gaussian-mean" else MIXTURE_ZOO
 
     @staticmethod
     def smoke_sizes(task: str = "mixture") -> dict:
@@ -75,6 +93,10 @@ class RankConfig:
             return dict(quantizers=("none", "grid:0.1", "grid:0.5", "sign"), d=5,
                         pool_size=200, num_fresh=200, num_models=16, num_bootstrap=50,
                         num_candidates=8, exact_samples=5000)
+        if task == "digits":
+            return dict(quantizers=SMOKE_ZOO, pool_size=200, num_fresh=200, num_models=16,
+                        channels=(4, 8), steps=60, num_bootstrap=50, num_candidates=8,
+                        exact_samples=5000)
         return dict(quantizers=SMOKE_ZOO, d=16, pool_size=200, num_fresh=200, num_models=16,
                     hidden=(8,), steps=100, num_bootstrap=50, num_candidates=8,
                     exact_samples=5000)

@@ -111,7 +111,7 @@ def summarize_rows(config: RankConfig, rows, mask, n, seconds) -> RankResult:
                 # larger indicator = safer, larger AUC = leakier: τ against −AUC
                 kendall[f"{ind} vs {target}"] = kendall_tau_estimate(
                     measures[ind][0], -np.asarray(measures[target][0]))
-    if config.task == "mixture":
+    if config.classifier:
         utility = [value(r.accuracy) for r in rows]
     else:
         utility = [-value(r.test_loss) for r in rows]

@@ -60,7 +60,7 @@ def results_json(result: RankResult, rows: list[dict], provenance: dict) -> byte
 
 
 def _utility(result: RankResult, r: ReleaseRow) -> float:
-    return value(r.accuracy) if result.config.task == "mixture" else value(r.test_loss)
+    return value(r.accuracy) if result.config.classifier else value(r.test_loss)
 
 
 def figures(result: RankResult) -> dict[str, bytes]:
@@ -72,7 +72,7 @@ def figures(result: RankResult) -> dict[str, bytes]:
 
     out = {}
     rows = result.ranked_rows()
-    mixture = result.config.task == "mixture"
+    mixture = result.config.classifier
     fig, ax = plt.subplots(figsize=(6, 4.5))
     for r in rows:
         point = (_auc(r, PRIMARY_ATTACK), _utility(result, r))

@@ -1,5 +1,6 @@
-"""The synthetic tasks of ``mis rank``: data, learner, trained shadow models and, for the
-Gaussian mean, the Bayes-optimal attack and the exact Δ (device numbers, host bookkeeping)."""
+"""The tasks of ``mis rank`` (two synthetic, one of real images): data, learner, trained
+shadow models and, for the Gaussian mean, the Bayes-optimal attack and the exact Δ (device
+numbers, host bookkeeping)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,18 @@ import numpy as np
 
 import theory
 from mis.attacks import gaussian_mean_bayes_score, quantized_gaussian_mean_bayes_score
-from mis.data import Dataset, make_gaussian_mixture, sample_gaussian_mixture
+from mis.data import (
+    DIGITS_CLASSES,
+    Dataset,
+    load_digits,
+    make_gaussian_mixture,
+    sample_gaussian_mixture,
+)
 from mis.progress import ProgressFn
 from mis.quantizers import FixedGrid, Identity
 from mis.rank._config import RankConfig
 from mis.release import ReleaseSetup
-from mis.shadow import MeanLearner, MLPLearner, train_shadow_models
+from mis.shadow import ConvLearner, MeanLearner, MLPLearner, train_shadow_models
 
 
 def build_setup(config: RankConfig, key, exact_key, *,
@@ -24,14 +31,20 @@ def build_setup(config: RankConfig, key, exact_key, *,
     """Data, learner and ``config.num_models`` trained shadow models of ``config.task``; the
     target is shadow model 0 (keys: ``task, pool, fresh, train = split(key, 4)``)."""
     task_key, pool_key, fresh_key, train_key = jax.random.split(key, 4)
-    if config.task == "mixture":
+    mu = None
+    if config.task == "digits":
+        pool = jax.tree.map(lambda a: a[:config.pool_size], load_digits("train"))
+        fresh = jax.tree.map(lambda a: a[:config.num_fresh], load_digits("test"))
+        learner = ConvLearner(channels=config.channels, num_outputs=DIGITS_CLASSES,
+                              steps=config.steps, learning_rate=config.learning_rate,
+                              l2=config.l2)
+    elif config.task == "mixture":
         task = make_gaussian_mixture(task_key, d=config.d, k_modes=config.k_modes,
                                      separation=config.separation)
         pool = sample_gaussian_mixture(pool_key, config.pool_size, task=task)
         fresh = sample_gaussian_mixture(fresh_key, config.num_fresh, task=task)
         learner = MLPLearner(hidden=config.hidden, num_outputs=2, steps=config.steps,
                              learning_rate=config.learning_rate, l2=config.l2)
-        mu = None
     else:
         mu = jax.random.uniform(task_key, (config.d,), minval=-1.0, maxval=1.0)
         draw = lambda k, n: Dataset(mu + jax.random.normal(k, (n, config.d)), jnp.zeros(n))

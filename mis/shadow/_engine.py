@@ -203,6 +203,7 @@ def train_shadow_models(key, pool: Dataset, *, learner, num_models: int,
     run = _runner(learner, quantizer, include or is_weight, query is not None,
                   bool(return_params), batch, devices)
     outs = []
+    report(progress, "training shadow models", 0, num_models)
     for start in range(0, padded, chunk):
         sl = slice(start, start + chunk)
         outs.append(run(pool, query, keys[sl], mask_p[sl], {k: v[sl] for k, v in hyper_p.items()}))

@@ -123,3 +123,27 @@ def test_gaussian_mean_bayes_attack_reaches_the_exact_advantage(tmp_path):
             assert float(r["exact_delta_lo"]) <= float(r["Bayes_advantage_hi"])
             checked += 1
     assert checked == 3  # none, grid:0.1, grid:0.5
+
+
+@pytest.mark.slow
+def test_rank_accepts_the_convnet_on_digits(tmp_path):
+    """``--task digits`` (experiments/digits_ranking.toml, smoke sizes): a ConvNet on the real
+    digits goes through the same release pipeline, GPTQ included (conv kernels on patches)."""
+    out = tmp_path / "digits"
+    res = _mis("rank", "--config", "experiments/digits_ranking.toml", "--smoke",
+               "--quantizers", "none,uniform:4:channel,gptq:4,sign", "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    rows = {r["quantizer"]: r for r in
+            csv.DictReader((out / "ranking.csv").read_text().splitlines())}
+    assert set(rows) == {"none", "uniform:4:channel", "gptq:4", "sign"}
+    assert float(rows["none"]["accuracy"]) > 0.5  # 10 classes: chance is 0.1
+    assert float(rows["none"]["bits_per_weight"]) == 32.0
+    assert rows["gptq:4"]["ind_a_n_rate"] != "" and rows["sign"]["ind_b_n_rate"] != ""
+    prov = json.loads((out / "results.json").read_text())["provenance"]
+    assert prov["config"]["task"] == "digits" and prov["config"]["channels"] == [4, 8]
+
+
+def test_digits_pool_larger_than_the_training_split_is_refused(tmp_path):
+    res = _mis("rank", "--task", "digits", "--pool-size", "1500", "--out", str(tmp_path / "o"))
+    assert res.returncode == 2 and "pool_size=1500 exceeds the 1200 training digits" in res.stderr
+    assert not (tmp_path / "o").exists()

@@ -1,0 +1,101 @@
+"""Configuration of ``mis dpaudit``: defaults and validation (host).
+
+Every field is a CLI flag (``--num-models 64``, ``--sigmas 0,1,2``) and a TOML key of the
+``[dpaudit]`` table; bad values are one-line ``UserError``s naming the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from mis.config import at_least
+from mis.data import DIGITS_TRAIN
+from mis.errors import UserError
+from mis.shadow import DPSGD
+
+DATASETS = ("digits", "mixture")
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+@dataclasses.dataclass(frozen=True)
+class DPAuditConfig:
+    """One DP-SGD audit.
+
+    Attributes:
+        dataset: ``"digits"`` (ConvNet of widths ``channels`` on the 8x8 digits) or
+            ``"mixture"`` (MLP of widths ``hidden`` on a 2-class Gaussian mixture in R^d).
+        sigmas: the noise multipliers σ audited, each a separate set of shadow models (0 = no
+            noise: the accountant's ε is infinite; the row shows what the attack reaches).
+        clip_norm: the per-example clipping norm C.
+        sample_rate: the Poisson sampling rate q of each member at each step.
+        steps: DP-SGD steps (Adam on the noisy gradient, ``learning_rate``).
+        num_models: shadow models per σ (even; each pool point is IN for half of them).
+        pool_size: ordinary pool points (the first ``pool_size`` training digits, or draws of
+            the mixture); ``num_canaries`` mislabeled points are added to the pool.
+        num_canaries: canaries: training points (outside the ordinary pool) given a wrong label.
+        delta: the δ of (ε, δ), in (0, 1).
+        fpr: the FPR at which the attack's threshold is chosen for the ε lower bound.
+        confidence: the Clopper–Pearson confidence of the ε interval.
+    """
+
+    dataset: str = "digits"
+    sigmas: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 4.0)
+    clip_norm: float = 1.0
+    sample_rate: float = 0.25
+    steps: int = 100
+    learning_rate: float = 0.01
+    num_models: int = 128
+    pool_size: int = 256
+    num_canaries: int = 16
+    channels: tuple[int, ...] = (8, 16)
+    hidden: tuple[int, ...] = (32,)
+    d: int = 16
+    delta: float = 1e-5
+    fpr: float = 0.01
+    confidence: float = 0.95
+
+    def __post_init__(self):
+        for name in ("sigmas", "channels", "hidden"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if self.dataset not in DATASETS:
+            raise UserError(f"dataset={self.dataset!r} is unknown; use one of "
+                            f"{', '.join(DATASETS)}")
+        if not self.sigmas:
+            raise UserError("sigmas is empty; give at least one noise multiplier >= 0")
+        if len(set(self.sigmas)) != len(self.sigmas):
+            raise UserError(f"sigmas {list(self.sigmas)} repeat a value")
+        for sigma in self.sigmas:
+            DPSGD(self.clip_norm, sigma, self.sample_rate)  # one-line errors for C, σ, q
+        at_least(self, "steps", 1)
+        at_least(self, "num_models", 8)
+        at_least(self, "pool_size", 2)
+        at_least(self, "num_canaries", 2)
+        at_least(self, "d", 1)
+        if self.num_models % 2:
+            raise UserError(f"num_models={self.num_models} must be even (balanced IN/OUT "
+                            "design)")
+        if self.dataset == "digits" and self.pool_size + self.num_canaries > DIGITS_TRAIN:
+            raise UserError(f"pool_size + num_canaries = {self.pool_size + self.num_canaries} "
+                            f"exceeds the {DIGITS_TRAIN} training digits")
+        for name in ("channels", "hidden"):
+            widths = getattr(self, name)
+            if not widths or any(not isinstance(w, int) or w < 1 for w in widths):
+                raise UserError(f"{name}={list(widths)} is not allowed; use positive integers")
+        if not _number(self.learning_rate) or not self.learning_rate > 0:
+            raise UserError(f"learning_rate={self.learning_rate!r} is not allowed; use a "
+                            "number > 0")
+        for name, value in (("delta", self.delta), ("fpr", self.fpr),
+                            ("confidence", self.confidence)):
+            if not _number(value) or not 0 < value < 1 or math.isnan(value):
+                raise UserError(f"{name}={value!r} is not allowed; use a number in (0, 1)")
+
+    @staticmethod
+    def smoke_sizes(task=None) -> dict:
+        """A run of well under a minute on the same code path."""
+        del task
+        return dict(sigmas=(0.0, 2.0), num_models=16, pool_size=48, num_canaries=8, steps=30,
+                    channels=(4, 8))
