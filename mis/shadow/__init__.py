@@ -19,6 +19,7 @@ from mis.shadow._conv import ConvNet as ConvNet
 from mis.shadow._conv import conv2d as conv2d
 from mis.shadow._conv import image_patches as image_patches
 from mis.shadow._conv import max_pool as max_pool
+from mis.shadow._dpsgd import DP_BLOCK as DP_BLOCK
 from mis.shadow._dpsgd import DPSGD as DPSGD
 from mis.shadow._dpsgd import clip_gradients as clip_gradients
 from mis.shadow._dpsgd import dp_epsilon as dp_epsilon
@@ -37,7 +38,7 @@ from mis.shadow._learners import MLPLearner as MLPLearner
 from mis.shadow._learners import RidgeLearner as RidgeLearner
 from mis.shadow._learners import softmax_regression as softmax_regression
 
-__all__ = ["DESIGNS", "DPSGD", "MLP", "ConvLearner", "ConvNet", "Learner", "MLPLearner",
+__all__ = ["DESIGNS", "DPSGD", "DP_BLOCK", "MLP", "ConvLearner", "ConvNet", "Learner", "MLPLearner",
            "MeanLearner", "RidgeLearner", "ShadowModels", "auto_batch_size", "clip_gradients",
            "conv2d", "dp_epsilon", "dp_gradient", "fit_keys", "image_patches", "max_pool",
            "membership_mask", "per_example_gradients", "softmax_regression",

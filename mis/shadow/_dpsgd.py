@@ -89,20 +89,48 @@ def gaussian_noise(key, tree, std):
     return jax.tree.unflatten(treedef, noise)
 
 
-def dp_gradient(key, loss, params, x, y, weights, dp: DPSGD):
-    """One DP-SGD gradient ``g̃`` (module docstring) of the members (``weights``, 0 or 1) of
-    ``(x, y)``. Keys: ``sample, noise = split(key)``."""
+DP_BLOCK = 64
+
+
+def dp_gradient(key, loss, params, x, y, weights, dp: DPSGD, *, block: int = DP_BLOCK):
+    """One DP-SGD gradient ``g̃`` (module docstring) of the members (``weights > 0``, each
+    gradient scaled by its weight: 1 for a member) of ``(x, y)``. Keys: ``sample, noise =
+    split(key)``.
+
+    Only the sampled examples are differentiated: their indices are moved to the front (a
+    stable argsort) and processed ``block`` at a time in a ``lax.while_loop`` that stops after
+    ``ceil(count / block)`` blocks, so a step costs about ``q · members`` per-example gradients,
+    not one per pool example (the static shapes of ``vmap`` otherwise force the latter).
+    """
     sample_key, noise_key = jax.random.split(key)
-    take = weights
+    take = weights > 0
     if dp.sample_rate < 1:
-        take = take * jax.random.bernoulli(sample_key, dp.sample_rate, weights.shape)
-    clipped, _ = clip_gradients(per_example_gradients(loss, params, x, y), dp.clip_norm)
-    total = jax.tree.map(lambda a: jnp.tensordot(take.astype(a.dtype), a, axes=1), clipped)
+        take = take & jax.random.bernoulli(sample_key, dp.sample_rate, weights.shape)
+    n = weights.shape[0]
+    block = max(1, min(block, n))
+    padded = -(-n // block) * block
+    order = jnp.argsort(~take, stable=True)
+    order = jnp.concatenate([order, jnp.zeros(padded - n, order.dtype)])
+    count = jnp.sum(take)
+
+    def body(carry):
+        b, total = carry
+        start = b * block
+        idx = jax.lax.dynamic_slice(order, (start,), (block,))
+        scale = jnp.where(start + jnp.arange(block) < count, weights[idx], 0.0)
+        clipped, _ = clip_gradients(per_example_gradients(loss, params, x[idx], y[idx]),
+                                    dp.clip_norm)
+        total = jax.tree.map(lambda t, a: t + jnp.tensordot(scale.astype(a.dtype), a, axes=1),
+                             total, clipped)
+        return b + 1, total
+
+    zeros = jax.tree.map(jnp.zeros_like, params)
+    _, total = jax.lax.while_loop(lambda c: c[0] * block < count, body, (0, zeros))
     if dp.noise_multiplier > 0:
         noise = gaussian_noise(noise_key, total, dp.noise_multiplier * dp.clip_norm)
         total = jax.tree.map(jnp.add, total, noise)
-    scale = dp.sample_rate * jnp.maximum(jnp.sum(weights), 1.0)
-    return jax.tree.map(lambda a: a / scale, total)
+    denominator = dp.sample_rate * jnp.maximum(jnp.sum(weights), 1.0)
+    return jax.tree.map(lambda a: a / denominator, total)
 
 
 def dp_epsilon(noise_multiplier: float, sample_rate: float, steps: int, delta: float) -> float:

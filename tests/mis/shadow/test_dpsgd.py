@@ -142,3 +142,19 @@ def test_bad_accounting_arguments_are_user_errors(args, match):
 def test_dp_with_batch_size_is_refused():
     with pytest.raises(ValueError, match="leave batch_size=None"):
         MLPLearner(batch_size=8, dp=DPSGD())
+
+
+@pytest.mark.parametrize("block", [1, 7, 30, 64])
+def test_blocked_sampled_gradient_equals_the_dense_sum(key, block):
+    """The while-loop over blocks of sampled examples gives the sum a dense computation over the
+    whole pool gives (the same Poisson sample: same key)."""
+    data, params = _setup(key)
+    weights = (jax.random.uniform(jax.random.fold_in(key, 5), (30,)) < 0.6).astype(jnp.float32)
+    dp = DPSGD(clip_norm=0.3, noise_multiplier=0.0, sample_rate=0.5)
+    got = dp_gradient(key, LEARNER.loss, params, data.x, data.y, weights, dp, block=block)
+    take = weights * jax.random.bernoulli(jax.random.split(key)[0], 0.5, (30,))
+    clipped, _ = clip_gradients(per_example_gradients(LEARNER.loss, params, data.x, data.y),
+                                0.3)
+    want = jax.tree.map(lambda a: jnp.tensordot(take, a, axes=1) / (0.5 * weights.sum()),
+                        clipped)
+    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7), got, want)
