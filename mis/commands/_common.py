@@ -82,6 +82,30 @@ def command_line(name: str) -> str:
     return "mis " + " ".join(sys.argv[1:]) if sys.argv[1:2] == [name] else f"mis {name}"
 
 
+def run_study(args, name: str, config, seed: int, header: str, *, study, outputs, summary,
+              seconds) -> int:
+    """What every study command does once its config is validated: check ``--out``, announce
+    ``mis <name>: <header>, seed N``, run ``study(config, key, progress=bars)`` with progress
+    bars, write ``outputs(result, provenance, command)`` atomically into ``--out``, print
+    ``summary(result)`` and the files written in ``seconds(result)``."""
+    import jax
+
+    from mis.io import check_out_dir, write_files
+    from mis.progress import ProgressBars
+    from mis.provenance import provenance
+
+    out = check_out_dir(args.out)
+    command = command_line(name)
+    say(f"mis {name}: {header}, seed {seed}")
+    with ProgressBars() as bars:
+        result = study(config, jax.random.key(seed), progress=bars)
+    files = outputs(result, provenance(config, seed, command), command)
+    write_files(out, files)
+    print(summary(result))
+    print(f"wrote {', '.join(files)} to {out} ({seconds(result):.0f} s)")
+    return 0
+
+
 def say(text: str) -> None:
     """One status line on stderr."""
     print(text, file=sys.stderr, flush=True)

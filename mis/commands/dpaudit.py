@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mis.commands._common import add_config_options, command_line, config_from_args, say
+from mis.commands._common import add_config_options, config_from_args, run_study
 
 
 def register(sub) -> None:
@@ -22,23 +22,12 @@ def register(sub) -> None:
 def run(args) -> int:
     import logging
 
-    import jax
-
     from mis.dpaudit import DPAuditConfig, console_summary, dpaudit_outputs, run_dpaudit
-    from mis.io import check_out_dir, write_files
-    from mis.progress import ProgressBars
-    from mis.provenance import provenance
 
     config, seed, _ = config_from_args(args, DPAuditConfig, "dpaudit")
-    out = check_out_dir(args.out)
     logging.getLogger("absl").setLevel(logging.ERROR)  # the accountant's per-order notes
-    command = command_line("dpaudit")
-    say(f"mis dpaudit: {config.dataset}, σ ∈ {{{', '.join(f'{s:g}' for s in config.sigmas)}}}, "
-        f"{config.num_models} shadow models each, seed {seed}")
-    with ProgressBars() as bars:
-        result = run_dpaudit(config, jax.random.key(seed), progress=bars)
-    files = dpaudit_outputs(result, provenance(config, seed, command), command)
-    write_files(out, files)
-    print(console_summary(result))
-    print(f"wrote {', '.join(files)} to {out} ({sum(result.seconds.values()):.0f} s)")
-    return 0
+    sigmas = ", ".join(f"{s:g}" for s in config.sigmas)
+    return run_study(args, "dpaudit", config, seed,
+                     f"{config.dataset}, σ ∈ {{{sigmas}}}, {config.num_models} shadow models "
+                     "each", study=run_dpaudit, outputs=dpaudit_outputs,
+                     summary=console_summary, seconds=lambda r: sum(r.seconds.values()))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mis.commands._common import add_config_options, command_line, config_from_args, say
+from mis.commands._common import add_config_options, config_from_args, run_study
 
 
 def register(sub) -> None:
@@ -19,9 +19,6 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    import jax
-
-    from mis.io import check_out_dir, write_files
     from mis.molecules import (
         MolecularConfig,
         console_summary,
@@ -29,23 +26,14 @@ def run(args) -> int:
         molecular_outputs,
         run_molecular,
     )
-    from mis.progress import ProgressBars
-    from mis.provenance import provenance
 
     if args.list:
         print("datasets: " + ", ".join(dataset_names()))
         return 0
     config, seed, _ = config_from_args(args, MolecularConfig, "molecular")
-    out = check_out_dir(args.out)
-    command = command_line("molecular")
-    say(f"mis molecular: {len(config.datasets)} datasets x {len(config.embedders)} embedders "
-        f"x {len(config.quantizers)} quantizers, {config.num_models} shadow heads each, "
-        f"seed {seed}")
-    with ProgressBars() as bars:
-        result = run_molecular(config, jax.random.key(seed), progress=bars)
-    files = molecular_outputs(result, provenance(config, seed, command), command)
-    write_files(out, files)
-    print(console_summary(result))
-    total = sum(sum(p.seconds.values()) for p in result.pairs)
-    print(f"\nwrote {', '.join(files)} to {out} ({total:.0f} s)")
-    return 0
+    return run_study(args, "molecular", config, seed,
+                     f"{len(config.datasets)} datasets x {len(config.embedders)} embedders x "
+                     f"{len(config.quantizers)} quantizers, {config.num_models} shadow heads each",
+                     study=run_molecular, outputs=molecular_outputs,
+                     summary=lambda r: console_summary(r) + "\n",
+                     seconds=lambda r: sum(sum(p.seconds.values()) for p in r.pairs))

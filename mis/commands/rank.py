@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mis.commands._common import add_config_options, command_line, config_from_args, say
+from mis.commands._common import add_config_options, config_from_args, run_study
 
 
 def register(sub) -> None:
@@ -22,23 +22,12 @@ def register(sub) -> None:
 def run(args) -> int:
     import jax
 
-    from mis.io import check_out_dir, write_files
-    from mis.progress import ProgressBars
-    from mis.provenance import provenance
     from mis.rank import RankConfig, console_summary, rank_outputs, run_rank
 
     config, seed, _ = config_from_args(args, RankConfig, "rank", ("sweep",))
-    out = check_out_dir(args.out)
     if config.task == "gaussian-mean":
         jax.config.update("jax_enable_x64", True)  # exact Δ tails (CLI boundary)
-    command = command_line("rank")
-    say(f"mis rank: task {config.task}, {len(config.zoo)} quantizers, "
-        f"{config.num_models} shadow models, seed {seed}")
-    with ProgressBars() as bars:
-        result = run_rank(config, jax.random.key(seed), progress=bars)
-    files = rank_outputs(result, provenance(config, seed, command), command)
-    write_files(out, files)
-    print(console_summary(result))
-    total = sum(result.seconds.values())
-    print(f"wrote {', '.join(files)} to {out} ({total:.0f} s)")
-    return 0
+    return run_study(args, "rank", config, seed,
+                     f"task {config.task}, {len(config.zoo)} quantizers, "
+                     f"{config.num_models} shadow models", study=run_rank, outputs=rank_outputs,
+                     summary=console_summary, seconds=lambda r: sum(r.seconds.values()))

@@ -17,6 +17,7 @@ Example (five lines: 256 shadow models of a logistic head, losses on the pool):
 from mis.shadow._conv import ConvLearner as ConvLearner
 from mis.shadow._conv import ConvNet as ConvNet
 from mis.shadow._conv import conv2d as conv2d
+from mis.shadow._conv import conv_relu_pool as conv_relu_pool
 from mis.shadow._conv import image_patches as image_patches
 from mis.shadow._conv import max_pool as max_pool
 from mis.shadow._dpsgd import DP_BLOCK as DP_BLOCK
@@ -32,14 +33,15 @@ from mis.shadow._engine import fit_keys as fit_keys
 from mis.shadow._engine import membership_mask as membership_mask
 from mis.shadow._engine import train_shadow_models as train_shadow_models
 from mis.shadow._learners import MLP as MLP
+from mis.shadow._learners import GradientLearner as GradientLearner
 from mis.shadow._learners import Learner as Learner
 from mis.shadow._learners import MeanLearner as MeanLearner
 from mis.shadow._learners import MLPLearner as MLPLearner
 from mis.shadow._learners import RidgeLearner as RidgeLearner
 from mis.shadow._learners import softmax_regression as softmax_regression
 
-__all__ = ["DESIGNS", "DPSGD", "DP_BLOCK", "MLP", "ConvLearner", "ConvNet", "Learner", "MLPLearner",
-           "MeanLearner", "RidgeLearner", "ShadowModels", "auto_batch_size", "clip_gradients",
-           "conv2d", "dp_epsilon", "dp_gradient", "fit_keys", "image_patches", "max_pool",
-           "membership_mask", "per_example_gradients", "softmax_regression",
-           "train_shadow_models"]
+__all__ = ["DESIGNS", "DPSGD", "DP_BLOCK", "MLP", "ConvLearner", "ConvNet", "GradientLearner",
+           "Learner", "MLPLearner", "MeanLearner", "RidgeLearner", "ShadowModels",
+           "auto_batch_size", "clip_gradients", "conv2d", "conv_relu_pool", "dp_epsilon",
+           "dp_gradient", "fit_keys", "image_patches", "max_pool", "membership_mask",
+           "per_example_gradients", "softmax_regression", "train_shadow_models"]

@@ -9,10 +9,10 @@ softmax head of ``num_outputs`` classes. On the 8x8 digits with ``channels=(8, 1
 ``predict``, ``loss``, ``output_loss``, ``penalty_curvature``, ``calibration_inputs``) and trains
 with the same optax loop as the MLP (full batch, mini-batch or DP-SGD), so the shadow engine,
 the quantizer zoo (per output channel = the kernel's last axis), the attacks and both
-indicator variants take it unchanged. The convolution is computed as a matrix product on image
-patches (:func:`conv2d`; ``nnx.Conv`` holds the parameters), which XLA runs several times faster
-on the CPU than its own convolution inside a training loop. Params are plain nested dicts
-(``nnx.to_pure_dict``).
+indicator variants take it unchanged. ``nnx.Conv`` holds the parameters; each conv-ReLU-pool
+block is computed as one dense matrix product (:func:`conv_relu_pool`), which XLA's CPU backend
+runs several times faster than its own convolution inside a training loop. Params are plain
+nested dicts (``nnx.to_pure_dict``).
 
 Calibration (GPTQ) treats a convolution as the dense layer it is on image patches: the
 calibration input of a ``[kh, kw, c_in, c_out]`` kernel is the ``[n·H·W, kh·kw·c_in]`` matrix
@@ -27,15 +27,17 @@ References:
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 from flax import nnx
 
 from mis.data import Dataset
 from mis.shadow._dpsgd import DPSGD
-from mis.shadow._learners import check_gradient_learner, fit_by_gradient
+from mis.shadow._learners import GradientLearner, check_gradient_learner, fit_by_gradient
 
 KERNEL = 3
 
@@ -55,7 +57,7 @@ class ConvNet(nnx.Module):
 
     def __call__(self, x):
         for conv in self.convs:
-            x = max_pool(nnx.relu(conv2d(x, conv.kernel[...], conv.bias[...])))
+            x = conv_relu_pool(x, conv.kernel[...], conv.bias[...])
         return self.head(x.reshape(*x.shape[:-3], -1))
 
 
@@ -79,6 +81,49 @@ def conv2d(x: jax.Array, kernel: jax.Array, bias: jax.Array) -> jax.Array:
     return patches @ kernel.reshape(-1, kernel.shape[-1]) + bias
 
 
+@functools.lru_cache(maxsize=32)
+def pooled_taps(h: int, w: int, size: int = KERNEL) -> np.ndarray:
+    """``T [h·w, 4, (h/2)·(w/2), size²]``: ``T[i, o, p, t] = 1`` when input pixel ``i`` is tap
+    ``t`` of the ``SAME`` convolution at the output pixel that is corner ``o`` of the 2x2
+    pooling window at pooled position ``p`` (all indices row-major)."""
+    lo = (size - 1) // 2
+    t = np.zeros((h * w, 4, (h // 2) * (w // 2), size * size), np.float32)
+    for o in range(4):
+        for pi in range(h // 2):
+            for pj in range(w // 2):
+                oi, oj = 2 * pi + o // 2, 2 * pj + o % 2
+                for di in range(size):
+                    for dj in range(size):
+                        ii, jj = oi + di - lo, oj + dj - lo
+                        if 0 <= ii < h and 0 <= jj < w:
+                            t[ii * w + jj, o, pi * (w // 2) + pj, di * size + dj] = 1.0
+    return t
+
+
+def conv_relu_pool(x: jax.Array, kernel: jax.Array, bias: jax.Array) -> jax.Array:
+    """``max_pool(relu(conv2d(x, kernel, bias)))`` for ``x [..., H, W, C]`` with even ``H``,
+    ``W``, computed as one dense matrix product: the convolution is the linear map
+    ``R^{H·W·C} → R^{4 × (H/2)(W/2) × C'}`` whose matrix is built from the kernel and the
+    constant :func:`pooled_taps` (output columns grouped by the corner of their pooling
+    window), and the pooling is the maximum of its four column blocks (``max`` commutes with the
+    bias and the ReLU). On small images (the digits) XLA's CPU backend runs this 2-3x faster
+    than the patch product and the strided pooling (8.6 vs 20 ms per full-batch step on 1000
+    digits), since the products are wide and the pooling reads contiguous blocks."""
+    *lead, h, w, c = x.shape
+    if h % 2 or w % 2:
+        return max_pool(jax.nn.relu(conv2d(x, kernel, bias)))
+    size, c_out = kernel.shape[0], kernel.shape[-1]
+    taps = jnp.asarray(pooled_taps(h, w, size), kernel.dtype)
+    pooled = (h // 2) * (w // 2)
+    dense = jnp.einsum("iopt,tcd->icopd", taps, kernel.reshape(size * size, c, c_out))
+    z = x.reshape(-1, h * w * c) @ dense.reshape(h * w * c, 4 * pooled * c_out)
+    m = pooled * c_out
+    z = jnp.maximum(jnp.maximum(z[:, :m], z[:, m:2 * m]), jnp.maximum(z[:, 2 * m:3 * m],
+                                                                      z[:, 3 * m:]))
+    out = jax.nn.relu(z + jnp.tile(bias, pooled))
+    return out.reshape(*lead, h // 2, w // 2, c_out)
+
+
 def max_pool(x: jax.Array) -> jax.Array:
     """2x2 max pooling, stride 2, of ``[..., H, W, C]`` (odd trailing rows/columns dropped)."""
     h, w, c = x.shape[-3:]
@@ -87,7 +132,7 @@ def max_pool(x: jax.Array) -> jax.Array:
 
 
 @dataclasses.dataclass(frozen=True)
-class ConvLearner:
+class ConvLearner(GradientLearner):
     """A :class:`ConvNet` classifier (softmax cross-entropy, int labels) trained with optax.
 
     ``channels`` are the convolution widths; ``batch_size=None`` takes full-batch steps,
@@ -126,14 +171,6 @@ class ConvLearner:
     def output_loss(self, out, x, y):
         del x
         return optax.softmax_cross_entropy_with_integer_labels(out, y)
-
-    def loss(self, params, x, y):
-        return self.output_loss(self.predict(params, x), x, y)
-
-    def penalty_curvature(self, n: int) -> float:
-        """``l2/2 ‖θ‖²`` on the mean objective: curvature ``l2``."""
-        del n
-        return float(self.l2)
 
     def calibration_inputs(self, params, x) -> dict:
         """The input of every kernel on ``x`` computed with the full-precision layers: image

@@ -140,8 +140,21 @@ class MLP(nnx.Module):
         return self.layers[-1](x)
 
 
+class GradientLearner:
+    """What the optax-trained learners share (``MLPLearner``, ``ConvLearner``): the loss through
+    ``output_loss`` and the curvature of their ``l2/2 ‖θ‖²`` penalty."""
+
+    def loss(self, params, x, y):
+        return self.output_loss(self.predict(params, x), x, y)
+
+    def penalty_curvature(self, n: int) -> float:
+        """``l2/2 ‖θ‖²`` on the mean objective: curvature ``l2``."""
+        del n
+        return float(self.l2)
+
+
 @dataclasses.dataclass(frozen=True)
-class MLPLearner:
+class MLPLearner(GradientLearner):
     """An MLP head trained with optax: softmax cross-entropy (``task="classification"``, int
     labels, ``num_outputs`` classes) or squared error (``task="regression"``, one output).
 
@@ -189,14 +202,6 @@ class MLPLearner:
         if self.task == "regression":
             return (out - y) ** 2
         return optax.softmax_cross_entropy_with_integer_labels(out, y)
-
-    def loss(self, params, x, y):
-        return self.output_loss(self.predict(params, x), x, y)
-
-    def penalty_curvature(self, n: int) -> float:
-        """``l2/2 ‖θ‖²`` on the mean objective: curvature ``l2``."""
-        del n
-        return float(self.l2)
 
     def calibration_inputs(self, params, x) -> dict:
         """The input of every layer's kernel on ``x`` (``keystr -> [n, d_in]``), computed

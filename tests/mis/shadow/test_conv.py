@@ -8,7 +8,7 @@ import pytest
 
 from mis.data import load_digits
 from mis.quantizers import parse, quantize_tree
-from mis.shadow import ConvLearner, conv2d, image_patches, max_pool
+from mis.shadow import ConvLearner, conv2d, conv_relu_pool, image_patches, max_pool
 
 
 def _lax_conv(x, k, b):
@@ -106,3 +106,18 @@ def test_conv_learner_learns_the_digits(key):
     params = jax.jit(learner.fit)(key, sub, jnp.ones(600))
     acc = float(jnp.mean(jnp.argmax(learner.predict(params, test.x), -1) == test.y))
     assert acc > 0.85
+
+
+@pytest.mark.parametrize("shape,c_out", [((5, 8, 8, 1), 4), ((3, 4, 6, 3), 5), ((2, 5, 7, 2), 3)])
+def test_conv_relu_pool_equals_the_three_steps(key, shape, c_out):
+    """The dense formulation (even sizes) and its fallback (odd sizes) against lax.conv,
+    ReLU and NumPy pooling."""
+    kx, kk, kb = jax.random.split(key, 3)
+    x = jax.random.normal(kx, shape)
+    k = jax.random.normal(kk, (3, 3, shape[-1], c_out))
+    b = jax.random.normal(kb, (c_out,))
+    want = _numpy_pool(np.maximum(np.asarray(_lax_conv(x, k, b)), 0))
+    np.testing.assert_allclose(conv_relu_pool(x, k, b), want, rtol=1e-5, atol=1e-5)
+    g = jax.grad(lambda k: jnp.sum(conv_relu_pool(x, k, b) ** 2))(k)
+    g_ref = jax.grad(lambda k: jnp.sum(max_pool(jax.nn.relu(conv2d(x, k, b))) ** 2))(k)
+    np.testing.assert_allclose(g, g_ref, rtol=1e-4, atol=1e-4)
