@@ -44,9 +44,15 @@ KERNEL = 3
 
 class ConvNet(nnx.Module):
     """``[conv 3x3 SAME → ReLU → max-pool 2x2] × len(channels) → dense`` on ``[..., H, W, C]``
-    images (module docstring)."""
+    images (module docstring). ``fused``: each block as one dense product
+    (:func:`conv_relu_pool`, fast for whole batches); otherwise patch product then pooling
+    (:func:`conv2d`, :func:`max_pool`: far cheaper per-example gradients, which DP-SGD takes,
+    since the dense matrix's gradient is not formed per example). Both compute the same
+    function."""
 
-    def __init__(self, image_shape, channels, num_outputs, *, rngs: nnx.Rngs):
+    def __init__(self, image_shape, channels, num_outputs, *, rngs: nnx.Rngs,
+                 fused: bool = True):
+        self.fused = fused
         h, w, c = image_shape
         ins = (c, *channels[:-1])
         self.convs = nnx.List([nnx.Conv(a, b, kernel_size=(KERNEL, KERNEL), padding="SAME",
@@ -57,7 +63,11 @@ class ConvNet(nnx.Module):
 
     def __call__(self, x):
         for conv in self.convs:
-            x = conv_relu_pool(x, conv.kernel[...], conv.bias[...])
+            kernel, bias = conv.kernel[...], conv.bias[...]
+            if self.fused:
+                x = conv_relu_pool(x, kernel, bias)
+            else:
+                x = max_pool(jax.nn.relu(conv2d(x, kernel, bias)))
         return self.head(x.reshape(*x.shape[:-3], -1))
 
 
@@ -156,7 +166,8 @@ class ConvLearner(GradientLearner):
         check_gradient_learner(self)
 
     def _net(self, image_shape, rngs):
-        return ConvNet(tuple(image_shape), self.channels, self.num_outputs, rngs=rngs)
+        return ConvNet(tuple(image_shape), self.channels, self.num_outputs, rngs=rngs,
+                       fused=self.dp is None)
 
     def init(self, key, image_shape):
         """Initial parameters (a nested dict) for images of shape ``(H, W, C)``."""

@@ -121,3 +121,14 @@ def test_conv_relu_pool_equals_the_three_steps(key, shape, c_out):
     g = jax.grad(lambda k: jnp.sum(conv_relu_pool(x, k, b) ** 2))(k)
     g_ref = jax.grad(lambda k: jnp.sum(max_pool(jax.nn.relu(conv2d(x, k, b))) ** 2))(k)
     np.testing.assert_allclose(g, g_ref, rtol=1e-4, atol=1e-4)
+
+
+def test_dp_learner_computes_the_same_network(key):
+    """With ``dp`` the ConvNet runs unfused (cheap per-example gradients); same function."""
+    from mis.shadow import DPSGD
+
+    plain, private = ConvLearner(channels=(4, 6)), ConvLearner(channels=(4, 6), dp=DPSGD())
+    params = plain.init(key, (8, 8, 1))
+    x = load_digits("test").x[:50]
+    np.testing.assert_allclose(private.predict(params, x), plain.predict(params, x), rtol=1e-5,
+                               atol=1e-5)
