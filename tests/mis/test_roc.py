@@ -12,6 +12,7 @@ from mis.audit import (
     advantage,
     auc,
     bootstrap_auc,
+    epsilon_estimate,
     epsilon_lower_bound,
     rates_at_threshold,
     roc_curve,
@@ -86,6 +87,29 @@ def test_epsilon_lower_bound_is_zero_without_signal_and_positive_with_it():
     assert epsilon_lower_bound(s, m, fpr=0.05) == 0.0
     s, m = _scores(5, n=4000, shift=3.0)
     assert epsilon_lower_bound(s, m, fpr=0.05) > 1.0
+
+
+def test_epsilon_estimate_from_the_held_out_rates():
+    """Value from the odd half's observed rates at the even half's threshold, recomputed here
+    with NumPy and scipy's beta quantiles (Clopper–Pearson); lower = epsilon_lower_bound."""
+    s, m = _scores(6, n=3000, shift=2.0)
+    delta, fpr = 1e-3, 0.05
+    est = epsilon_estimate(s, m, fpr=fpr, delta=delta)
+    even_out = np.sort(s[::2][~m[::2]])[::-1]
+    first_excluded = even_out[int(np.floor(fpr * even_out.size))]
+    t = s[::2][s[::2] > first_excluded].min()  # lowest threshold with FPR <= fpr (even half)
+    assert np.mean(even_out >= t) <= fpr + 1e-12
+    so, mo = s[1::2], m[1::2]
+    tp, fp = np.sum((so >= t) & mo), np.sum((so >= t) & ~mo)
+    n1, n0 = mo.sum(), (~mo).sum()
+    eps = lambda tpr, fpr_: max(0.0, math.log((tpr - delta) / fpr_),
+                                math.log((1 - fpr_ - delta) / (1 - tpr)))
+    assert est.value == pytest.approx(eps(tp / n1, fp / n0), rel=1e-9)
+    tpr_lo = stats.beta.ppf(0.025, tp, n1 - tp + 1)
+    fpr_hi = stats.beta.ppf(0.975, fp + 1, n0 - fp)
+    assert est.lower == pytest.approx(eps(tpr_lo, fpr_hi), rel=1e-6)
+    assert est.lower <= est.value <= est.upper
+    assert est.lower == epsilon_lower_bound(s, m, fpr=fpr, delta=delta)
 
 
 @pytest.mark.parametrize("scores, member, match", [
