@@ -23,6 +23,7 @@ References:
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 
 import jax
@@ -154,6 +155,12 @@ def dp_epsilon(noise_multiplier: float, sample_rate: float, steps: int, delta: f
     event = dp_accounting.GaussianDpEvent(noise_multiplier)
     if sample_rate < 1:
         event = dp_accounting.PoissonSampledDpEvent(sample_rate, event)
-    accountant = RdpAccountant()
-    accountant.compose(dp_accounting.SelfComposedDpEvent(event, steps))
-    return float(accountant.get_epsilon(delta))
+    log = logging.getLogger("absl")  # the accountant notes every RDP order it drops
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        accountant = RdpAccountant()
+        accountant.compose(dp_accounting.SelfComposedDpEvent(event, steps))
+        return float(accountant.get_epsilon(delta))
+    finally:
+        log.setLevel(level)
