@@ -182,8 +182,11 @@ def sklearn_loop(pool, mask, count):
 
 
 def main(argv=None):
-    args = bench_parser(__doc__, "shadow_training",
-                        "N in {64, 256}, small baselines").parse_args(argv)
+    parser = bench_parser(__doc__, "shadow_training", "N in {64, 256}, small baselines")
+    parser.add_argument("--cases", default="logistic,mlp,convnet,dp-mlp",
+                        help="comma-separated subset of logistic,mlp,convnet,dp-mlp")
+    args = parser.parse_args(argv)
+    wanted = set(args.cases.split(","))
     sizes = (64, 256) if args.quick else (64, 256, 1024)
     base_count = 8 if args.quick else 32
     pool = sample_gaussian_mixture(jax.random.key(0), N_POOL,
@@ -192,6 +195,8 @@ def main(argv=None):
     print(f"float32 matmul peak: {peak:.1f} GFLOP/s on {len(jax.devices())} device(s)")
     cases = []
     for model, hidden in CASES.items():
+        if model not in wanted:
+            continue
         learner = MLPLearner(hidden=hidden, steps=STEPS, learning_rate=LR)
         mask = membership_mask(jax.random.key(4), base_count, N_POOL)
         loop = jax_loop(pool, learner, mask, base_count)
@@ -216,6 +221,8 @@ def main(argv=None):
              lambda p, m, c: torch_convnet_loop(p, m, c)),
             ("dp-mlp", pool, MLPLearner(hidden=(64,), steps=STEPS, learning_rate=LR, dp=DP),
              lambda p, m, c: torch_dp_loop(p, (64,), m, c))):
+        if model not in wanted:
+            continue
         mask = membership_mask(jax.random.key(4), base_count, N_POOL)
         loop = jax_loop(data, learner, mask, count)
         torch_rate = baseline(data, mask, count)
