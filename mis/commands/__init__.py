@@ -3,8 +3,17 @@ parser and points it at its ``run(args)``, which turns flags into a validated co
 study with progress bars, writes its files atomically and prints its summary. ``mis.cli`` only
 assembles them."""
 
-from mis.commands import audit, dpaudit, molecular, quantizers, rank, sweep, theorems
+from mis.commands import (
+    audit,
+    dpaudit,
+    estimate,
+    molecular,
+    quantizers,
+    rank,
+    sweep,
+    theorems,
+)
 
-COMMANDS = (theorems, quantizers, rank, sweep, audit, molecular, dpaudit)
+COMMANDS = (theorems, quantizers, rank, sweep, audit, molecular, dpaudit, estimate)
 
 __all__ = ["COMMANDS"]

@@ -4,7 +4,8 @@ built from the typed :class:`~mis.rank.RankResult` (host).
 ``ranking.csv`` has one row per quantizer, ordered by the primary attack's AUC (most private
 first): ``rank``, then the columns of :func:`mis.release.release_columns` (bits, sparsity,
 accuracy and test loss, indicator A and B ``n·r̂`` with bounds and ``ind_a_mis``, per attack AUC
-/ TPR@0.1 % / TPR@1 % / advantage with bounds, ``exact_delta``). Empty cells mean "not defined".
+/ TPR@0.1 % / TPR@1 % / advantage with bounds, ``delta_knn``: the k-NN two-sample Δ̂ of the
+release, ``exact_delta``). Empty cells mean "not defined".
 """
 
 from __future__ import annotations
@@ -28,17 +29,19 @@ def _auc(r: ReleaseRow, name: str) -> float:
 
 def console_table(result: RankResult) -> str:
     """The ranked table: quantizer, bits, accuracy, indicator A/B (n·r̂), LiRA AUC and TPR at
-    0.1 % FPR, RMIA AUC, exact Δ."""
+    0.1 % FPR and advantage, RMIA AUC, the k-NN two-sample Δ̂, exact Δ."""
     head = (f"{'#':>2} {'quantizer':<14}{'bits':>7}{'acc':>7}{'n·r̂ A':>9}{'n·r̂ B':>9}"
-            f"{'LiRA AUC':>10}{'TPR@0.1%':>10}{'RMIA AUC':>10}{'exact Δ':>9}")
+            f"{'LiRA AUC':>10}{'TPR@0.1%':>10}{'LiRA adv':>10}{'RMIA AUC':>10}{'Δ̂ k-NN':>9}"
+            f"{'exact Δ':>9}")
     lines = [head, "-" * len(head)]
     for rank, r in enumerate(result.ranked_rows(), 1):
         lira = r.attack(PRIMARY_ATTACK)
         lines.append(f"{rank:>2} {r.spec:<14}{r.bits_per_weight:>7.2f}"
                      f"{fmt(value(r.accuracy)):>7}{fmt(indicator_n_rate(r, 'A'), 2):>9}"
                      f"{fmt(indicator_n_rate(r, 'B'), 2):>9}{fmt(value(lira.auc)):>10}"
-                     f"{fmt(value(lira.tpr_at_fpr[0.001])):>10}{fmt(_auc(r, 'RMIA')):>10}"
-                     f"{fmt(value(r.exact_delta), 4):>9}")
+                     f"{fmt(value(lira.tpr_at_fpr[0.001])):>10}"
+                     f"{fmt(value(lira.advantage)):>10}{fmt(_auc(r, 'RMIA')):>10}"
+                     f"{fmt(value(r.delta_knn)):>9}{fmt(value(r.exact_delta), 4):>9}")
     return "\n".join(lines)
 
 

@@ -122,7 +122,28 @@ def evaluate_release(setup: ReleaseSetup, spec: str, q_key, boot_key,
     performance = ({} if setup.performance is None
                    else setup.performance(learner, target_released, fresh))
     return ReleaseRow(spec, storage.bits_per_weight, storage.sparsity, accuracy, test_loss,
-                      ind_a, ind_b, attacks, exact, scores, performance)
+                      ind_a, ind_b, attacks, exact, scores, performance,
+                      release_delta(signals.phi, scores.get("LiRA offline"), shadows.mask))
+
+
+def release_delta(phi, offline, mask, *, seed: int = 0) -> Estimate | None:
+    """The k-NN two-sample Δ̂ (:func:`mis.estimate.classifier_tv`, 5 folds seeded by
+    ``seed``) of the per-(model, example) query ``(φ, LiRA offline score)``: members are the
+    IN pairs of ``mask``; None without the offline score."""
+    from mis.estimate import classifier_tv
+
+    if offline is None:
+        return None
+    query = np.stack([np.asarray(phi, np.float64), np.asarray(offline, np.float64)], -1)
+    inside = np.asarray(mask) > 0
+    for j in range(query.shape[-1]):  # ±inf scores keep their order at the finite extremes
+        col = query[..., j]
+        finite = col[np.isfinite(col)]
+        if finite.size == 0:
+            return None
+        query[..., j] = np.nan_to_num(col, nan=float(np.median(finite)),
+                                      posinf=finite.max(), neginf=finite.min())
+    return classifier_tv(query[inside], query[~inside], seed=seed)
 
 
 def evaluate_releases(setup: ReleaseSetup, specs: Sequence[str], q_key, boot_key, *,

@@ -6,7 +6,10 @@ Column names exist here only: reports and findings read :class:`ReleaseRow` fiel
 with ``_lo``/``_hi`` 95 % bounds), ``ind_a_n_rate`` / ``ind_b_n_rate`` (``n·r̂`` of the
 indicator variants with bootstrap bounds) and ``ind_a_mis`` (implied ``1 − exp(−n r̂)``); for
 each attack ``<attack>_auc``, ``<attack>_tpr@0.1%``, ``<attack>_tpr@1%``,
-``<attack>_advantage`` with bounds; ``exact_delta`` where ``theory`` computes it; then the
+``<attack>_advantage`` with bounds; ``delta_knn`` (with bounds): the cross-fitted k-NN
+two-sample estimate of the optimal advantage of an adversary who sees the query (φ, LiRA
+offline score) of a (model, example) pair (:func:`mis.estimate.classifier_tv`; its lower end
+is a lower confidence bound on that Δ); ``exact_delta`` where ``theory`` computes it; then the
 released target's ``performance`` metrics. An empty cell means "not defined".
 """
 
@@ -38,6 +41,7 @@ class ReleaseRow(NamedTuple):
         exact_delta: the exact advantage ``Δ = 1 − MIS`` where ``theory`` computes it.
         scores: ``attack -> [M, n]`` scores (labels: the run's mask), for ROC figures.
         performance: the released target's test metrics (``name -> Estimate``), else empty.
+        delta_knn: the k-NN two-sample Δ̂ of the release (module docstring), or None.
     """
 
     spec: str
@@ -51,6 +55,7 @@ class ReleaseRow(NamedTuple):
     exact_delta: Estimate | None
     scores: dict
     performance: dict = {}
+    delta_knn: Estimate | None = None
 
     def attack(self, name: str) -> AttackMetrics | None:
         """The metrics of attack ``name``, or None when it was not run."""
@@ -103,6 +108,7 @@ def release_columns(r: ReleaseRow, *, shadow_utility: bool = True) -> dict:
         row |= estimate_columns(f"{name}_tpr@0.1%", a.tpr_at_fpr[0.001])
         row |= estimate_columns(f"{name}_tpr@1%", a.tpr_at_fpr[0.01])
         row |= estimate_columns(f"{name}_advantage", a.advantage)
+    row |= estimate_columns("delta_knn", r.delta_knn)
     row |= estimate_columns("exact_delta", r.exact_delta)
     for name, est in r.performance.items():
         row |= estimate_columns(name, est)

@@ -110,7 +110,8 @@ def test_sweep_resumes_after_a_kill_and_equals_an_uninterrupted_run(tmp_path):
 def test_gaussian_mean_bayes_attack_reaches_the_exact_advantage(tmp_path):
     """Smoke of experiments/gaussian_mean_ranking.toml: on fixed grids and full precision the
     Bayes-optimal attack's advantage (held-out interval) must contain theory's exact Δ
-    (Monte Carlo, its own interval): the intervals must overlap."""
+    (Monte Carlo, its own interval): the intervals must overlap. The k-NN two-sample Δ̂ of
+    each release stays below Δ (its lower end)."""
     out = tmp_path / "mean"
     res = _mis("rank", "--config", "experiments/gaussian_mean_ranking.toml", "--smoke",
                "--out", str(out))
@@ -121,6 +122,9 @@ def test_gaussian_mean_bayes_attack_reaches_the_exact_advantage(tmp_path):
         if r["exact_delta"]:
             assert float(r["Bayes_advantage_lo"]) <= float(r["exact_delta_hi"])
             assert float(r["exact_delta_lo"]) <= float(r["Bayes_advantage_hi"])
+            # the k-NN two-sample Δ̂ of the release is a lower confidence bound on Δ
+            assert float(r["delta_knn_lo"]) <= float(r["exact_delta_hi"])
+            assert float(r["delta_knn_lo"]) <= float(r["delta_knn"]) <= float(r["delta_knn_hi"])
             checked += 1
     assert checked == 3  # none, grid:0.1, grid:0.5
 
