@@ -8,6 +8,7 @@ them: the config file, then the smoke sizes (``--smoke``), then the flags on top
 
 Example:
     >>> import dataclasses
+import math
     >>> @dataclasses.dataclass(frozen=True)
     ... class Toy:
     ...     steps: int = 10
@@ -20,7 +21,9 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
+import typing
 from pathlib import Path
 from typing import NamedTuple
 
@@ -91,19 +94,37 @@ def make_config(cls, values: dict, *, flags: dict | None = None, smoke: bool = F
                 name: str | None = None):
     """A validated config of class ``cls``: ``values`` (a config file), then
     ``cls.smoke_sizes(task)`` when ``smoke``, then ``flags`` (explicit command-line options).
-    Lists become tuples. ``name`` is the section named in errors (default: the class name)."""
+    Lists become tuples. The file and flags are validated before any smoke shrinking, so a bad
+    value fails with ``--smoke`` too; a single value where a tuple belongs becomes a 1-tuple.
+    ``name`` is the section named in errors (default: the class name)."""
     name = name or cls.__name__
     flags = dict(flags or {})
     fields = {f.name for f in dataclasses.fields(cls)}
     check_keys(values, fields, f"the {name} configuration")
     check_keys(flags, fields, f"the {name} options")
-    merged = dict(values)
-    if smoke:
-        merged |= cls.smoke_sizes(flags.get("task", values.get("task", "mixture")))
-    merged |= flags
-    merged = {k: tuple(v) if isinstance(v, list) else v for k, v in merged.items()}
+    hints = typing.get_type_hints(cls)
+
+    def tuples(d: dict) -> dict:  # lists become tuples; one value where a list belongs, (value,)
+        out = {}
+        for k, v in d.items():
+            if isinstance(v, list):
+                v = tuple(v)
+            elif typing.get_origin(hints.get(k)) is tuple and not isinstance(v, tuple):
+                v = (v,)
+            out[k] = v
+        return out
+
+    given = tuples(dict(values) | flags)
+    config = _build(cls, given)  # the file and flags are validated as given, smoke or not
+    if not smoke:
+        return config
+    merged = tuples(dict(values) | cls.smoke_sizes(given.get("task", "mixture")) | flags)
+    return _build(cls, merged)
+
+
+def _build(cls, values: dict):
     try:
-        return cls(**merged)
+        return cls(**values)
     except TypeError as err:  # e.g. a string where a number belongs
         raise UserError(f"bad configuration value: {err}") from None
 
@@ -126,10 +147,19 @@ def check_training(config) -> None:
         raise UserError(f"num_models={config.num_models} must be even (balanced IN/OUT design)")
     if any(not isinstance(h, int) or h < 1 for h in config.hidden):
         raise UserError(f"hidden={list(config.hidden)} must hold positive integers")
-    if not config.learning_rate > 0:
-        raise UserError(f"learning_rate={config.learning_rate!r} must be > 0")
-    if not config.l2 >= 0:
-        raise UserError(f"l2={config.l2!r} must be >= 0")
+    check_number(config, "learning_rate", lo=0.0, lo_open=True)
+    check_number(config, "l2", lo=0.0)
+
+
+def check_number(config, name: str, *, lo: float, lo_open: bool = False) -> None:
+    """Refuses ``config.<name>`` unless it is a finite number ``> lo`` (``lo_open``) or
+    ``>= lo`` (``inf`` and ``nan`` would train and then fail on NaN scores)."""
+    value = getattr(config, name)
+    ok = (isinstance(value, int | float) and not isinstance(value, bool)
+          and math.isfinite(value) and (value > lo if lo_open else value >= lo))
+    if not ok:
+        raise UserError(f"{name}={value!r} is not allowed; use a finite number "
+                        f"{'>' if lo_open else '>='} {lo:g}")
 
 
 def check_specs(specs, name: str = "quantizers", *, unique: bool = True) -> None:

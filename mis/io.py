@@ -114,14 +114,30 @@ def fmt(value, digits: int = 3) -> str:
 
 
 def check_out_dir(text: str) -> Path:
-    """The output folder named by ``--out``: it may not exist yet, but may not be a file.
+    """The output folder named by ``--out``, checked before any work: not empty, not a file,
+    and creatable: its nearest existing ancestor is a writable directory (so ``file/sub``,
+    ``/proc/x`` or a read-only place fail at once, not after the computation).
 
     Raises:
         UserError: naming the bad value.
     """
+    import os
+    import tempfile
+
     from mis.errors import UserError
 
+    if not str(text).strip():
+        raise UserError("--out '' is empty; name an output directory")
     out = Path(text)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {text!r} exists and is not a directory")
+    ancestor = out if out.exists() else next(p for p in out.absolute().parents if p.exists())
+    if not ancestor.is_dir():
+        raise UserError(f"--out {text!r} cannot be created: {str(ancestor)!r} is not a "
+                        "directory")
+    try:  # a real probe (permission bits say nothing for root or special file systems)
+        os.rmdir(tempfile.mkdtemp(prefix=".mis-probe-", dir=ancestor))
+    except OSError as err:
+        raise UserError(f"--out {text!r} cannot be written: {str(ancestor)!r} refuses new "
+                        f"entries ({err.strerror})") from None
     return out

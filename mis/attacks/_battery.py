@@ -10,7 +10,9 @@ Two kinds of signal:
   cancel in RMIA's ratios).
 
 The battery scores every model as the target once (balanced leave-one-model-out): LiRA online
-and offline on ``φ``, RMIA online on ``Pr(x | θ)`` with the population, and the loss attack.
+and offline on ``φ``, RMIA online on ``Pr(x | θ)`` with the population (ties between equal
+counts broken by the example's own likelihood ratio, :func:`rmia` ``break_ties``), and the
+loss attack.
 
 References:
     Carlini et al., "Membership Inference Attacks From First Principles", 2022,
@@ -71,6 +73,7 @@ def attack_battery(signals: AttackSignals, loss, mask) -> dict[str, jax.Array]:
         "LiRA": leave_one_out(lambda t, r, i, o: lira_online(t, r, i, o), phi, mask),
         "LiRA offline": leave_one_out(lambda t, r, i, o: lira_offline(t, r, o), phi, mask),
         "RMIA": leave_one_out(lambda t, r, i, o, te, re, keep: rmia(
-            t, r, i, o, te, re, online=True, ref_rows=keep), prob, mask, extra=pop),
+            t, r, i, o, te, re, online=True, ref_rows=keep, break_ties=True), prob, mask,
+            extra=pop),
         "loss": loss_attack(loss),
     }

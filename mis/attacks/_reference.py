@@ -220,19 +220,25 @@ def lira_online(target, refs, ref_in, ref_out, *, fixed_variance: bool = False,
 
 
 def lira_offline(target, refs, ref_out, *, fixed_variance: bool = False,
-                 eps: float = 1e-30) -> jax.Array:
-    """Offline LiRA (paper form): one-sided ``log Pr[Z < φ]``, ``Z ~ N(μ_out, σ_out²)``,
-    averaged over queries. ``fixed_variance`` uses the std of all OUT signals."""
+                 two_sided: bool = False, eps: float = 1e-30) -> jax.Array:
+    """Offline LiRA, averaged over queries. Default (the paper's one-sided test):
+    ``log Pr[Z < φ]``, ``Z ~ N(μ_out, σ_out²)``: large when ``φ`` exceeds the OUT law.
+    ``two_sided=True`` (the official code's offline score): ``−log N(φ; μ_out, σ_out²)``,
+    large when ``φ`` is far from the OUT law in either direction. ``fixed_variance`` uses the
+    std of all OUT signals."""
     t = jnp.asarray(target).reshape(jnp.shape(target)[0], -1)
     r = jnp.asarray(refs).reshape(*jnp.shape(refs)[:2], -1)
     mu_out, sd_out = _stats(r, ref_out)
     if fixed_variance:
         sd_out = jnp.nanstd(_masked(r, ref_out))
+    if two_sided:
+        return jnp.mean(-norm.logpdf(t, mu_out, sd_out + eps), axis=-1)
     return jnp.mean(norm.logcdf(t, mu_out, sd_out + eps), axis=-1)
 
 
 def rmia(target_p, refs_p, ref_in, ref_out, pop_target_p, pop_refs_p, *, online: bool = True,
-         a: float = 0.3, gamma: float = 1.0, ref_rows=None) -> jax.Array:
+         a: float = 0.3, gamma: float = 1.0, ref_rows=None,
+         break_ties: bool = False) -> jax.Array:
     """RMIA: ``Score(x) = Pr_z[ (p_θ(x)/Pr(x)) / (p_θ(z)/Pr(z)) > γ ]`` over population ``z``.
 
     ``Pr(x)``: mean of the valid reference probabilities (online: IN and OUT refs); offline
@@ -245,6 +251,11 @@ def rmia(target_p, refs_p, ref_in, ref_out, pop_target_p, pop_refs_p, *, online:
         pop_target_p: ``[m]`` target probabilities of the population; pop_refs_p: ``[R, m]``.
         ref_rows: optional ``[R]`` bool, the reference rows to use for ``Pr(z)`` (default all;
             leave-one-out clears the target's row).
+        break_ties: score ``(count + u)/(m + 1)`` instead of ``count/m``, with
+            ``u = r/(1 + r) ∈ (0, 1)`` for the example's own ratio ``r = p_θ(x)/Pr(x)``: the
+            order between different counts is kept, and examples with the same count (e.g.
+            all ``m`` population points beaten, score 1.0 for a few % of examples with a
+            small population) are ordered by their ratio, so low-FPR metrics stay meaningful.
     """
     refs_p = jnp.asarray(refs_p)
     pop_refs_p = jnp.asarray(pop_refs_p)
@@ -259,6 +270,8 @@ def rmia(target_p, refs_p, ref_in, ref_out, pop_target_p, pop_refs_p, *, online:
     ratio_x = jnp.asarray(target_p) / px
     ratio_z = jnp.sort(jnp.asarray(pop_target_p) / pz)
     below = jnp.searchsorted(ratio_z, ratio_x / gamma, side="left")  # #{z: ratio_z < ratio_x/γ}
+    if break_ties:
+        return (below + ratio_x / (1 + ratio_x)) / (ratio_z.shape[0] + 1)
     return below / ratio_z.shape[0]
 
 

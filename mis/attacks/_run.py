@@ -9,7 +9,7 @@ from mis.attacks._evaluate import check_attack_inputs, leave_one_out
 from mis.attacks._reference import lira_offline, lira_online
 from mis.errors import UserError
 
-SIGNAL_ATTACKS = ("lira", "lira-offline", "lira-fixed", "global")
+SIGNAL_ATTACKS = ("lira", "lira-offline", "lira-offline-two-sided", "lira-fixed", "global")
 
 
 def check_signal_attacks(attacks) -> None:
@@ -27,9 +27,10 @@ def signal_attacks(signals, mask, attacks=SIGNAL_ATTACKS) -> dict[str, np.ndarra
         signals: ``[M, n]`` or ``[M, n, q]`` (``q`` queries per example, averaged by LiRA),
             larger = more member-like (logit-scaled confidence, ``−loss``).
         mask: ``[M, n]`` 0/1 or bool, 1 = example ``j`` was in model ``m``'s training set.
-        attacks: any of ``lira`` (online), ``lira-offline``, ``lira-fixed`` (online, one global
-            variance, as the official LiRA code) and ``global`` (the raw signal, mean over
-            queries: a global threshold).
+        attacks: any of ``lira`` (online), ``lira-offline`` (the paper's one-sided test),
+            ``lira-offline-two-sided`` (the official code's offline score, ``−log`` OUT
+            density), ``lira-fixed`` (online, one global variance, as the official LiRA code)
+            and ``global`` (the raw signal, mean over queries: a global threshold).
 
     Raises:
         UserError: unknown attack, shapes that disagree, NaN signals, or fewer than 2 IN / OUT
@@ -44,6 +45,7 @@ def signal_attacks(signals, mask, attacks=SIGNAL_ATTACKS) -> dict[str, np.ndarra
         "lira": lambda t, r, i, o: lira_online(t, r, i, o),
         "lira-fixed": lambda t, r, i, o: lira_online(t, r, i, o, fixed_variance=True),
         "lira-offline": lambda t, r, i, o: lira_offline(t, r, o),
+        "lira-offline-two-sided": lambda t, r, i, o: lira_offline(t, r, o, two_sided=True),
     }
     out = {}
     for name in attacks:

@@ -29,6 +29,16 @@ from mis.errors import UserError
 from mis.io import png_bytes, to_csv, to_json
 
 
+def _numeric(name: str, a: np.ndarray) -> None:
+    """One line for non-numeric or non-finite arrays (NaN, ±inf)."""
+    if not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
+        raise UserError(f"{name} has dtype {a.dtype}; it must be numeric")
+    if a.size and not np.all(np.isfinite(a)):
+        bad = int(np.sum(~np.isfinite(a)))
+        raise UserError(f"{name} holds {bad} non-finite value(s) (NaN or ±inf); replace them "
+                        "(e.g. by the largest finite score)")
+
+
 def load_audit_input(path) -> tuple[dict, np.ndarray | None, np.ndarray | None, str]:
     """``(arrays, scores, is_member, kind)`` of an audit file; ``kind`` is ``"scores"`` or
     ``"signals"``. ``UserError`` for a missing, unreadable or incomplete file."""
@@ -42,10 +52,23 @@ def load_audit_input(path) -> tuple[dict, np.ndarray | None, np.ndarray | None, 
         raise UserError(f"input {str(path)!r} is not a readable .npz file: {err}") from None
     if {"scores", "is_member"} <= set(arrays):
         s, m = arrays["scores"], arrays["is_member"]
+        _numeric("scores", s)
+        _numeric("is_member", m)
         if s.shape != m.shape:
             raise UserError(f"scores {s.shape} and is_member {m.shape} must have one shape")
         return arrays, s.ravel(), m.ravel(), "scores"
     if {"signals", "mask"} <= set(arrays):
+        sig, mask = arrays["signals"], arrays["mask"]
+        _numeric("signals", sig)
+        _numeric("mask", mask)
+        if sig.ndim not in (2, 3) or mask.ndim != 2 or sig.shape[:2] != mask.shape:
+            raise UserError(f"signals {sig.shape} and mask {mask.shape}: use signals [M, n] "
+                            "or [M, n, q] and mask [M, n] (M models, n examples)")
+        if sig.size == 0 or sig.shape[0] < 3:
+            raise UserError(f"signals {sig.shape} need at least 3 models and 1 example (each "
+                            "model is attacked with the others as references)")
+        if not np.isin(mask, (0, 1)).all():
+            raise UserError("mask must hold only 0 (OUT) and 1 (IN)")
         return arrays, None, None, "signals"
     raise UserError(f"input {str(path)!r} holds {sorted(arrays) or 'no arrays'}; it needs "
                     "'scores' and 'is_member', or 'signals' and 'mask'")
@@ -74,9 +97,11 @@ def audit_outputs(scores: dict, is_member, *, fprs, provenance: dict, source: Pa
     report = "\n".join([
         f"# Membership inference audit of `{Path(source).name}`", "",
         f"{int(m.sum())} member and {int((~m).sum())} non-member scores; larger = member. "
-        "Intervals are 95 %: AUC DeLong; advantage threshold chosen on even-indexed scores and "
-        "evaluated on odd ones (lower) / DKW band (upper); TPR at FPR held-out "
-        f"Clopper–Pearson. ε lower bound at FPR {eps_fpr:g} (Clopper–Pearson, δ = 0).", "",
+        "Intervals are 95 %: AUC DeLong; advantage threshold chosen on one half of the scores "
+        "(a seeded split stratified by label, seed 0) and evaluated on the other (lower) / DKW "
+        "band (upper); TPR at FPR: the threshold chosen on one half, the value and its "
+        "Clopper–Pearson interval on the other (held-out). "
+        f"ε lower bound at FPR {eps_fpr:g} (Clopper–Pearson, δ = 0).", "",
         format_table(table), "",
         "| attack | ε lower bound |", "|---|---|",
         *(f"| {r['attack']} | {r['epsilon_lower_bound']:.3f} |" for r in rows), "",

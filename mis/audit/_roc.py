@@ -126,16 +126,42 @@ def rates_at_threshold(threshold: float, scores, is_member, *,
                  clopper_pearson((hit & ~m).sum(), (~m).sum(), confidence))
 
 
+HALVES_SEED = 0
+
+
+def held_out_halves(is_member, seed: int = HALVES_SEED) -> tuple[np.ndarray, np.ndarray]:
+    """``(choose, evaluate)``: sorted indices of a split of the examples into two halves,
+    stratified by label (each class permuted by ``numpy.random.default_rng(seed)``, its first
+    ``⌈n_c/2⌉`` examples to ``choose``), so each half holds members and non-members whatever
+    the order of the input (e.g. alternating labels)."""
+    m = np.asarray(is_member, bool).ravel()
+    rng = np.random.default_rng(seed)
+    choose, evaluate = [], []
+    for label in (True, False):
+        idx = rng.permutation(np.flatnonzero(m == label))
+        half = -(-idx.size // 2)
+        choose.append(idx[:half])
+        evaluate.append(idx[half:])
+    return np.sort(np.concatenate(choose)), np.sort(np.concatenate(evaluate))
+
+
+def _halves(s, m):
+    a, b = held_out_halves(m)
+    if not (m[a].any() and (~m[a]).any() and m[b].any() and (~m[b]).any()):
+        raise UserError("held-out intervals need at least 2 members and 2 non-members")
+    return (s[a], m[a]), (s[b], m[b])
+
+
 def tpr_at_fpr(scores, is_member, fpr: float, *, confidence: float = 0.95) -> Estimate:
-    """TPR at FPR ``<= fpr`` (no interpolation). Value: in-sample. Interval: threshold chosen
-    on the even-indexed examples, Clopper–Pearson TPR of that threshold on the odd-indexed ones
-    (honest; shuffle the examples first if their order carries information)."""
+    """Held-out TPR at FPR ``<= fpr``: the threshold is the ROC point with the largest TPR
+    among those with FPR ``<= fpr`` (no interpolation) on one half of
+    :func:`held_out_halves`; the value is that threshold's TPR on the other half and the
+    interval its Clopper–Pearson interval there, so the interval belongs to the value (an
+    in-sample maximum would be biased upward and could lie outside it)."""
     s, m = check_scores(scores, is_member)
-    curve = roc_curve(s, m)
-    value = curve.tpr[np.flatnonzero(curve.fpr <= fpr + 1e-12)].max()
-    t = threshold_at_fpr(s[::2], m[::2], fpr)
-    held = rates_at_threshold(t, s[1::2], m[1::2], confidence=confidence)
-    return Estimate(value, held.tpr.lower, held.tpr.upper)
+    (sa, ma), (sb, mb) = _halves(s, m)
+    held = rates_at_threshold(threshold_at_fpr(sa, ma, fpr), sb, mb, confidence=confidence)
+    return held.tpr
 
 
 def _dkw(n: int, alpha: float) -> float:
@@ -145,16 +171,18 @@ def _dkw(n: int, alpha: float) -> float:
 def advantage(scores, is_member, *, confidence: float = 0.95) -> Estimate:
     """``max_t (TPR − FPR)`` over all thresholds (the attack's advantage; its complement is the
     attack's MIS estimate). Interval, each side at level ``α/2``: lower = threshold chosen on
-    even-indexed examples, Clopper–Pearson ``TPR_lo − FPR_hi`` on odd ones (Bonferroni);
+    one half, Clopper–Pearson ``TPR_lo − FPR_hi`` on the other (Bonferroni);
     upper = in-sample maximum plus the Dvoretzky–Kiefer–Wolfowitz band of both classes
-    (simultaneous over thresholds, so valid for the maximum)."""
+    (simultaneous over thresholds, so valid for the maximum). The halves are those of
+    :func:`held_out_halves`."""
     s, m = check_scores(scores, is_member)
     curve = roc_curve(s, m)
     value = float(np.max(curve.tpr - curve.fpr))
     alpha = 1 - confidence
-    even = roc_curve(s[::2], m[::2])
+    (sa, ma), (sb, mb) = _halves(s, m)
+    even = roc_curve(sa, ma)
     t = even.thresholds[np.argmax(even.tpr - even.fpr)]
-    held = rates_at_threshold(t, s[1::2], m[1::2], confidence=1 - alpha / 2)
+    held = rates_at_threshold(t, sb, mb, confidence=1 - alpha / 2)
     lower = max(float(held.tpr.lower - held.fpr.upper), 0.0)
     upper = min(value + _dkw(m.sum(), alpha / 4) + _dkw((~m).sum(), alpha / 4), 1.0)
     return Estimate(value, lower, upper)
@@ -179,13 +207,13 @@ def _implied_epsilon(tpr: float, fpr: float, delta: float) -> float:
 def epsilon_estimate(scores, is_member, *, fpr: float = 0.01, delta: float = 0.0,
                      confidence: float = 0.95) -> Estimate:
     """The ε an attack implies (see :func:`epsilon_lower_bound`), as ``Estimate(value, lower,
-    upper)``: the threshold is chosen at ``fpr`` on the even-indexed examples; on the
-    odd-indexed ones the value uses the observed rates, ``lower`` the Clopper–Pearson
+    upper)``: the threshold is chosen at ``fpr`` on one half of :func:`held_out_halves`; on
+    the other the value uses the observed rates, ``lower`` the Clopper–Pearson
     ``(TPR_lo, FPR_hi)`` (a lower confidence bound on the ε of the mechanism that produced
     the scores) and ``upper`` ``(TPR_hi, FPR_lo)``; both may be ``inf``."""
     s, m = check_scores(scores, is_member)
-    t = threshold_at_fpr(s[::2], m[::2], fpr)
-    r = rates_at_threshold(t, s[1::2], m[1::2], confidence=confidence)
+    (sa, ma), (sb, mb) = _halves(s, m)
+    r = rates_at_threshold(threshold_at_fpr(sa, ma, fpr), sb, mb, confidence=confidence)
     return Estimate(_implied_epsilon(float(r.tpr.value), float(r.fpr.value), delta),
                     _implied_epsilon(float(r.tpr.lower), float(r.fpr.upper), delta),
                     _implied_epsilon(float(r.tpr.upper), float(r.fpr.lower), delta))
@@ -194,8 +222,8 @@ def epsilon_estimate(scores, is_member, *, fpr: float = 0.01, delta: float = 0.0
 def epsilon_lower_bound(scores, is_member, *, fpr: float = 0.01, delta: float = 0.0,
                         confidence: float = 0.95) -> float:
     """A (ε, δ)-DP lower bound from one attack, as TF Privacy / jax_privacy audits do: choose
-    the threshold at ``fpr`` on even-indexed examples; with Clopper–Pearson bounds on the
-    odd-indexed ones, ``ε ≥ max(log((TPR_lo − δ)/FPR_hi), log((1 − FPR_hi − δ)/(1 − TPR_lo)))``
+    the threshold at ``fpr`` on one half of :func:`held_out_halves`; with Clopper–Pearson
+    bounds on the other, ``ε ≥ max(log((TPR_lo − δ)/FPR_hi), log((1 − FPR_hi − δ)/(1 − TPR_lo)))``
     (0 when neither is positive): (ε, δ)-DP forces ``TPR ≤ e^ε FPR + δ`` and
     ``1 − FPR ≤ e^ε (1 − TPR) + δ``."""
     return float(epsilon_estimate(scores, is_member, fpr=fpr, delta=delta,

@@ -13,8 +13,9 @@ def register(sub) -> None:
                         ".npz of attack scores (scores, is_member) or shadow-model signals "
                         "(signals [M, n], mask [M, n]: LiRA run leave-one-model-out)")
     au.add_argument("input", help="the .npz file")
-    au.add_argument("--attacks", type=csv_of(str), default=("lira", "lira-offline", "global"),
-                    help="for signals: any of lira, lira-offline, lira-fixed, global "
+    au.add_argument("--attacks", type=csv_of(str), default=None,
+                    help="for signals only: any of lira, lira-offline (paper, one-sided), "
+                    "lira-offline-two-sided (official code), lira-fixed, global "
                     "(default lira,lira-offline,global)")
     au.add_argument("--fprs", type=csv_of(float), default=(0.001, 0.01, 0.1),
                     help="FPRs at which TPR is reported (default 0.001,0.01,0.1)")
@@ -30,16 +31,20 @@ def run(args) -> int:
     from mis.io import check_out_dir, write_files
     from mis.provenance import provenance
 
-    check_signal_attacks(args.attacks)  # before any work or progress line
+    attacks = ("lira", "lira-offline", "global") if args.attacks is None else args.attacks
+    check_signal_attacks(attacks)  # before any work or progress line
     for f in args.fprs:
         if not 0 < f < 1:
             raise UserError(f"--fprs value {f!r} is not allowed; use numbers in (0, 1)")
     out = check_out_dir(args.out)
     arrays, scores, is_member, kind = load_audit_input(args.input)
+    if kind == "scores" and args.attacks is not None:
+        raise UserError("--attacks applies to a signals file (signals, mask); "
+                        f"{args.input!r} holds finished scores")
     if kind == "signals":
         say(f"mis audit: {arrays['signals'].shape[0]} models x {arrays['signals'].shape[1]} "
-            f"examples; attacks {', '.join(args.attacks)} (leave-one-model-out)")
-        named = signal_attacks(arrays["signals"], arrays["mask"], args.attacks)
+            f"examples; attacks {', '.join(attacks)} (leave-one-model-out)")
+        named = signal_attacks(arrays["signals"], arrays["mask"], attacks)
         labels = arrays["mask"]
     else:
         named, labels = {"scores": scores}, is_member

@@ -97,7 +97,7 @@ def run(args) -> int:
     config, seed, _ = config_from_args(args, EstimateConfig, "estimate")
     if args.input is not None:
         return run_npz(args, config, seed)
-    args.out = args.out or "results/estimate"
+    args.out = "results/estimate" if args.out is None else args.out
     c = config
     return run_study(args, "estimate", config, seed,
                      f"convergence at {list(c.sample_sizes)} samples, VAE on "

@@ -28,6 +28,9 @@ def register(sub) -> None:
                     help="for ternary and prune (default 0.33,0.5,0.9)")
     sw.add_argument("--pool-sizes", type=csv_of(int), default=None,
                     help="pool sizes (default: --pool-size)")
+    sw.add_argument("--on-mismatch", choices=("refuse", "recompute"), default="refuse",
+                    help="finished cells in --out from another config or seed: refuse with one "
+                    "line (default) or recompute them")
     sw.add_argument("--out", default="results/sweep", help="output directory "
                     "(default: results/sweep)")
     sw.set_defaults(func=run)
@@ -35,17 +38,22 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from mis.config import make_config
+    from mis.errors import UserError
     from mis.io import check_out_dir, to_json, write_files
     from mis.progress import ProgressBars
     from mis.provenance import provenance
     from mis.rank import RankConfig, SweepConfig, run_sweep, sweep_outputs
 
+    if args.quantizers is not None:
+        raise UserError("--quantizers does not apply to mis sweep: its grid (--families, "
+                        "--bits, --sparsity) names the quantizers")
     config, seed, file = config_from_args(args, RankConfig, "rank", ("sweep",))
     sweep = make_config(SweepConfig, file.extra["sweep"], flags=flag_values(args, SweepConfig),
-                        name="[sweep]")
+                        smoke=bool(args.smoke or file.smoke), name="[sweep]")
     out = check_out_dir(args.out)
     with ProgressBars() as bars:
-        cells = run_sweep(config, sweep, seed, out, progress=bars)
+        cells = run_sweep(config, sweep, seed, out, on_mismatch=args.on_mismatch,
+                          progress=bars)
     grid = dataclasses.asdict(sweep) | {"pool_sizes": sweep.pools(config)}
     prov = provenance({"rank": dataclasses.asdict(config), "sweep": grid}, seed,
                       command_line("sweep"))

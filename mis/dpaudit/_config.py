@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from mis.config import at_least
+from mis.config import at_least, check_number
 from mis.data import DIGITS_TRAIN
 from mis.errors import UserError
 from mis.shadow import DPSGD
@@ -85,9 +85,7 @@ class DPAuditConfig:
             widths = getattr(self, name)
             if not widths or any(not isinstance(w, int) or w < 1 for w in widths):
                 raise UserError(f"{name}={list(widths)} is not allowed; use positive integers")
-        if not _number(self.learning_rate) or not self.learning_rate > 0:
-            raise UserError(f"learning_rate={self.learning_rate!r} is not allowed; use a "
-                            "number > 0")
+        check_number(self, "learning_rate", lo=0.0, lo_open=True)
         for name, value in (("delta", self.delta), ("fpr", self.fpr),
                             ("confidence", self.confidence)):
             if not _number(value) or not 0 < value < 1 or math.isnan(value):

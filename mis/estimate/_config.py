@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from mis.config import at_least
+from mis.config import at_least, check_number
 from mis.data import DIGITS_TRAIN
 from mis.errors import UserError
 from mis.shadow import DPSGD
@@ -99,9 +99,7 @@ class EstimateConfig:
         if self.k and self.k >= self.sample_sizes[0]:
             raise UserError(f"k={self.k} neighbours needs samples larger than k; the smallest "
                             f"sample size is {self.sample_sizes[0]}")
-        if not _number(self.learning_rate) or not self.learning_rate > 0:
-            raise UserError(f"learning_rate={self.learning_rate!r} is not allowed; use a "
-                            "number > 0")
+        check_number(self, "learning_rate", lo=0.0, lo_open=True)
         if not self.dp_sigmas:
             raise UserError("dp_sigmas is empty; give at least one noise multiplier >= 0")
         for sigma in self.dp_sigmas:

@@ -31,6 +31,19 @@ class Finding(NamedTuple):
     evidence: str
     numbers: dict
 
+    @property
+    def enough_data(self) -> bool:
+        """Every number behind the verdict is finite (one embedder or one task type leaves
+        some undefined)."""
+        return all(np.isfinite(v) for v in self.numbers.values())
+
+    @property
+    def verdict(self) -> str:
+        """``holds``, ``does not hold``, or ``not enough data`` (never a verdict from NaN)."""
+        if not self.enough_data:
+            return "not enough data"
+        return "holds" if self.holds else "does not hold"
+
 
 class TradeoffPoint(NamedTuple):
     """One dataset × embedder × quantizer, as the findings and figures see it.
@@ -228,7 +241,7 @@ def _summary_lines(result: MolecularResult, points, found) -> list[str]:
                      f"{len(pair.invalid)}")
     lines += ["", "## The paper's findings", ""]
     for f in found:
-        lines.append(f"- **{f.claim}**: {'holds' if f.holds else 'does not hold'} — "
+        lines.append(f"- **{f.claim}**: {f.verdict} — "
                      f"{f.evidence}.")
     agree = indicator_agreement(points)
     lines += ["", "Agreement of the privacy indicator with LiRA (mean Kendall τ-b over dataset × "
@@ -273,7 +286,7 @@ def molecular_outputs(result: MolecularResult, provenance: dict,
              "features_cached": p.cache_hit, "n_shadow": p.n, "seconds": p.seconds}
             for p in result.pairs]
     payload = {"provenance": provenance, "pairs": meta, "table": rows,
-               "findings": [f._asdict() for f in found],
+               "findings": [f._asdict() | {"verdict": f.verdict} for f in found],
                "indicator_kendall_tau": indicator_agreement(points)}
     return {"tradeoff.csv": to_csv(rows), "results.json": to_json(payload),
             "report.md": report_md(result, points, found, provenance, command),

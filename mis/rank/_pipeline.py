@@ -53,9 +53,11 @@ class RankResult(NamedTuple):
     seconds: dict
 
     def ranked_rows(self, measure: str = f"{PRIMARY_ATTACK} AUC") -> list[ReleaseRow]:
-        """The rows in the order of ``rankings[measure]`` (most private first)."""
+        """The rows in the order of ``rankings[measure]`` (most private first), then the rows
+        without a value for ``measure`` (not ranked)."""
         by_spec = {r.spec: r for r in self.rows}
-        return [by_spec[spec] for spec in self.rankings[measure]]
+        order = self.rankings[measure]
+        return [by_spec[spec] for spec in order] + [r for r in self.rows if r.spec not in order]
 
 
 def privacy_measures(rows: list[ReleaseRow]) -> dict[str, tuple[list[float], bool]]:

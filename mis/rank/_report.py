@@ -114,10 +114,16 @@ def report_md(result: RankResult, provenance: dict, command: str) -> bytes:
              f"{cfg.num_models} quantization-aware shadow models, n ≈ {result.n} "
              f"training points each.", "",
              "Rank 1 leaks least by the LiRA AUC (leave-one-model-out). `n·r̂` is the indicator "
-             "of THEORY §6 (lse aggregate; larger = safer), intervals are 95 %.", "",
+             "of THEORY §6 (lse aggregate; larger = safer), intervals are 95 %. A negative "
+             "`n·r̂` (the usual case for fine quantizers at this n) means the aggregate of the "
+             "per-sample terms is below zero: the sample is outside the asymptotic regime where "
+             "MIS ≈ 1 − exp(−n r); only the order of the rates is used, and no implied MIS is "
+             "reported (`ind_a_mis` is empty).", "",
              "```", console_table(result), "```", "", "## Rankings (most private first)", ""]
     for measure, order in result.rankings.items():
-        lines.append(f"- **{measure}**: " + ", ".join(order))
+        missing = [r.spec for r in result.rows if r.spec not in order]
+        lines.append(f"- **{measure}**: " + ", ".join(order)
+                     + (f" (not ranked, no value: {', '.join(missing)})" if missing else ""))
     lines += ["", "## Agreement of the indicator with the attacks (Kendall τ-b)", ""]
     for name, est in result.kendall.items():
         lines.append(f"- {name}: τ = {float(est.value):.3f} [{float(est.lower):.3f}, "

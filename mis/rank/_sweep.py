@@ -7,11 +7,17 @@ leaves a partial file. Models for one pool size are trained only if one of its c
 missing; keys depend on (seed, pool size, spec) only, so a resumed sweep equals an uninterrupted
 one. A stored cell is the flat record of :func:`mis.release.release_columns` plus ``family``,
 ``bits_or_sparsity``, ``pool_size`` and ``n``; it is read back as a typed :class:`SweepCell`.
+
+Each cell also stores the :func:`cell_fingerprint` of the config and seed that produced it; a
+re-run reuses only cells with its own fingerprint (others are refused before any work, or
+recomputed with ``--on-mismatch recompute``), so ``summary.json`` never records one config
+beside another's numbers. ``sweep.csv`` lists the identifying columns first.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -32,6 +38,10 @@ FAMILIES = ("uniform", "stochastic", "log2", "kmeans", "gptq", "minifloat", "sig
 _BITS = {"uniform": range(2, 9), "stochastic": range(2, 9), "log2": range(2, 9),
          "gptq": range(2, 9), "kmeans": range(1, 9)}
 
+_DEFINED = {**{f: "bits " + ",".join(map(str, r)) for f, r in _BITS.items()},
+            "sign": "bits 1", "bitnet": "bits 2 (1.58)", "minifloat": "bits 4 and 8",
+            "ternary": "any bits (sparsity grid)", "prune": "any bits (sparsity grid)"}
+
 
 def sweep_specs(families, bits, sparsities) -> list[tuple[str, str, float]]:
     """``(spec, family, bits-or-sparsity)`` for every defined combination: ``uniform``,
@@ -42,6 +52,7 @@ def sweep_specs(families, bits, sparsities) -> list[tuple[str, str, float]]:
     for fam in families:
         if fam not in FAMILIES:
             raise UserError(f"family {fam!r} is unknown; use any of {', '.join(FAMILIES)}")
+        before = len(out)
         if fam in _BITS:
             for b in bits:
                 if b in _BITS[fam]:
@@ -56,6 +67,9 @@ def sweep_specs(families, bits, sparsities) -> list[tuple[str, str, float]]:
                     if b in bits]
         elif fam in ("ternary", "prune"):
             out += [(f"{fam}:{p:g}", fam, float(p)) for p in sparsities]
+        if len(out) == before:
+            raise UserError(f"family {fam!r} has no quantizer at bits {','.join(map(str, bits))}"
+                            f" (it is defined at {_DEFINED[fam]}); add such bits or drop it")
     if not out:
         raise UserError("the sweep is empty: no family is defined at the requested bits")
     return out
@@ -97,15 +111,54 @@ def cell_path(out: Path, pool_size: int, spec: str) -> Path:
     return out / "cells" / f"pool{pool_size}" / (re.sub(r"[^A-Za-z0-9_.+-]", "_", spec) + ".json")
 
 
+def cell_fingerprint(config: RankConfig, seed: int) -> str:
+    """SHA-256 (16 hex digits) of everything that produces a cell besides its quantizer: the
+    rank config with this pool size, and the seed. Stored in every cell; a cell computed under
+    another fingerprint is never mixed with new ones."""
+    payload = json.dumps({"config": dataclasses.asdict(config), "seed": int(seed)},
+                         sort_keys=True, default=list)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+ON_MISMATCH = ("refuse", "recompute")
+
+
+def _stale(out: Path, pool_size: int, spec: str, fingerprint: str) -> bool:
+    path = cell_path(out, pool_size, spec)
+    if not path.exists():
+        return False
+    try:
+        return json.loads(path.read_text()).get("fingerprint") != fingerprint
+    except (OSError, ValueError):
+        return True  # unreadable: recompute or refuse like a stale cell
+
+
 def run_sweep(config: RankConfig, sweep: SweepConfig, seed: int, out: Path, *,
+              on_mismatch: str = "refuse",
               progress: ProgressFn | None = None) -> list[SweepCell]:
-    """Run every missing cell and return all cells (as stored). See the module docstring."""
+    """Run every missing cell and return all cells (as stored). See the module docstring.
+
+    A finished cell is reused only when its :func:`cell_fingerprint` equals this run's; cells
+    of another config or seed (or unreadable ones) are refused with one line before any work
+    (``on_mismatch="refuse"``) or recomputed (``"recompute"``)."""
+    if on_mismatch not in ON_MISMATCH:
+        raise UserError(f"on_mismatch={on_mismatch!r} is unknown; use one of "
+                        f"{', '.join(ON_MISMATCH)}")
     specs = sweep_specs(sweep.families, sweep.bits, sweep.sparsity)
     family_of = {s: (f, x) for s, f, x in specs}
+    pools = {int(p): dataclasses.replace(config, pool_size=int(p)) for p in sweep.pools(config)}
+    prints = {p: cell_fingerprint(cfg, seed) for p, cfg in pools.items()}
+    stale = [(p, s) for p in pools for s, _, _ in specs if _stale(out, p, s, prints[p])]
+    if stale and on_mismatch == "refuse":
+        p, s = stale[0]
+        raise UserError(f"{len(stale)} finished cell(s) in {str(out)!r} were computed under "
+                        f"another config or seed (e.g. {cell_path(out, p, s).name} of pool {p});"
+                        " use another --out, or --on-mismatch recompute")
     cells = []
-    for pool_size in sweep.pools(config):
-        cfg = dataclasses.replace(config, pool_size=int(pool_size))
-        todo = tuple(s for s, _, _ in specs if not cell_path(out, pool_size, s).exists())
+    for pool_size, cfg in pools.items():
+        redo = {s for p, s in stale if p == pool_size}
+        todo = tuple(s for s, _, _ in specs
+                     if s in redo or not cell_path(out, pool_size, s).exists())
         if len(todo) < len(specs):
             report(progress, f"pool {pool_size}: cells already done, skipped",
                    len(specs) - len(todo), len(specs))
@@ -113,7 +166,8 @@ def run_sweep(config: RankConfig, sweep: SweepConfig, seed: int, out: Path, *,
         def save(row, n, pool_size=pool_size):  # called as soon as a cell is finished
             cell = release_columns(row)
             fam, x = family_of[row.spec]
-            cell.update(family=fam, bits_or_sparsity=x, pool_size=int(pool_size), n=n)
+            cell.update(family=fam, bits_or_sparsity=x, pool_size=int(pool_size), n=n,
+                        fingerprint=prints[pool_size])
             write_file(cell_path(out, pool_size, row.spec),
                        json.dumps(cell, indent=1, sort_keys=True).encode())
 
@@ -124,6 +178,17 @@ def run_sweep(config: RankConfig, sweep: SweepConfig, seed: int, out: Path, *,
             columns = json.loads(cell_path(out, pool_size, spec).read_text())
             cells.append(SweepCell.from_columns(columns))
     return cells
+
+
+FIRST_COLUMNS = ("quantizer", "family", "bits_or_sparsity", "pool_size", "n",
+                 "bits_per_weight", "sparsity")
+
+
+def ordered_columns(columns: dict) -> dict:
+    """A cell's record with the identifying columns first (:data:`FIRST_COLUMNS`), then the
+    measurements in the order :func:`mis.release.release_columns` gives them."""
+    first = {k: columns[k] for k in FIRST_COLUMNS if k in columns}
+    return first | {k: v for k, v in columns.items() if k not in first}
 
 
 def sweep_outputs(cells: list[SweepCell]) -> dict[str, bytes]:
@@ -142,5 +207,5 @@ def sweep_outputs(cells: list[SweepCell]) -> dict[str, bytes]:
                s=60, facecolors="none", edgecolors="k", label="Pareto (accuracy vs AUC)")
     ax.set(xscale="log", xlabel="bits per weight", ylabel="LiRA AUC", title="leakage vs bits")
     ax.legend(fontsize=7)
-    return {"sweep.csv": to_csv(c.columns for c in cells),
+    return {"sweep.csv": to_csv(ordered_columns(c.columns) for c in cells),
             "leakage_vs_bits.png": png_bytes(fig)}

@@ -18,6 +18,7 @@ from mis.release._ranking import kendall_tau as kendall_tau
 from mis.release._ranking import kendall_tau_estimate as kendall_tau_estimate
 from mis.release._ranking import pareto_front as pareto_front
 from mis.release._ranking import rank_order as rank_order
+from mis.release._ranking import unranked as unranked
 from mis.release._row import FPRS as FPRS
 from mis.release._row import PRIMARY_ATTACK as PRIMARY_ATTACK
 from mis.release._row import ReleaseRow as ReleaseRow
@@ -33,5 +34,5 @@ from mis.release._setup import ReleaseSetup as ReleaseSetup
 __all__ = ["FPRS", "NUM_CALIBRATION", "PRIMARY_ATTACK", "SIGNALS", "ReleaseRow", "ReleaseSetup",
            "Releases", "attack_column", "estimate_columns", "evaluate_release",
            "evaluate_releases", "indicator_n_rate", "indicator_rate", "kendall_tau",
-           "kendall_tau_estimate", "pareto_front", "rank_order", "release_columns",
+           "kendall_tau_estimate", "pareto_front", "rank_order", "release_columns", "unranked",
            "target_params", "value"]

@@ -35,10 +35,19 @@ def kendall_tau_estimate(x, y, *, seed: int = 0, num_bootstrap: int = 2000,
 
 
 def rank_order(names, values, *, larger_is_safer: bool) -> list[str]:
-    """``names`` from the most to the least private by ``values`` (``nan`` last)."""
+    """``names`` with a finite value, from the most to the least private by ``values``. A name
+    without a value (``nan``: e.g. no indicator A for a stochastic quantizer) is left out, not
+    put last as "least private"; :func:`unranked` lists those."""
     v = np.asarray(values, float)
-    key = np.where(np.isfinite(v), -v if larger_is_safer else v, np.inf)
-    return [names[i] for i in np.argsort(key, kind="stable")]
+    ok = np.flatnonzero(np.isfinite(v))
+    key = -v[ok] if larger_is_safer else v[ok]
+    return [names[i] for i in ok[np.argsort(key, kind="stable")]]
+
+
+def unranked(names, values) -> list[str]:
+    """The ``names`` whose value is missing (not finite), which :func:`rank_order` leaves out."""
+    v = np.asarray(values, float)
+    return [n for n, x in zip(names, v, strict=True) if not np.isfinite(x)]
 
 
 def pareto_front(utility, leakage) -> np.ndarray:

@@ -4,7 +4,9 @@ Column names exist here only: reports and findings read :class:`ReleaseRow` fiel
 :func:`release_columns` turns a row into the flat CSV/JSON record. Columns: ``quantizer``,
 ``bits_per_weight``, ``sparsity``, ``accuracy`` and ``test_loss`` (fresh data, mean over models,
 with ``_lo``/``_hi`` 95 % bounds), ``ind_a_n_rate`` / ``ind_b_n_rate`` (``n·r̂`` of the
-indicator variants with bootstrap bounds) and ``ind_a_mis`` (implied ``1 − exp(−n r̂)``); for
+indicator variants with bootstrap bounds) and ``ind_a_mis`` (implied ``1 − exp(−n r̂)``, empty
+when ``n·r̂ < 0``: a negative rate means the sample is outside the indicator's asymptotic
+regime, not that MIS is 0); for
 each attack ``<attack>_auc``, ``<attack>_tpr@0.1%``, ``<attack>_tpr@1%``,
 ``<attack>_advantage`` with bounds; ``delta_knn`` (with bounds): the cross-fitted k-NN
 two-sample estimate of the optimal advantage of an adversary who sees the query (φ, LiRA
@@ -99,7 +101,8 @@ def release_columns(r: ReleaseRow, *, shadow_utility: bool = True) -> dict:
         row |= estimate_columns("accuracy", r.accuracy if r.has_accuracy else None)
         row |= estimate_columns("test_loss", r.test_loss)
     row |= estimate_columns("ind_a_n_rate", r.indicator_a and r.indicator_a.n_rate)
-    row["ind_a_mis"] = float(r.indicator_a.mis.value) if r.indicator_a else ""
+    row["ind_a_mis"] = (float(r.indicator_a.mis.value)
+                        if r.indicator_a and float(r.indicator_a.n_rate.value) >= 0 else "")
     row |= estimate_columns("ind_b_n_rate", r.indicator_b.n_rate if r.indicator_b_defined
                             else None)
     for a in r.attacks:

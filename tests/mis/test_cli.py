@@ -40,7 +40,7 @@ def test_out_that_is_a_file_is_rejected_without_output(tmp_path):
 
 
 # Claims of THEORY.md that the exact computations contradict; reported as "NO" on purpose.
-KNOWN_THEORY_ERRATA = {"s3.target.n=1000.d=10", "s3.fixed_d.sqrt_d_over_2pi"}
+KNOWN_THEORY_ERRATA: set = set()  # THEORY.md §3 was corrected; both claims now hold
 
 
 @pytest.mark.slow

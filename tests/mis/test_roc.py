@@ -14,8 +14,10 @@ from mis.audit import (
     bootstrap_auc,
     epsilon_estimate,
     epsilon_lower_bound,
+    held_out_halves,
     rates_at_threshold,
     roc_curve,
+    threshold_at_fpr,
     tpr_at_fpr,
 )
 from mis.errors import UserError
@@ -43,12 +45,34 @@ def test_roc_and_auc_equal_sklearn(tied, seed):
     assert float(advantage(s, m).value) == pytest.approx(brute, abs=1e-12)
 
 
-def test_tpr_at_fpr_uses_no_interpolation():
+def test_threshold_at_fpr_uses_no_interpolation():
     s = np.arange(8.0)[::-1]
     m = np.array([1, 1, 0, 0, 1, 1, 0, 0], bool)
     # ROC points (fpr, tpr): (0, .25) (0, .5) (.25, .5) (.5, .5) (.5, .75) (.5, 1) ...
-    assert float(tpr_at_fpr(s, m, 0.2).value) == pytest.approx(0.5)
-    assert float(tpr_at_fpr(s, m, 0.5).value) == pytest.approx(1.0)
+    assert threshold_at_fpr(s, m, 0.2) == 6.0  # tpr .5 at fpr 0
+    assert threshold_at_fpr(s, m, 0.5) == 2.0  # tpr 1 at fpr .5
+
+
+def test_held_out_halves_are_stratified_whatever_the_order():
+    """Alternating labels made the old even/odd split one-class (issue 22)."""
+    m = np.arange(400) % 2 == 0
+    a, b = held_out_halves(m)
+    assert np.intersect1d(a, b).size == 0 and np.union1d(a, b).size == 400
+    assert m[a].sum() == 100 and (~m[a]).sum() == 100 and m[b].sum() == 100
+    s = np.where(m, 1.0, 0.0) + np.random.default_rng(0).normal(0, 0.1, 400)
+    assert float(advantage(s, m).lower) > 0.9  # separable: ~1 minus the CP slack
+
+
+def test_tpr_at_fpr_value_lies_in_its_own_interval():
+    """The value is the held-out TPR, recomputed here from the halves; over many score sets it
+    always lies inside its interval (the in-sample maximum did not: issue 22)."""
+    for seed in range(30):
+        s, m = _scores(seed, n=200, shift=1.0)
+        est = tpr_at_fpr(s, m, 0.01)
+        assert est.lower <= est.value <= est.upper
+        a, b = held_out_halves(m)
+        t = threshold_at_fpr(s[a], m[a], 0.01)
+        assert float(est.value) == pytest.approx(np.mean(s[b][m[b]] >= t))
 
 
 def test_rates_match_scipy_exact_binomial():
@@ -90,16 +114,17 @@ def test_epsilon_lower_bound_is_zero_without_signal_and_positive_with_it():
 
 
 def test_epsilon_estimate_from_the_held_out_rates():
-    """Value from the odd half's observed rates at the even half's threshold, recomputed here
+    """Value from one half's observed rates at the other half's threshold, recomputed here
     with NumPy and scipy's beta quantiles (Clopper–Pearson); lower = epsilon_lower_bound."""
     s, m = _scores(6, n=3000, shift=2.0)
     delta, fpr = 1e-3, 0.05
     est = epsilon_estimate(s, m, fpr=fpr, delta=delta)
-    even_out = np.sort(s[::2][~m[::2]])[::-1]
+    a, b = held_out_halves(m)
+    even_out = np.sort(s[a][~m[a]])[::-1]
     first_excluded = even_out[int(np.floor(fpr * even_out.size))]
-    t = s[::2][s[::2] > first_excluded].min()  # lowest threshold with FPR <= fpr (even half)
+    t = s[a][s[a] > first_excluded].min()  # lowest threshold with FPR <= fpr (first half)
     assert np.mean(even_out >= t) <= fpr + 1e-12
-    so, mo = s[1::2], m[1::2]
+    so, mo = s[b], m[b]
     tp, fp = np.sum((so >= t) & mo), np.sum((so >= t) & ~mo)
     n1, n0 = mo.sum(), (~mo).sum()
     eps = lambda tpr, fpr_: max(0.0, math.log((tpr - delta) / fpr_),

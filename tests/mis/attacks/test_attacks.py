@@ -82,6 +82,25 @@ def test_lira_equals_the_per_example_numpy_formula(online, fixed):
     np.testing.assert_allclose(ours, want, rtol=1e-4, atol=1e-4)
 
 
+def test_two_sided_offline_lira_is_the_official_codes_negative_out_density():
+    """The official code's offline score −log N(φ; μ_out, σ_out²), per example with SciPy; it
+    ranks a signal far below the OUT law as member-like, the paper's one-sided test does not."""
+    sig, mask = _signals(6, queries=1)
+    target, refs, ref_mask = sig[0], sig[1:], mask[1:]
+    ours = np.asarray(lira_offline(target, refs, ~ref_mask, two_sided=True))
+    want = np.empty(target.shape[0])
+    for j in range(target.shape[0]):
+        d_out = refs[~ref_mask[:, j], j]
+        want[j] = -stats.norm.logpdf(target[j], np.median(d_out, 0),
+                                     np.std(d_out, 0) + 1e-30).mean()
+    np.testing.assert_allclose(ours, want, rtol=1e-4, atol=1e-4)
+    low = target.copy()
+    low[0] = -1e3  # far below every OUT signal
+    two = np.asarray(lira_offline(low, refs, ~ref_mask, two_sided=True))
+    one = np.asarray(lira_offline(low, refs, ~ref_mask))
+    assert two[0] == two.max() and one[0] == one.min()
+
+
 def _numpy_rmia(tp, rp, ref_in, ref_out, ztp, zrp, online, a, gamma):
     out = np.empty(tp.shape[0])
     pz = zrp.mean(0) if online else 0.5 * ((1 + a) * zrp.mean(0) + 1 - a)
@@ -105,6 +124,27 @@ def test_rmia_equals_the_per_example_numpy_formula(online, a, gamma):
                 gamma=gamma)
     want = _numpy_rmia(p[0], p[1:], mask[1:], ~mask[1:], zp[0], zp[1:], online, a, gamma)
     np.testing.assert_allclose(ours, want, atol=1e-6)
+
+
+def test_rmia_tie_breaking_keeps_counts_and_orders_ties_by_the_ratio():
+    """Issue 22: with a small population many examples beat every population point (score 1.0)
+    and TPR at low FPR collapses. Broken ties keep the order between different counts and
+    order equal counts by p_θ(x)/Pr(x), so no two examples with distinct ratios tie."""
+    rng = np.random.default_rng(3)
+    sig, mask = _signals(2, queries=1)
+    p = 1 / (1 + np.exp(-sig[..., 0]))
+    zp = rng.uniform(0.05, 0.95, size=(12, 10))  # 10 population points: many ties
+    plain = np.asarray(rmia(p[0], p[1:], mask[1:], ~mask[1:], zp[0], zp[1:]))
+    broken = np.asarray(rmia(p[0], p[1:], mask[1:], ~mask[1:], zp[0], zp[1:],
+                             break_ties=True))
+    assert len(np.unique(plain)) < len(plain)  # the plain score ties
+    i, j = np.triu_indices(len(plain), 1)
+    differ = plain[i] != plain[j]
+    assert np.all(np.sign(broken[i] - broken[j])[differ] == np.sign(plain[i] - plain[j])[differ])
+    ratio = p[0] / np.where(mask[1:] | ~mask[1:], p[1:], 0).mean(0)
+    same = ~differ
+    assert np.all(np.sign(broken[i] - broken[j])[same] == np.sign(ratio[i] - ratio[j])[same])
+    np.testing.assert_allclose(np.floor(broken * 11 + 1e-9) / 10, plain, atol=1e-6)
 
 
 def test_rmia_a_tuning_picks_the_grid_point_with_best_auc():

@@ -57,6 +57,16 @@ def test_findings_fail_when_the_numbers_say_so():
     assert not f3.holds and f3.numbers["embedder_spread"] == pytest.approx(0.2)
 
 
+def test_findings_without_the_data_say_so_instead_of_a_verdict():
+    """One embedder: no spread across embedders; one task type: no regression/classification
+    comparison. Those findings print "not enough data", never "does not hold" (issue 22)."""
+    rows = [r for r in _rows(embedder_shift=0.01, reg_loss=0.5, cls_loss=0.2)
+            if r.embedder == "e1" and r.task == "regression"]
+    f1, f2, f3 = findings(rows)
+    assert f1.verdict == "holds"
+    assert f2.verdict == "not enough data" and f3.verdict == "not enough data"
+
+
 @pytest.mark.parametrize("args, message", [
     (["--datasets", "nope"], "dataset 'nope' is unknown"),
     (["--embedders", "morgan,ecfp"], "embedder 'ecfp' is unknown"),
@@ -118,7 +128,10 @@ def test_small_run_writes_every_output(tmp_path):
     section = report.split("## The paper's findings")[1].split("##")[0]
     verdicts = [line for line in section.splitlines() if line.startswith("- **")]
     assert len(verdicts) == 3
-    assert all((": holds —" in v) or (": does not hold —" in v) for v in verdicts)
+    assert all(any(f": {w} —" in v for w in ("holds", "does not hold", "not enough data"))
+               for v in verdicts)
+    # one embedder: the finding about embedders has no data (issue 22: never "does not hold")
+    assert ": not enough data —" in verdicts[2]
     assert len(list((cache / "features").glob("*.npy"))) == 2  # one per dataset (maccs)
     _, hit = cached_features(load_dataset("freesolv"), "maccs", cache_dir=cache)
     assert hit  # the run stored its features under the key a later run looks up

@@ -23,7 +23,7 @@ def _mis(*args, **kw):
     (["--num-models", "9"], "num_models=9 must be even"),
     (["--num-models", "2"], "num_models=2 is not allowed"),
     (["--task", "nope"], "invalid choice"),
-    (["--l2", "-1"], "l2=-1.0 must be >= 0"),
+    (["--l2", "-1"], "l2=-1.0 is not allowed; use a finite number >= 0"),
 ])
 def test_bad_flags_are_one_line_errors_and_write_nothing(args, message, tmp_path):
     res = _mis("rank", "--smoke", "--out", str(tmp_path / "out"), *args)
@@ -85,6 +85,25 @@ SWEEP = ["sweep", "--config", "experiments/bit_sweep.toml", "--smoke", "--famili
 
 def _cells(out):
     return {p.name: json.loads(p.read_text()) for p in sorted((out / "cells").rglob("*.json"))}
+
+
+def test_sweep_never_mixes_cells_of_another_config(tmp_path):
+    """Issue 22: a re-run with other --num-models used to reuse the old cells. Now it is refused
+    (one line, nothing touched) or, with --on-mismatch recompute, the cell is recomputed."""
+    one = ["sweep", "--smoke", "--families", "uniform", "--bits", "2", "--pool-sizes", "200",
+           "--out", str(tmp_path / "s")]
+    assert _mis(*one, "--num-models", "8").returncode == 0
+    cell = tmp_path / "s" / "cells" / "pool200" / "uniform_2.json"
+    before = cell.read_text()
+    res = _mis(*one, "--num-models", "10")
+    assert res.returncode == 2 and "another config or seed" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and cell.read_text() == before
+    res = _mis(*one, "--num-models", "10", "--on-mismatch", "recompute")
+    assert res.returncode == 0, res.stderr
+    after = json.loads(cell.read_text())
+    assert after["fingerprint"] != json.loads(before)["fingerprint"]
+    header = (tmp_path / "s" / "sweep.csv").read_text().splitlines()[0].split(",")
+    assert header[:5] == ["quantizer", "family", "bits_or_sparsity", "pool_size", "n"]
 
 
 def test_sweep_resumes_after_a_kill_and_equals_an_uninterrupted_run(tmp_path):

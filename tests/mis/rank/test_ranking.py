@@ -5,6 +5,7 @@ import pytest
 from scipy import stats
 
 from mis.rank import kendall_tau, kendall_tau_estimate, pareto_front, rank_order
+from mis.release import unranked
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -44,9 +45,11 @@ def test_pareto_front_matches_a_sort_and_sweep(seed):
     assert sorted(pareto_front(u, lk).tolist()) == sorted(_front_by_sweep(u, lk))
 
 
-def test_rank_order_puts_nan_last():
+def test_rank_order_leaves_out_missing_values():
+    """A quantizer with no value is not ranked "least private" (issue 22): it is left out and
+    listed by unranked."""
     names = ["a", "b", "c", "d"]
-    assert rank_order(names, [0.3, np.nan, 0.1, 0.2], larger_is_safer=False) == ["c", "d", "a",
-                                                                                  "b"]
-    assert rank_order(names, [0.3, np.nan, 0.1, 0.2], larger_is_safer=True)[:3] == ["a", "d",
-                                                                                  "c"]
+    values = [0.3, np.nan, 0.1, 0.2]
+    assert rank_order(names, values, larger_is_safer=False) == ["c", "d", "a"]
+    assert rank_order(names, values, larger_is_safer=True) == ["a", "d", "c"]
+    assert unranked(names, values) == ["b"]

@@ -1,0 +1,98 @@
+"""The issue-22 catalogue of bad inputs, one table: each is refused before any work with one
+line naming the value (exit 2, no traceback, nothing written), or accepted with its obvious
+meaning."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from mis.config import make_config
+from mis.errors import UserError
+from mis.rank import RankConfig
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+
+
+def _mis(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "mis", *args], capture_output=True, text=True,
+                          timeout=120, cwd=cwd)
+
+
+def _file(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+# (arguments, expected message); "{tmp}" is the test's folder. Each run must fail fast: all of
+# these were checked after minutes of work, or not at all, before issue 22.
+CASES = [
+    (["rank", "--smoke", "--out", "{tmp}/afile/sub"], "is not a directory"),
+    (["rank", "--smoke", "--out", ""], "--out '' is empty"),
+    (["rank", "--smoke", "--out", "/proc/mis-x"], "cannot be written"),
+    (["estimate", "--smoke", "--out", "{tmp}/afile/sub"], "is not a directory"),
+    (["rank", "--smoke", "--l2", "inf", "--out", "{tmp}/o"], "l2=inf is not allowed"),
+    (["rank", "--smoke", "--learning-rate", "nan", "--out", "{tmp}/o"],
+     "learning_rate=nan is not allowed"),
+    (["rank", "--task", "gaussian-mean", "--smoke", "--quantizers", "gptq:4", "--out",
+      "{tmp}/o"], "quantizer 'gptq:4' needs calibration inputs"),
+    (["rank", "--config", "{tmp}/eight.toml", "--smoke", "--out", "{tmp}/o"],
+     "num_models='eight' is not allowed"),
+    (["dpaudit", "--smoke", "--learning-rate", "inf", "--out", "{tmp}/o"],
+     "learning_rate=inf is not allowed"),
+    (["sweep", "--smoke", "--families", "uniform,sign", "--bits", "2,3,4", "--out", "{tmp}/o"],
+     "family 'sign' has no quantizer at bits 2,3,4"),
+    (["sweep", "--smoke", "--quantizers", "sign", "--out", "{tmp}/o"],
+     "--quantizers does not apply to mis sweep"),
+    (["audit", "{tmp}/scores.npz", "--attacks", "lira-fixed", "--out", "{tmp}/o"],
+     "--attacks applies to a signals file"),
+    (["audit", "{tmp}/inf.npz", "--out", "{tmp}/o"], "scores holds 2 non-finite value(s)"),
+    (["audit", "{tmp}/flat.npz", "--out", "{tmp}/o"], "use signals [M, n] or [M, n, q]"),
+    (["audit", "{tmp}/empty.npz", "--out", "{tmp}/o"], "need at least 3 models and 1 example"),
+    (["audit", "{tmp}/text.npz", "--out", "{tmp}/o"], "scores has dtype <U1"),
+]
+
+
+@pytest.mark.parametrize("args, message", CASES)
+def test_bad_input_is_one_line_before_any_work(tmp_path, args, message):
+    (tmp_path / "afile").write_text("x")
+    _file(tmp_path, "eight.toml", '[rank]\nnum_models = "eight"\n')
+    np.savez(tmp_path / "scores.npz", scores=np.arange(10.0), is_member=np.arange(10) % 2)
+    np.savez(tmp_path / "inf.npz", scores=np.r_[np.inf, 1, 2, -np.inf], is_member=[1, 0, 1, 0])
+    np.savez(tmp_path / "flat.npz", signals=np.arange(16.0), mask=np.arange(16) % 2)
+    np.savez(tmp_path / "empty.npz", signals=np.zeros((16, 0)), mask=np.zeros((16, 0)))
+    np.savez(tmp_path / "text.npz", scores=np.array(["a", "b"]), is_member=[1, 0])
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    res = _mis(*args)
+    assert res.returncode == 2, (res.returncode, res.stderr[-2000:])
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in res.stderr, lines
+    assert not (tmp_path / "o").exists()
+    assert not any(p.name.startswith(".mis-probe") for p in tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("values, field, expected", [
+    ({"quantizers": "sign"}, "quantizers", ("sign",)),
+    ({"hidden": 32}, "hidden", (32,)),
+    ({"hidden": [16, 8]}, "hidden", (16, 8)),
+])
+def test_a_single_value_where_a_list_belongs_means_a_one_item_list(values, field, expected):
+    assert getattr(make_config(RankConfig, values), field) == expected
+
+
+def test_a_bad_file_value_fails_under_smoke_too():
+    with pytest.raises(UserError, match="num_models='eight'"):
+        make_config(RankConfig, {"num_models": "eight"}, smoke=True)
+
+
+def test_audit_accepts_alternating_labels(tmp_path):
+    """Scores of members and non-members alternating: the old even/odd split saw one class."""
+    m = np.arange(200) % 2 == 0
+    s = m + np.random.default_rng(0).normal(0, 1, 200)
+    np.savez(tmp_path / "alt.npz", scores=s, is_member=m)
+    res = _mis("audit", str(tmp_path / "alt.npz"), "--out", str(tmp_path / "a"))
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "a" / "metrics.csv").exists()
