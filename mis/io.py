@@ -113,6 +113,22 @@ def fmt(value, digits: int = 3) -> str:
     return f"{value:.{digits}f}" if math.isfinite(value) else "—"
 
 
+def load_npz(path) -> dict:
+    """``name -> array`` of an ``.npz`` file (no pickles). ``UserError`` (one line) for a
+    missing or unreadable file."""
+    import numpy as np
+
+    from mis.errors import UserError
+
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except FileNotFoundError:
+        raise UserError(f"input {str(path)!r} does not exist") from None
+    except (OSError, ValueError) as err:
+        raise UserError(f"input {str(path)!r} is not a readable .npz file: {err}") from None
+
+
 def check_out_dir(text: str) -> Path:
     """The output folder named by ``--out``, checked before any work: not empty, not a file,
     and creatable: its nearest existing ancestor is a writable directory (so ``file/sub``,

@@ -26,7 +26,7 @@ from mis.audit._plots import plot_roc, plot_score_histograms
 from mis.audit._roc import epsilon_lower_bound
 from mis.audit._table import AttackMetrics, format_table, metrics_table
 from mis.errors import UserError
-from mis.io import png_bytes, to_csv, to_json
+from mis.io import load_npz, png_bytes, to_csv, to_json
 
 
 def _numeric(name: str, a: np.ndarray) -> None:
@@ -43,13 +43,7 @@ def load_audit_input(path) -> tuple[dict, np.ndarray | None, np.ndarray | None, 
     """``(arrays, scores, is_member, kind)`` of an audit file; ``kind`` is ``"scores"`` or
     ``"signals"``. ``UserError`` for a missing, unreadable or incomplete file."""
     path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-    except FileNotFoundError:
-        raise UserError(f"input {str(path)!r} does not exist") from None
-    except (OSError, ValueError) as err:
-        raise UserError(f"input {str(path)!r} is not a readable .npz file: {err}") from None
+    arrays = load_npz(path)
     if {"scores", "is_member"} <= set(arrays):
         s, m = arrays["scores"], arrays["is_member"]
         _numeric("scores", s)

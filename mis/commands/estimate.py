@@ -30,14 +30,9 @@ def npz_queries(path):
 
     from mis.audit import load_audit_input
     from mis.errors import UserError
+    from mis.io import load_npz
 
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-    except FileNotFoundError:
-        raise UserError(f"input {str(path)!r} does not exist") from None
-    except (OSError, ValueError) as err:
-        raise UserError(f"input {str(path)!r} is not a readable .npz file: {err}") from None
+    arrays = load_npz(path)
     if {"member", "nonmember"} <= set(arrays):
         return arrays["member"], arrays["nonmember"], "member / nonmember arrays"
     arrays, *_ = load_audit_input(path)  # the audit's messages for other layouts

@@ -49,6 +49,10 @@ class MolecularConfig:
 
         for name in ("datasets", "embedders", "quantizers", "hidden"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
+        if self.cache_dir:  # before any work
+            from mis.molecules._features import check_cache_dir
+
+            check_cache_dir(self.cache_dir)
         known = dataset_names()
         for ds in self.datasets:
             if ds not in known:

@@ -117,15 +117,31 @@ def default_cache_dir() -> Path:
     return Path(base) / "mis"
 
 
+def check_cache_dir(folder) -> None:
+    """``UserError`` when the feature cache folder (or its ``features`` sub-folder) exists and
+    is not a directory."""
+    from mis.errors import UserError
+
+    for p in (Path(folder), Path(folder) / "features"):
+        if p.exists() and not p.is_dir():
+            raise UserError(f"cache dir {str(p)!r} exists and is not a directory; name a "
+                            "folder (--cache-dir) or remove the file")
+
+
 def cached_features(dataset, name: str, *, cache_dir=None, **params) -> tuple[np.ndarray, bool]:
     """Features of ``dataset`` (a :class:`MoleculeSet`) with embedder ``name``, from the cache
-    when present. Returns ``(features, hit)``; a miss computes and stores them atomically."""
+    when present. Returns ``(features, hit)``; a miss computes and stores them atomically; an
+    unreadable (e.g. truncated) cache file is recomputed and replaced."""
     params = embedder_params(name, **params)
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    check_cache_dir(folder)
     path = folder / "features" / f"{cache_key(dataset.source_digest, name, params)}.npy"
     if path.is_file():
-        feats = np.load(path)
-        if feats.shape[0] == len(dataset.mols):
+        try:
+            feats = np.load(path, allow_pickle=False)
+        except (OSError, ValueError, EOFError):  # truncated or foreign file: recompute
+            feats = None
+        if feats is not None and feats.ndim == 2 and feats.shape[0] == len(dataset.mols):
             return feats, True
     feats = featurize(dataset.mols, name, **params)
     buf = io.BytesIO()

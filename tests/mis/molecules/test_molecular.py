@@ -57,6 +57,24 @@ def test_findings_fail_when_the_numbers_say_so():
     assert not f3.holds and f3.numbers["embedder_spread"] == pytest.approx(0.2)
 
 
+def test_truncated_cache_file_is_recomputed_and_a_file_as_cache_dir_refused(tmp_path):
+    """Issue 22: a truncated .npy in the cache raised; --cache-dir naming a file raised late."""
+    from mis.errors import UserError
+    from mis.molecules import MolecularConfig
+
+    data = load_dataset("freesolv")
+    feats, hit = cached_features(data, "maccs", cache_dir=tmp_path)
+    assert not hit
+    (cached,) = (tmp_path / "features").glob("*.npy")
+    cached.write_bytes(cached.read_bytes()[:100])  # truncated
+    again, hit = cached_features(data, "maccs", cache_dir=tmp_path)
+    assert not hit and (again == feats).all()
+    assert cached_features(data, "maccs", cache_dir=tmp_path)[1]  # repaired
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(UserError, match="is not a directory"):
+        MolecularConfig(cache_dir=str(tmp_path / "afile"))
+
+
 def test_findings_without_the_data_say_so_instead_of_a_verdict():
     """One embedder: no spread across embedders; one task type: no regression/classification
     comparison. Those findings print "not enough data", never "does not hold" (issue 22)."""
