@@ -46,10 +46,18 @@ def write_file(path: str | Path, payload: bytes) -> None:
         raise
 
 
-def write_files(out_dir: str | Path, files: Mapping[str, bytes]) -> None:
+MARKER = "mis-command.txt"
+
+
+def write_files(out_dir: str | Path, files: Mapping[str, bytes], *,
+                command: str | None = None) -> None:
     """Writes every file of ``files`` into ``out_dir`` at once: staged in a temporary folder
     inside ``out_dir``, then each renamed into place (``os.replace``). A failure while staging
-    leaves ``out_dir`` as it was; no reader ever sees a partial file."""
+    leaves ``out_dir`` as it was; no reader ever sees a partial file. ``command`` is recorded
+    in ``out_dir/mis-command.txt`` so that another command refuses to write there
+    (:func:`check_out_dir`)."""
+    if command is not None:
+        files = {**files, MARKER: command.encode()}
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".staging-") as staging:
@@ -129,10 +137,12 @@ def load_npz(path) -> dict:
         raise UserError(f"input {str(path)!r} is not a readable .npz file: {err}") from None
 
 
-def check_out_dir(text: str) -> Path:
+def check_out_dir(text: str, command: str | None = None) -> Path:
     """The output folder named by ``--out``, checked before any work: not empty, not a file,
     and creatable: its nearest existing ancestor is a writable directory (so ``file/sub``,
-    ``/proc/x`` or a read-only place fail at once, not after the computation).
+    ``/proc/x`` or a read-only place fail at once, not after the computation). With
+    ``command``, a folder holding another command's results (its ``mis-command.txt``) is refused,
+    so files of two commands never mix.
 
     Raises:
         UserError: naming the bad value.
@@ -147,6 +157,12 @@ def check_out_dir(text: str) -> Path:
     out = Path(text)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {text!r} exists and is not a directory")
+    marker = out / MARKER
+    if command is not None and marker.is_file():
+        other = marker.read_text().strip()
+        if other != command:
+            raise UserError(f"--out {text!r} holds the results of `mis {other}`; choose "
+                            f"another folder for `mis {command}`")
     ancestor = out if out.exists() else next(p for p in out.absolute().parents if p.exists())
     if not ancestor.is_dir():
         raise UserError(f"--out {text!r} cannot be created: {str(ancestor)!r} is not a "

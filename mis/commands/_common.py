@@ -94,13 +94,13 @@ def run_study(args, name: str, config, seed: int, header: str, *, study, outputs
     from mis.progress import ProgressBars
     from mis.provenance import provenance
 
-    out = check_out_dir(args.out)
+    out = check_out_dir(args.out, name)
     command = command_line(name)
     say(f"mis {name}: {header}, seed {seed}")
     with ProgressBars() as bars:
         result = study(config, jax.random.key(seed), progress=bars)
     files = outputs(result, provenance(config, seed, command), command)
-    write_files(out, files)
+    write_files(out, files, command=name)
     print(summary(result))
     print(f"wrote {', '.join(files)} to {out} ({seconds(result):.0f} s)")
     return 0

@@ -36,7 +36,7 @@ def run(args) -> int:
     for f in args.fprs:
         if not 0 < f < 1:
             raise UserError(f"--fprs value {f!r} is not allowed; use numbers in (0, 1)")
-    out = check_out_dir(args.out)
+    out = check_out_dir(args.out, "audit")
     arrays, scores, is_member, kind = load_audit_input(args.input)
     if kind == "scores" and args.attacks is not None:
         raise UserError("--attacks applies to a signals file (signals, mask); "
@@ -53,7 +53,7 @@ def run(args) -> int:
     files = audit_outputs(named, labels, fprs=tuple(args.fprs),
                           provenance=provenance(config, 0, "mis " + " ".join(sys.argv[1:])),
                           source=Path(args.input))
-    write_files(out, files)
+    write_files(out, files, command="audit")
     print(files["report.md"].decode().split("![ROC]")[0].rstrip())  # the table, computed once
     print(f"wrote {', '.join(files)} to {out}")
     return 0

@@ -60,7 +60,7 @@ def run_npz(args, config, seed: int) -> int:
     from mis.io import check_out_dir, fmt, to_csv, to_json, write_files
     from mis.provenance import provenance
 
-    out = check_out_dir(args.out) if args.out is not None else None
+    out = check_out_dir(args.out, "estimate FILE") if args.out is not None else None
     member, nonmember, what = npz_queries(args.input)
     member, nonmember = check_samples(member, nonmember)
     if config.k:  # before any work
@@ -81,7 +81,8 @@ def run_npz(args, config, seed: int) -> int:
                            "confidence": config.confidence, "delta": config.delta}, seed,
                           "mis " + " ".join(sys.argv[1:]))
         write_files(out, {"estimate.csv": to_csv(rows),
-                          "results.json": to_json({"provenance": prov, "rows": rows})})
+                          "results.json": to_json({"provenance": prov, "rows": rows})},
+                    command="estimate FILE")
         print(f"wrote estimate.csv, results.json to {out}")
     return 0
 

@@ -50,7 +50,7 @@ def run(args) -> int:
     config, seed, file = config_from_args(args, RankConfig, "rank", ("sweep",))
     sweep = make_config(SweepConfig, file.extra["sweep"], flags=flag_values(args, SweepConfig),
                         smoke=bool(args.smoke or file.smoke), name="[sweep]")
-    out = check_out_dir(args.out)
+    out = check_out_dir(args.out, "sweep")
     with ProgressBars() as bars:
         cells = run_sweep(config, sweep, seed, out, on_mismatch=args.on_mismatch,
                           progress=bars)
@@ -58,7 +58,7 @@ def run(args) -> int:
     prov = provenance({"rank": dataclasses.asdict(config), "sweep": grid}, seed,
                       command_line("sweep"))
     write_files(out, {**sweep_outputs(cells), "summary.json": to_json(
-        {"provenance": prov, "cells": [c.columns for c in cells]})})
+        {"provenance": prov, "cells": [c.columns for c in cells]})}, command="sweep")
     print(f"{len(cells)} cells in {out}/cells; wrote sweep.csv, leakage_vs_bits.png, "
           "summary.json")
     return 0

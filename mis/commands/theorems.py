@@ -25,14 +25,14 @@ def run(args) -> int:
     from mis.provenance import provenance
     from mis.theorems import TheoremsConfig, print_table, run_theorems, theorems_outputs
 
-    out = check_out_dir(args.out)
+    out = check_out_dir(args.out, "theorems")
     config = TheoremsConfig.quick() if args.quick else TheoremsConfig()
     with ProgressBars() as bars:
         result = run_theorems(config, jax.random.key(args.seed), progress=bars)
     print_table(result.claims)
     prov = provenance(config, args.seed, "mis theorems" + (" --quick" if args.quick else ""))
     files = theorems_outputs(result, prov)
-    write_files(out, files)
+    write_files(out, files, command="theorems")
     held = sum(c.holds for c in result.claims)
     print(f"\n{held} of {len(result.claims)} claims hold; wrote {', '.join(sorted(files))} "
           f"to {out}")

@@ -88,6 +88,22 @@ def test_a_bad_file_value_fails_under_smoke_too():
         make_config(RankConfig, {"num_models": "eight"}, smoke=True)
 
 
+def test_a_folder_of_another_commands_results_is_refused(tmp_path):
+    """Issue 22: an audit written over a rank folder mixed the two commands' files."""
+    np.savez(tmp_path / "s.npz", scores=np.arange(20.0), is_member=np.arange(20) % 2)
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "mis-command.txt").write_text("rank")
+    (out / "report.md").write_text("rank's report")
+    res = _mis("audit", str(tmp_path / "s.npz"), "--out", str(out))
+    assert res.returncode == 2 and "holds the results of `mis rank`" in res.stderr
+    assert (out / "report.md").read_text() == "rank's report"
+    res = _mis("audit", str(tmp_path / "s.npz"), "--out", str(tmp_path / "a"))
+    assert res.returncode == 0 and (tmp_path / "a" / "mis-command.txt").read_text() == "audit"
+    again = _mis("audit", str(tmp_path / "s.npz"), "--out", str(tmp_path / "a"))
+    assert again.returncode == 0  # the same command may overwrite its own results
+
+
 def test_audit_accepts_alternating_labels(tmp_path):
     """Scores of members and non-members alternating: the old even/odd split saw one class."""
     m = np.arange(200) % 2 == 0
