@@ -8,7 +8,6 @@ them: the config file, then the smoke sizes (``--smoke``), then the flags on top
 
 Example:
     >>> import dataclasses
-import math
     >>> @dataclasses.dataclass(frozen=True)
     ... class Toy:
     ...     steps: int = 10
