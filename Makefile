@@ -33,6 +33,7 @@ bench: $(STAMP)
 		--disable-pip-version-check torch==2.13.0
 	$(BIN)/python benchmarks/shadow_training.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/attack_scoring.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/gnq.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

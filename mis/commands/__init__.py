@@ -12,8 +12,10 @@ from mis.commands import (
     rank,
     sweep,
     theorems,
+    uniqueness,
 )
 
-COMMANDS = (theorems, quantizers, rank, sweep, audit, molecular, dpaudit, estimate)
+COMMANDS = (theorems, quantizers, rank, sweep, audit, molecular, dpaudit, estimate,
+            uniqueness)
 
 __all__ = ["COMMANDS"]

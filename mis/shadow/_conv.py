@@ -147,6 +147,9 @@ class ConvLearner(GradientLearner):
 
     ``channels`` are the convolution widths; ``batch_size=None`` takes full-batch steps,
     otherwise ``batch_size`` uniform draws per step; ``dp=DPSGD(C, σ, q)`` trains with DP-SGD.
+    ``fused`` chooses the convolution's form (the same network either way): the dense
+    pool-grouped product (fast for whole-pool batches) or image patches (fast for per-example
+    gradients: 0.73 vs 11 ms for 32 digits, widths 8-16); ``None`` fuses unless ``dp`` is set.
     """
 
     channels: tuple[int, ...] = (8, 16)
@@ -157,6 +160,7 @@ class ConvLearner(GradientLearner):
     batch_size: int | None = None
     l2: float = 0.0
     dp: DPSGD | None = None
+    fused: bool | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "channels", tuple(self.channels))
@@ -167,7 +171,7 @@ class ConvLearner(GradientLearner):
 
     def _net(self, image_shape, rngs):
         return ConvNet(tuple(image_shape), self.channels, self.num_outputs, rngs=rngs,
-                       fused=self.dp is None)
+                       fused=self.dp is None if self.fused is None else self.fused)
 
     def init(self, key, image_shape):
         """Initial parameters (a nested dict) for images of shape ``(H, W, C)``."""

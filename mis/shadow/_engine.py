@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
+from contextlib import nullcontext
 from typing import Any, NamedTuple
 
 import jax
@@ -37,6 +38,8 @@ class ShadowModels(NamedTuple):
         params: stacked parameters (leading model axis), or None in signals-only mode.
         logits: ``[num_models, n_query, ...]`` predictions on the query set (None without one).
         losses: ``[num_models, n_query]`` per-example losses on the query set (None without).
+        aux: with ``return_aux``, what each model's ``learner.fit_aux`` returned beside its
+            parameters (stacked; e.g. per-example records of the training run), else None.
     """
 
     mask: jax.Array
@@ -44,6 +47,7 @@ class ShadowModels(NamedTuple):
     params: Any = None
     logits: jax.Array | None = None
     losses: jax.Array | None = None
+    aux: Any = None
 
 
 DESIGNS = ("balanced", "bernoulli")
@@ -114,15 +118,21 @@ def _check_inputs(pool, num_models, mask, query, hyper, quantizer):
 
 
 @functools.lru_cache(maxsize=64)
-def _runner(learner, quantizer, include, has_query, return_params, batch_size, devices):
+def _runner(learner, quantizer, include, has_query, return_params, batch_size, devices,
+            return_aux=False):
     """The compiled chunk program for one configuration (cached: compiled once per shapes)."""
 
     def one(pool, query, key, weights, hyper):
-        params = learner.fit(key, pool, weights, hyper)
+        if return_aux:
+            params, aux = learner.fit_aux(key, pool, weights, hyper)
+        else:
+            params, aux = learner.fit(key, pool, weights, hyper), None
         if quantizer is not None:
             q_key = jax.random.fold_in(key, 1) if quantizer.needs_key else None
             params = quantize_tree(quantizer, params, key=q_key, include=include)
         out = {"params": params} if return_params else {}
+        if return_aux:
+            out["aux"] = aux
         if has_query:
             out["logits"] = learner.predict(params, query.x)
             out["losses"] = learner.loss(params, query.x, query.y)
@@ -146,7 +156,7 @@ def train_shadow_models(key, pool: Dataset, *, learner, num_models: int,
                         include=None, query: Dataset | None = None,
                         return_params: bool | None = None, batch_size: int | None = None,
                         chunk_size: int | None = None, devices=None,
-                        progress=None) -> ShadowModels:
+                        return_aux: bool = False, progress=None) -> ShadowModels:
     """Train ``num_models`` models on IN/OUT splits of ``pool`` in one compiled program.
 
     Keys: ``mask_key, fit_key = split(key)``; model ``m`` trains with ``keys[m] =
@@ -170,6 +180,9 @@ def train_shadow_models(key, pool: Dataset, *, learner, num_models: int,
         chunk_size: models per compiled call (default: a multiple of ``batch_size × devices``
             near 256); the last chunk is padded, so every call has the same shape.
         devices: the devices to shard models across (default: all of ``jax.devices()``).
+        return_aux: train with ``learner.fit_aux(key, pool, weights, hyper) -> (params, aux)``
+            and return every model's ``aux`` (e.g. ``mis.uniqueness.UniquenessLearner``'s
+            per-example records) in ``ShadowModels.aux``.
         progress: optional callback ``progress(stage, done, total)`` called after each chunk
             (``mis.progress``); the engine itself prints nothing.
 
@@ -181,6 +194,9 @@ def train_shadow_models(key, pool: Dataset, *, learner, num_models: int,
         ``num_models < 2``, an odd ``num_models`` with the balanced design, a bad mask.
     """
     _check_inputs(pool, num_models, mask, query, hyper, quantizer)
+    if return_aux and not hasattr(learner, "fit_aux"):
+        raise UserError(f"return_aux=True needs a learner with fit_aux; "
+                        f"{type(learner).__name__} has none")
     mask_key, fit_key = jax.random.split(key)
     if mask is None:
         mask = membership_mask(mask_key, num_models, pool.x.shape[0], design=design)
@@ -201,15 +217,19 @@ def train_shadow_models(key, pool: Dataset, *, learner, num_models: int,
     hyper_p = {k: jnp.concatenate([jnp.asarray(v), jnp.repeat(jnp.asarray(v)[:1],
                padded - num_models, axis=0)]) for k, v in (hyper or {}).items()}
     run = _runner(learner, quantizer, include or is_weight, query is not None,
-                  bool(return_params), batch, devices)
+                  bool(return_params), batch, devices, bool(return_aux))
     outs = []
     report(progress, "training shadow models", 0, num_models)
     for start in range(0, padded, chunk):
         sl = slice(start, start + chunk)
-        outs.append(run(pool, query, keys[sl], mask_p[sl], {k: v[sl] for k, v in hyper_p.items()}))
+        # a learner with float64 steps inside (e.g. GNQ's solve) is traced with x64 on, so the
+        # engine's vmap keeps them float64; its own dtypes are explicit, its outputs float32
+        with jax.enable_x64(True) if getattr(learner, "float64_inside", False) else nullcontext():
+            outs.append(run(pool, query, keys[sl], mask_p[sl],
+                            {k: v[sl] for k, v in hyper_p.items()}))
         if progress is not None:
             jax.block_until_ready(outs[-1])
             report(progress, "training shadow models", min(start + chunk, num_models), num_models)
     out = jax.tree.map(lambda *a: jnp.concatenate(a)[:num_models], *outs)
     return ShadowModels(mask, keys[:num_models], out.get("params"), out.get("logits"),
-                        out.get("losses"))
+                        out.get("losses"), out.get("aux"))

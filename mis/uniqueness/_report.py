@@ -1,0 +1,242 @@
+"""Outputs of ``mis uniqueness``: ``examples.csv`` (one row per pool point), ``defense.csv``
+(censoring, DP-SGD, quantized releases), ``correlations.csv``, ``results.json``, ``report.md``
+and two figures, all built from the typed :class:`~mis.uniqueness.UniquenessResult` (host).
+
+``examples.csv``: ``index``, ``label``, ``kind`` (ordinary / mislabeled / ood), ``canary``,
+the one-run records (``gnq_cumulative`` = Σ ½ log(1 + GNQ), ``gnq_max``, ``gnq_mean``,
+``tracin`` = Σ ‖g‖², ``batches``), the shadow means (``gnq_cumulative_shadow_mean``,
+``tracin_shadow_mean``), ``lira_advantage`` (2 AUC − 1 across the shadows) and
+``lira_advantage_<spec>`` for every quantizer.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from mis.io import fmt, png_bytes, to_csv, to_json
+from mis.uniqueness._pipeline import UniquenessResult, matched_leakage
+
+
+def _triple(name: str, est) -> dict:
+    return {name: float(est.value), f"{name}_lo": float(est.lower),
+            f"{name}_hi": float(est.upper)}
+
+
+def example_rows(result: UniquenessResult) -> list[dict]:
+    """One record per pool point (module docstring)."""
+    s, a, d = result.single, result.averaged, result.data
+    cols = {"gnq_cumulative": s.cumulative, "gnq_max": s.max, "gnq_mean": s.mean,
+            "tracin": s.tracin, "batches": s.count,
+            "gnq_cumulative_shadow_mean": a.cumulative, "tracin_shadow_mean": a.tracin,
+            "lira_advantage": result.advantage}
+    cols |= {f"lira_advantage_{spec}": v for spec, v in result.quantized_advantage.items()}
+    cols = {k: np.asarray(v, np.float64) for k, v in cols.items()}
+    y = np.asarray(d.pool.y)
+    return [{"index": i, "label": int(y[i]), "kind": str(d.kind[i]),
+             "canary": bool(d.is_canary[i])} | {k: float(v[i]) for k, v in cols.items()}
+            for i in range(y.size)]
+
+
+def defense_rows(result: UniquenessResult) -> list[dict]:
+    """One record per recipe: defenses, then the quantized releases."""
+    return [{"method": r.method, "parameter": r.parameter, "epsilon": r.epsilon,
+             "censored": r.censored} | _triple("auc_all", r.auc_all)
+            | _triple("tpr_all", r.tpr_all) | _triple("auc_canary", r.auc_canary)
+            | _triple("tpr_canary", r.tpr_canary) | _triple("accuracy", r.accuracy)
+            | {"seconds": round(r.seconds, 2)} for r in result.defense + result.quantized]
+
+
+def correlation_rows(result: UniquenessResult) -> list[dict]:
+    return [{"score": c.score, "target": c.target} | _triple("spearman", c.rho)
+            | {"top_overlap": c.overlap, "k": c.k,
+               "chance_overlap": c.k / result.data.pool.x.shape[0]}
+            for c in result.correlations]
+
+
+def _est(est, digits: int = 3) -> str:
+    return f"{fmt(float(est.value), digits)} [{fmt(float(est.lower), digits)}, " \
+           f"{fmt(float(est.upper), digits)}]"
+
+
+def _param(r) -> str:
+    if r.method == "censoring":
+        return f"τ = {r.parameter:g}"
+    if r.method == "dp-sgd":
+        return f"σ = {r.parameter:g}"
+    return ""
+
+
+def defense_table(rows) -> str:
+    head = (f"{'recipe':<22}{'ε':>8}{'censored':>10}  {'LiRA AUC (all)':<22}"
+            f"{'TPR (all)':<22}{'TPR (canaries)':<22}{'test accuracy':<22}")
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        eps = "∞" if math.isinf(r.epsilon) else fmt(r.epsilon, 2)
+        lines.append(f"{(r.method + ' ' + _param(r)).strip():<22}{eps:>8}"
+                     f"{fmt(r.censored, 2):>10}  {_est(r.auc_all):<22}{_est(r.tpr_all):<22}"
+                     f"{_est(r.tpr_canary):<22}{_est(r.accuracy):<22}")
+    return "\n".join(lines)
+
+
+def correlation_table(result: UniquenessResult) -> str:
+    head = f"{'score':<32}{'against':<30}{'Spearman ρ [95%]':<26}{'top-k overlap':>14}"
+    lines = [head, "-" * len(head)]
+    n = result.data.pool.x.shape[0]
+    for c in result.correlations:
+        lines.append(f"{c.score:<32}{c.target:<30}{_est(c.rho):<26}"
+                     f"{fmt(c.overlap, 2):>8} (k={c.k}, chance {fmt(c.k / n, 2)})")
+    return "\n".join(lines)
+
+
+def canary_table(result: UniquenessResult) -> str:
+    head = f"{'canaries':<12}{'ranked by':<28}{'median rank / n':>16}{'in top 10 %':>13}"
+    lines = [head, "-" * len(head)]
+    for c in result.canaries:
+        lines.append(f"{c.kind:<12}{c.score:<28}{fmt(c.median_rank, 3):>16}"
+                     f"{fmt(c.top10, 2):>13}")
+    return "\n".join(lines)
+
+
+def verdicts(result: UniquenessResult) -> list[str]:
+    """The report's verdicts: GNQ vs LiRA, canaries, censoring vs DP-SGD at matched leakage."""
+    out = []
+    main = result.correlations[0]
+    holds = float(main.rho.lower) > 0
+    out.append(f"GNQ predicts LiRA: {'holds' if holds else 'does not hold'} — Spearman ρ("
+               f"{main.score}, {main.target}) = {_est(main.rho)}; top-{main.k} overlap "
+               f"{fmt(main.overlap, 2)} (chance {fmt(main.k / result.data.pool.x.shape[0], 2)}).")
+    gnq_ranks = [c for c in result.canaries if c.score == "GNQ cumulative (one run)"]
+    out.append("Canaries by one-run GNQ: " + "; ".join(
+        f"{c.kind} median rank {fmt(c.median_rank, 2)} of the pool, {fmt(c.top10, 2)} in the "
+        "top 10 %" for c in gnq_ranks) + ".")
+    for m in matched_leakage(result.defense):
+        dp = m.dp
+        if m.censoring is None:
+            out.append(f"DP-SGD σ = {dp.parameter:g} (TPR {_est(dp.tpr_all)}): every censoring "
+                       "budget leaked more (TPR above this interval).")
+            continue
+        cz = m.censoring
+        word = {"censoring": "censoring has the higher accuracy",
+                "dp-sgd": "DP-SGD has the higher accuracy",
+                "tie": "no significant difference in accuracy"}[m.winner]
+        out.append(f"At no more leakage, DP-SGD σ = {dp.parameter:g} (ε {fmt(dp.epsilon, 2)}, "
+                   f"TPR {_est(dp.tpr_all)}, accuracy {_est(dp.accuracy)}) vs the most accurate "
+                   f"censoring with TPR ≤ {fmt(float(dp.tpr_all.upper), 3)}, τ = "
+                   f"{cz.parameter:g} (TPR {_est(cz.tpr_all)}, accuracy {_est(cz.accuracy)}): "
+                   f"{word}.")
+    out.append("Censoring carries no formal differential-privacy guarantee: its budget bounds "
+               "a heuristic disclosure, and which points are dropped depends on the data.")
+    return out
+
+
+def console_summary(result: UniquenessResult) -> str:
+    return "\n".join([correlation_table(result), "", defense_table(result.defense),
+                      "", *verdicts(result)])
+
+
+def scatter_figure(result: UniquenessResult) -> bytes:
+    """Cumulative GNQ of the one run vs the LiRA advantage, canaries marked."""
+    import matplotlib.pyplot as plt
+
+    x = np.asarray(result.single.cumulative)
+    y = result.advantage
+    kind = result.data.kind
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    for name, style in (("ordinary", dict(c="C0", s=8, alpha=0.5)),
+                        ("mislabeled", dict(c="C3", s=30, marker="x")),
+                        ("ood", dict(c="C2", s=30, marker="^"))):
+        sel = kind == name
+        ax.scatter(x[sel], y[sel], label=name, **style)
+    rho = result.correlations[0].rho
+    ax.set(xlabel="cumulative disclosure Σ ½ log(1 + GNQ), one run",
+           ylabel="per-example LiRA advantage (2 AUC − 1)",
+           title=f"Spearman ρ = {float(rho.value):.2f} [{float(rho.lower):.2f}, "
+                 f"{float(rho.upper):.2f}]")
+    ax.legend(fontsize=8)
+    return png_bytes(fig)
+
+
+def defense_figure(result: UniquenessResult) -> bytes:
+    """Test accuracy vs LiRA TPR at the FPR (all points, and canaries), every recipe, with
+    intervals."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    for ax, attr, title in ((axes[0], "tpr_all", "all pool points"),
+                            (axes[1], "tpr_canary", "canaries")):
+        for method, style in (("none", "ks"), ("censoring", "C1-o"), ("dp-sgd", "C0-^")):
+            rows = [r for r in result.defense if r.method == method]
+            if not rows:
+                continue
+            tx = [float(getattr(r, attr).value) for r in rows]
+            ay = [float(r.accuracy.value) for r in rows]
+            ax.errorbar(tx, ay, fmt=style, ms=5, label=method, capsize=2,
+                        xerr=[[float(getattr(r, attr).value - getattr(r, attr).lower)
+                               for r in rows], [float(getattr(r, attr).upper
+                                                      - getattr(r, attr).value) for r in rows]],
+                        yerr=[[float(r.accuracy.value - r.accuracy.lower) for r in rows],
+                              [float(r.accuracy.upper - r.accuracy.value) for r in rows]])
+            for r, a, b in zip(rows, tx, ay, strict=True):
+                if method != "none":
+                    ax.annotate(_param(r), (a, b), fontsize=7, xytext=(3, 3),
+                                textcoords="offset points")
+        ax.set(xlabel=f"LiRA TPR at FPR {result.config.fpr:g}", title=title)
+    axes[0].set_ylabel("test accuracy")
+    axes[0].legend(fontsize=8)
+    return png_bytes(fig)
+
+
+def report_md(result: UniquenessResult, provenance: dict, command: str) -> bytes:
+    cfg = result.config
+    model = f"ConvNet {'-'.join(map(str, cfg.channels))}" if cfg.dataset == "digits" \
+        else f"MLP {'-'.join(map(str, cfg.hidden))}"
+    lines = [
+        f"# Gradient uniqueness ({cfg.dataset}, {model})", "",
+        f"`{command}` — seed {provenance['seed']}, commit `{provenance['git_commit']}`. "
+        f"{cfg.pool_size} ordinary points, {cfg.num_mislabeled} mislabeled and {cfg.num_ood} "
+        f"out-of-distribution canaries; {cfg.num_models} shadow models per recipe (each point "
+        f"IN for half); {cfg.steps} {cfg.optimizer} steps of {cfg.batch_size} distinct members, "
+        f"learning rate {cfg.learning_rate:g}; GNQ ridge λ = {cfg.ridge:g} (float64 solve).", "",
+        "GNQ_j = g_jᵀ(Σ_{k≠j} g_k g_kᵀ + λI)⁻¹ g_j within each batch; an example's score is its "
+        "cumulative disclosure Σ ½ log(1 + GNQ) over the steps it was in a batch. 'One run' "
+        "trains once on the whole pool (no shadow model); 'shadow mean' averages the shadows' "
+        "records over the models where the point was IN. The per-example LiRA advantage is "
+        "2 AUC − 1 of the point's online-LiRA scores (leave-one-model-out) when IN vs OUT.", "",
+        "## Verdicts", "", *[f"- {v}" for v in verdicts(result)], "",
+        "## GNQ against LiRA", "", "```", correlation_table(result), "```", "",
+        "Intervals: percentile bootstrap over examples "
+        f"({cfg.num_bootstrap} resamples, {cfg.confidence:.0%}).", "",
+        "```", canary_table(result), "```", "", "![GNQ vs LiRA](gnq_vs_lira.png)", "",
+        "## Censoring vs DP-SGD", "",
+        f"Censoring drops a point from later batches once its cumulative disclosure exceeds τ. "
+        f"DP-SGD: clip {cfg.clip_norm:g}, Poisson rate {cfg.sample_rate:.3f}, the same steps; "
+        f"accountant ε at δ = {cfg.delta:g}. TPR at FPR {cfg.fpr:g}, held out (threshold on "
+        "half the pairs, Clopper–Pearson on the other half); AUC with DeLong intervals; "
+        "'censored' is the share of (model, member) pairs dropped before the end.", "",
+        "```", defense_table(result.defense), "```", "", "![defenses](defense.png)", "",
+        "## Post-training quantization", "",
+        "The uncensored shadows quantized after training (target and references alike):", "",
+        "```", defense_table(result.quantized), "```", "",
+        "Whether quantization changes which points are most exposed: the Spearman ρ and top-k "
+        "overlap rows 'against LiRA advantage, <spec>' in the table above.", "",
+        "Run time (s): " + ", ".join(f"{k} {v:.1f}" for k, v in result.seconds.items()), ""]
+    return "\n".join(lines).encode()
+
+
+def uniqueness_outputs(result: UniquenessResult, provenance: dict,
+                       command: str) -> dict[str, bytes]:
+    """Every output file of one study, as bytes (written atomically by the caller)."""
+    return {"examples.csv": to_csv(example_rows(result)),
+            "defense.csv": to_csv(defense_rows(result)),
+            "correlations.csv": to_csv(correlation_rows(result)),
+            "results.json": to_json({"provenance": provenance,
+                                     "defense": defense_rows(result),
+                                     "correlations": correlation_rows(result),
+                                     "canaries": [c._asdict() for c in result.canaries],
+                                     "verdicts": verdicts(result),
+                                     "seconds": result.seconds}),
+            "report.md": report_md(result, provenance, command),
+            "gnq_vs_lira.png": scatter_figure(result),
+            "defense.png": defense_figure(result)}
