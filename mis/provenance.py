@@ -48,6 +48,7 @@ def provenance(config, seed: int, command: str) -> dict:
         "git_commit": git_commit(),
         "jax_backend": jax.default_backend(),
         "devices": [str(d) for d in jax.devices()],
+        "processes": jax.process_count(),
         "machine": {"platform": platform.platform(), "processor": platform.machine(),
                     "cpu_count": os.cpu_count(), "python": platform.python_version()},
     }

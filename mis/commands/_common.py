@@ -87,7 +87,8 @@ def run_study(args, name: str, config, seed: int, header: str, *, study, outputs
     """What every study command does once its config is validated: check ``--out``, announce
     ``mis <name>: <header>, seed N``, run ``study(config, key, progress=bars)`` with progress
     bars, write ``outputs(result, provenance, command)`` atomically into ``--out``, print
-    ``summary(result)`` and the files written in ``seconds(result)``."""
+    ``summary(result)`` and the files written in ``seconds(result)``. In a multi-process JAX
+    job (``mis.cluster``) every process computes and only process 0 writes and prints."""
     import jax
 
     from mis.io import check_out_dir, write_files
@@ -99,6 +100,8 @@ def run_study(args, name: str, config, seed: int, header: str, *, study, outputs
     say(f"mis {name}: {header}, seed {seed}")
     with ProgressBars() as bars:
         result = study(config, jax.random.key(seed), progress=bars)
+    if jax.process_index() != 0:
+        return 0
     files = outputs(result, provenance(config, seed, command), command)
     write_files(out, files, command=name)
     print(summary(result))

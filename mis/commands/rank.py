@@ -16,6 +16,11 @@ def register(sub) -> None:
         "quantizers": "comma-separated quantizer specs (default: the task's zoo)"})
     rk.add_argument("--out", default="results/rank", help="output directory "
                     "(default: results/rank)")
+    rk.add_argument("--distributed", action="store_true", help="join a multi-process JAX job "
+                    "(MIS_COORDINATOR, MIS_NUM_PROCESSES, MIS_PROCESS_ID, or SLURM): shadow "
+                    "models are spread over every process's devices; process 0 writes --out")
+    rk.add_argument("--coordinator-timeout", type=float, default=60.0,
+                    help="seconds to wait for the coordinator (default 60)")
     rk.set_defaults(func=run)
 
 
@@ -25,6 +30,10 @@ def run(args) -> int:
     from mis.rank import RankConfig, console_summary, rank_outputs, run_rank
 
     config, seed, _ = config_from_args(args, RankConfig, "rank", ("sweep",))
+    if args.distributed:
+        from mis.cluster import init_distributed
+
+        init_distributed(timeout=args.coordinator_timeout)
     if config.task == "gaussian-mean":
         jax.config.update("jax_enable_x64", True)  # exact Δ tails (CLI boundary)
     return run_study(args, "rank", config, seed,

@@ -31,6 +31,13 @@ def register(sub) -> None:
     sw.add_argument("--on-mismatch", choices=("refuse", "recompute"), default="refuse",
                     help="finished cells in --out from another config or seed: refuse with one "
                     "line (default) or recompute them")
+    sw.add_argument("--executor", choices=("local", "dask"), default="local",
+                    help="local: cells in this process (default); dask: one task per pool size "
+                    "on a Dask cluster")
+    sw.add_argument("--scheduler", default=None, help="with --executor dask: the address of "
+                    "a running Dask scheduler (e.g. tcp://host:8786)")
+    sw.add_argument("--workers", type=int, default=None, help="with --executor dask: start a "
+                    "local cluster of N worker processes")
     sw.add_argument("--out", default="results/sweep", help="output directory "
                     "(default: results/sweep)")
     sw.set_defaults(func=run)
@@ -48,12 +55,20 @@ def run(args) -> int:
         raise UserError("--quantizers does not apply to mis sweep: its grid (--families, "
                         "--bits, --sparsity) names the quantizers")
     config, seed, file = config_from_args(args, RankConfig, "rank", ("sweep",))
+    if args.executor == "local" and (args.scheduler is not None or args.workers is not None):
+        raise UserError("--scheduler and --workers apply to --executor dask")
+    if args.executor == "dask" and (args.scheduler is None) == (args.workers is None):
+        raise UserError("--executor dask needs exactly one of --scheduler ADDRESS or "
+                        "--workers N")
+    if args.workers is not None and args.workers < 1:
+        raise UserError(f"--workers {args.workers} is not allowed; use an integer >= 1")
     sweep = make_config(SweepConfig, file.extra["sweep"], flags=flag_values(args, SweepConfig),
                         smoke=bool(args.smoke or file.smoke), name="[sweep]")
     out = check_out_dir(args.out, "sweep")
     with ProgressBars() as bars:
         cells = run_sweep(config, sweep, seed, out, on_mismatch=args.on_mismatch,
-                          progress=bars)
+                          executor=args.executor, scheduler=args.scheduler,
+                          workers=args.workers, progress=bars)
     grid = dataclasses.asdict(sweep) | {"pool_sizes": sweep.pools(config)}
     prov = provenance({"rank": dataclasses.asdict(config), "sweep": grid}, seed,
                       command_line("sweep"))

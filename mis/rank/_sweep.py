@@ -133,17 +133,63 @@ def _stale(out: Path, pool_size: int, spec: str, fingerprint: str) -> bool:
         return True  # unreadable: recompute or refuse like a stale cell
 
 
+EXECUTORS = ("local", "dask")
+
+
+def sweep_group(config: RankConfig, seed: int, specs: tuple[str, ...], fingerprint: str,
+                family_of: dict, *, on_cell=None, progress: ProgressFn | None = None
+                ) -> list[dict]:
+    """The cells of one pool size (``config.pool_size``): its shadow models trained once,
+    then every spec of ``specs`` evaluated; returns the cells' records in order, and calls
+    ``on_cell(record)`` as each one finishes. A pure function of its arguments (keys from
+    ``(seed, pool size)``), so it may run in any process: a Dask worker returns the records to
+    the client, which writes them."""
+    cells = []
+
+    def save(row, n):
+        cell = release_columns(row)
+        fam, x = family_of[row.spec]
+        cell.update(family=fam, bits_or_sparsity=x, pool_size=int(config.pool_size), n=n,
+                    fingerprint=fingerprint)
+        cells.append(cell)
+        if on_cell is not None:
+            on_cell(cell)
+
+    key = jax.random.fold_in(jax.random.key(seed), int(config.pool_size))
+    run_rank(config, key, progress=progress, specs=tuple(specs), on_row=save)
+    return cells
+
+
+def write_cell(out: Path, cell: dict) -> None:
+    """One finished cell, atomically (staged, then renamed)."""
+    write_file(cell_path(out, cell["pool_size"], cell["quantizer"]),
+               json.dumps(cell, indent=1, sort_keys=True).encode())
+
+
 def run_sweep(config: RankConfig, sweep: SweepConfig, seed: int, out: Path, *,
-              on_mismatch: str = "refuse",
+              on_mismatch: str = "refuse", executor: str = "local", scheduler: str | None = None,
+              workers: int | None = None,
               progress: ProgressFn | None = None) -> list[SweepCell]:
     """Run every missing cell and return all cells (as stored). See the module docstring.
 
     A finished cell is reused only when its :func:`cell_fingerprint` equals this run's; cells
     of another config or seed (or unreadable ones) are refused with one line before any work
-    (``on_mismatch="refuse"``) or recomputed (``"recompute"``)."""
+    (``on_mismatch="refuse"``) or recomputed (``"recompute"``).
+
+    ``executor="local"`` runs the pool sizes one after another in this process, writing each
+    cell as soon as it is finished. ``executor="dask"`` submits one task per pool size (its
+    cells share the shadow models) to a Dask cluster (``scheduler`` address, or a local cluster
+    of ``workers`` processes: :func:`mis.cluster.dask_client`); this process is the only writer,
+    and writes a task's cells when it returns. A worker lost mid-task makes Dask rerun the task
+    elsewhere; a killed client loses only unfinished tasks. Either way the cells are the same.
+    """
     if on_mismatch not in ON_MISMATCH:
         raise UserError(f"on_mismatch={on_mismatch!r} is unknown; use one of "
                         f"{', '.join(ON_MISMATCH)}")
+    if executor not in EXECUTORS:
+        raise UserError(f"executor={executor!r} is unknown; use one of {', '.join(EXECUTORS)}")
+    if executor == "local" and (scheduler is not None or workers is not None):
+        raise UserError("--scheduler and --workers apply to --executor dask")
     specs = sweep_specs(sweep.families, sweep.bits, sweep.sparsity)
     family_of = {s: (f, x) for s, f, x in specs}
     pools = {int(p): dataclasses.replace(config, pool_size=int(p)) for p in sweep.pools(config)}
@@ -154,30 +200,44 @@ def run_sweep(config: RankConfig, sweep: SweepConfig, seed: int, out: Path, *,
         raise UserError(f"{len(stale)} finished cell(s) in {str(out)!r} were computed under "
                         f"another config or seed (e.g. {cell_path(out, p, s).name} of pool {p});"
                         " use another --out, or --on-mismatch recompute")
-    cells = []
-    for pool_size, cfg in pools.items():
+    todo = {}
+    for pool_size in pools:
         redo = {s for p, s in stale if p == pool_size}
-        todo = tuple(s for s, _, _ in specs
-                     if s in redo or not cell_path(out, pool_size, s).exists())
-        if len(todo) < len(specs):
+        todo[pool_size] = tuple(s for s, _, _ in specs
+                                if s in redo or not cell_path(out, pool_size, s).exists())
+        if len(todo[pool_size]) < len(specs):
             report(progress, f"pool {pool_size}: cells already done, skipped",
-                   len(specs) - len(todo), len(specs))
+                   len(specs) - len(todo[pool_size]), len(specs))
+    groups = [p for p in pools if todo[p]]
+    if executor == "dask":
+        _run_dask(groups, pools, todo, prints, family_of, seed, out, scheduler, workers,
+                  progress)
+    else:
+        for p in groups:
+            sweep_group(pools[p], seed, todo[p], prints[p], family_of, progress=progress,
+                        on_cell=lambda cell: write_cell(out, cell))
+    return [SweepCell.from_columns(json.loads(cell_path(out, p, spec).read_text()))
+            for p in pools for spec, _, _ in specs]
 
-        def save(row, n, pool_size=pool_size):  # called as soon as a cell is finished
-            cell = release_columns(row)
-            fam, x = family_of[row.spec]
-            cell.update(family=fam, bits_or_sparsity=x, pool_size=int(pool_size), n=n,
-                        fingerprint=prints[pool_size])
-            write_file(cell_path(out, pool_size, row.spec),
-                       json.dumps(cell, indent=1, sort_keys=True).encode())
 
-        if todo:
-            key = jax.random.fold_in(jax.random.key(seed), int(pool_size))
-            run_rank(cfg, key, progress=progress, specs=todo, on_row=save)
-        for spec, _, _ in specs:
-            columns = json.loads(cell_path(out, pool_size, spec).read_text())
-            cells.append(SweepCell.from_columns(columns))
-    return cells
+def _run_dask(groups, pools, todo, prints, family_of, seed, out, scheduler, workers,
+              progress) -> None:
+    """Every group as one Dask task; this process writes the cells of each finished task."""
+    from distributed import as_completed
+
+    from mis.cluster import dask_client
+
+    with dask_client(scheduler, workers) as client:
+        if not groups:
+            return
+        futures = [client.submit(sweep_group, pools[p], seed, todo[p], prints[p], family_of,
+                                 key=f"mis-sweep-pool{p}-{prints[p]}-{'|'.join(todo[p])}",
+                                 pure=False) for p in groups]
+        report(progress, "sweep groups (dask)", 0, len(futures))
+        for done, future in enumerate(as_completed(futures), 1):
+            for cell in future.result():
+                write_cell(out, cell)
+            report(progress, "sweep groups (dask)", done, len(futures))
 
 
 FIRST_COLUMNS = ("quantizer", "family", "bits_or_sparsity", "pool_size", "n",

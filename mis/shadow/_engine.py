@@ -119,10 +119,14 @@ def _check_inputs(pool, num_models, mask, query, hyper, quantizer):
 
 @functools.lru_cache(maxsize=64)
 def _runner(learner, quantizer, include, has_query, return_params, batch_size, devices,
-            return_aux=False):
-    """The compiled chunk program for one configuration (cached: compiled once per shapes)."""
+            return_aux=False, key_impl=None):
+    """The compiled chunk program for one configuration (cached: compiled once per shapes).
+    With ``key_impl`` the keys arrive as raw ``key_data`` (global arrays of several processes
+    hold plain dtypes) and are wrapped here."""
 
     def one(pool, query, key, weights, hyper):
+        if key_impl is not None:
+            key = jax.random.wrap_key_data(key, impl=key_impl)
         if return_aux:
             params, aux = learner.fit_aux(key, pool, weights, hyper)
         else:
@@ -149,6 +153,25 @@ def _runner(learner, quantizer, include, has_query, return_params, batch_size, d
     sharded = jax.shard_map(per_device, mesh=mesh, in_specs=(P(), P(), P("models"),
                             P("models"), P("models")), out_specs=P("models"), check_vma=False)
     return jax.jit(sharded)
+
+
+def _global_inputs(args, devices):
+    """The chunk's inputs as global arrays over ``devices`` (several processes): the pool and
+    query replicated, keys (as raw data), mask and hyper-parameters split along the models."""
+    from jax.sharding import NamedSharding
+
+    mesh = jax.sharding.Mesh(np.array(devices), ("models",))
+
+    def put(x, spec):
+        host = np.asarray(x)
+        return jax.make_array_from_callback(host.shape, NamedSharding(mesh, spec),
+                                            lambda index: host[index])
+
+    pool, query, keys, mask, hyper = args
+    rep = lambda tree: jax.tree.map(lambda a: put(a, P()), tree)
+    split = lambda tree: jax.tree.map(lambda a: put(a, P("models")), tree)
+    return (rep(pool), rep(query), put(jax.random.key_data(keys), P("models")), split(mask),
+            split(hyper))
 
 
 def train_shadow_models(key, pool: Dataset, *, learner, num_models: int,
@@ -179,7 +202,10 @@ def train_shadow_models(key, pool: Dataset, *, learner, num_models: int,
         batch_size: models per ``lax.map`` step (default :func:`auto_batch_size`).
         chunk_size: models per compiled call (default: a multiple of ``batch_size × devices``
             near 256); the last chunk is padded, so every call has the same shape.
-        devices: the devices to shard models across (default: all of ``jax.devices()``).
+        devices: the devices to shard models across (default: all of ``jax.devices()``;
+            after ``jax.distributed.initialize`` these span every process, each process trains
+            the models on its own devices and the results are gathered on every process, so
+            the returned arrays are whole and equal everywhere: ``mis.cluster``).
         return_aux: train with ``learner.fit_aux(key, pool, weights, hyper) -> (params, aux)``
             and return every model's ``aux`` (e.g. ``mis.uniqueness.UniquenessLearner``'s
             per-example records) in ``ShadowModels.aux``.
@@ -216,17 +242,29 @@ def train_shadow_models(key, pool: Dataset, *, learner, num_models: int,
     mask_p = jnp.concatenate([mask, jnp.ones((padded - num_models, mask.shape[1]))])
     hyper_p = {k: jnp.concatenate([jnp.asarray(v), jnp.repeat(jnp.asarray(v)[:1],
                padded - num_models, axis=0)]) for k, v in (hyper or {}).items()}
+    # several processes (jax.distributed): the devices of all of them form the mesh; inputs
+    # become global arrays (every process holds the same host values, so each supplies its own
+    # shards) and outputs are gathered on every process
+    multi = len({d.process_index for d in devices}) > 1
+    impl = str(jax.random.key_impl(keys)) if multi else None
     run = _runner(learner, quantizer, include or is_weight, query is not None,
-                  bool(return_params), batch, devices, bool(return_aux))
+                  bool(return_params), batch, devices, bool(return_aux), impl)
     outs = []
     report(progress, "training shadow models", 0, num_models)
     for start in range(0, padded, chunk):
         sl = slice(start, start + chunk)
+        args = (pool, query, keys[sl], mask_p[sl], {k: v[sl] for k, v in hyper_p.items()})
+        if multi:
+            args = _global_inputs(args, devices)
         # a learner with float64 steps inside (e.g. GNQ's solve) is traced with x64 on, so the
         # engine's vmap keeps them float64; its own dtypes are explicit, its outputs float32
         with jax.enable_x64(True) if getattr(learner, "float64_inside", False) else nullcontext():
-            outs.append(run(pool, query, keys[sl], mask_p[sl],
-                            {k: v[sl] for k, v in hyper_p.items()}))
+            outs.append(run(*args))
+        if multi:
+            from jax.experimental import multihost_utils
+
+            outs[-1] = jax.tree.map(jnp.asarray,
+                                    multihost_utils.process_allgather(outs[-1], tiled=True))
         if progress is not None:
             jax.block_until_ready(outs[-1])
             report(progress, "training shadow models", min(start + chunk, num_models), num_models)

@@ -1,0 +1,154 @@
+"""Beyond one process, through existing engines only (host): JAX's multi-process runtime
+(``jax.distributed``) for one big shadow-training job, and Dask ``distributed`` for many
+independent sweep cells. Nothing here schedules work itself.
+
+**JAX, several processes.** :func:`distributed_setup` reads where the coordinator is and which
+process this is, from ``MIS_COORDINATOR`` (``host:port``, served by process 0),
+``MIS_NUM_PROCESSES`` and ``MIS_PROCESS_ID``, or else from SLURM (``SLURM_NTASKS``,
+``SLURM_PROCID`` and the first host of ``SLURM_STEP_NODELIST``, port ``MIS_PORT`` or 29500);
+:func:`init_distributed` checks them, waits for the coordinator with a plain TCP connection
+(JAX itself aborts the process with a C++ stack when the coordinator never answers) and calls
+``jax.distributed.initialize``, with CPU collectives by gloo. Afterwards ``jax.devices()`` lists
+every process's devices and ``mis.shadow.train_shadow_models`` lays models out over all of
+them, each process training its share, and gathers the results on every process.
+
+**Dask.** :func:`dask_client` connects to a running scheduler (``--scheduler ADDRESS``) or
+starts a local cluster of worker processes (``--workers N``); ``mis sweep --executor dask``
+submits one task per group of cells that share shadow models.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import socket
+import time
+from typing import NamedTuple
+
+from mis.errors import UserError
+
+DEFAULT_PORT = 29500
+
+
+class DistributedSetup(NamedTuple):
+    """Where the coordinator is and which process this is (``source``: ``"MIS_*"`` or
+    ``"SLURM"``)."""
+
+    coordinator: str
+    num_processes: int
+    process_id: int
+    source: str
+
+
+def _int(env, name: str) -> int:
+    text = env.get(name, "")
+    try:
+        return int(text)
+    except ValueError:
+        raise UserError(f"{name}={text!r} is not an integer") from None
+
+
+def _first_host(nodelist: str) -> str:
+    """The first host of a SLURM node list (``node[03-05,7],other`` -> ``node03``)."""
+    m = re.match(r"([^,\[]+)(?:\[([^\]]+)\])?", nodelist.strip())
+    if not m:
+        raise UserError(f"SLURM node list {nodelist!r} cannot be read")
+    prefix, ranges = m.group(1), m.group(2)
+    if not ranges:
+        return prefix
+    return prefix + ranges.split(",")[0].split("-")[0]
+
+
+def distributed_setup(env=None) -> DistributedSetup:
+    """The setup from the environment (module docstring); one-line ``UserError`` when it is
+    missing, not an integer, or the process id is outside ``[0, num_processes)``."""
+    env = os.environ if env is None else env
+    if "MIS_COORDINATOR" in env or "MIS_NUM_PROCESSES" in env or "MIS_PROCESS_ID" in env:
+        missing = [k for k in ("MIS_COORDINATOR", "MIS_NUM_PROCESSES", "MIS_PROCESS_ID")
+                   if k not in env]
+        if missing:
+            raise UserError(f"--distributed needs {', '.join(missing)} as well")
+        setup = DistributedSetup(env["MIS_COORDINATOR"], _int(env, "MIS_NUM_PROCESSES"),
+                                 _int(env, "MIS_PROCESS_ID"), "MIS_*")
+    elif "SLURM_NTASKS" in env and "SLURM_PROCID" in env:
+        nodes = env.get("SLURM_STEP_NODELIST") or env.get("SLURM_JOB_NODELIST") or ""
+        port = _int(env, "MIS_PORT") if "MIS_PORT" in env else DEFAULT_PORT
+        setup = DistributedSetup(f"{_first_host(nodes)}:{port}", _int(env, "SLURM_NTASKS"),
+                                 _int(env, "SLURM_PROCID"), "SLURM")
+    else:
+        raise UserError("--distributed needs MIS_COORDINATOR (host:port), MIS_NUM_PROCESSES "
+                        "and MIS_PROCESS_ID, or a SLURM job step (srun)")
+    if setup.num_processes < 1:
+        raise UserError(f"num_processes={setup.num_processes} is not allowed; use >= 1")
+    if not 0 <= setup.process_id < setup.num_processes:
+        raise UserError(f"process id {setup.process_id} is out of range; use 0.."
+                        f"{setup.num_processes - 1} for {setup.num_processes} processes")
+    host, _, port = setup.coordinator.rpartition(":")
+    if not host or not port.isdigit():
+        raise UserError(f"coordinator {setup.coordinator!r} is not host:port")
+    return setup
+
+
+def wait_for_coordinator(address: str, timeout: float) -> None:
+    """Return once ``address`` accepts a TCP connection; ``UserError`` after ``timeout``
+    seconds."""
+    host, _, port = address.rpartition(":")
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection((host, int(port)), timeout=1.0):
+                return
+        except OSError:
+            if time.monotonic() >= deadline:
+                raise UserError(f"coordinator {address} did not answer within {timeout:g} s "
+                                "(is process 0 running?)") from None
+            time.sleep(0.2)
+
+
+def init_distributed(setup: DistributedSetup | None = None, *, timeout: float = 60.0):
+    """Join the JAX multi-process runtime (module docstring); returns the setup. Call it before
+    any JAX computation."""
+    import jax
+
+    setup = setup or distributed_setup()
+    jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    if setup.process_id != 0:
+        wait_for_coordinator(setup.coordinator, timeout)
+    jax.distributed.initialize(setup.coordinator, num_processes=setup.num_processes,
+                               process_id=setup.process_id,
+                               initialization_timeout=max(1, int(timeout)))
+    return setup
+
+
+@contextlib.contextmanager
+def dask_client(scheduler: str | None = None, workers: int | None = None, *,
+                timeout: float = 10.0):
+    """A Dask ``distributed.Client``: connected to ``scheduler`` (an address such as
+    ``tcp://host:8786``), or to a local cluster of ``workers`` worker processes (one thread
+    each) started here and closed on exit. One-line ``UserError`` for an unreachable scheduler
+    or a bad worker count."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    if (scheduler is None) == (workers is None):
+        raise UserError("the dask executor needs exactly one of --scheduler ADDRESS or "
+                        "--workers N")
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout=timeout)
+        except (OSError, TimeoutError, ValueError) as err:
+            raise UserError(f"--scheduler {scheduler!r} did not answer within {timeout:g} s "
+                            f"({type(err).__name__})") from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise UserError(f"--workers {workers!r} is not allowed; use an integer >= 1")
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+            Client(cluster) as client:
+        yield client
