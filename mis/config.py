@@ -161,6 +161,25 @@ def check_number(config, name: str, *, lo: float, lo_open: bool = False) -> None
                         f"{'>' if lo_open else '>='} {lo:g}")
 
 
+def check_fraction(config, *names: str) -> None:
+    """Refuses ``config.<name>`` unless it is a number in the open interval (0, 1)."""
+    for name in names:
+        value = getattr(config, name)
+        if not isinstance(value, int | float) or isinstance(value, bool) \
+                or math.isnan(value) or not 0 < value < 1:
+            raise UserError(f"{name}={value!r} is not allowed; use a number in (0, 1)")
+
+
+def check_widths(config, *names: str) -> None:
+    """Refuses ``config.<name>`` (layer widths) unless it is a non-empty tuple of positive
+    integers."""
+    for name in names:
+        widths = getattr(config, name)
+        if not widths or any(not isinstance(w, int) or isinstance(w, bool) or w < 1
+                             for w in widths):
+            raise UserError(f"{name}={list(widths)} is not allowed; use positive integers")
+
+
 def check_specs(specs, name: str = "quantizers", *, unique: bool = True) -> None:
     """Every spec of ``specs`` parses (one-line error listing the valid forms); with ``unique``
     none may repeat."""

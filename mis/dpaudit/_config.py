@@ -7,18 +7,13 @@ Every field is a CLI flag (``--num-models 64``, ``--sigmas 0,1,2``) and a TOML k
 from __future__ import annotations
 
 import dataclasses
-import math
 
-from mis.config import at_least, check_number
+from mis.config import at_least, check_fraction, check_number, check_widths
 from mis.data import DIGITS_TRAIN
 from mis.errors import UserError
 from mis.shadow import DPSGD
 
 DATASETS = ("digits", "mixture")
-
-
-def _number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,15 +76,9 @@ class DPAuditConfig:
         if self.dataset == "digits" and self.pool_size + self.num_canaries > DIGITS_TRAIN:
             raise UserError(f"pool_size + num_canaries = {self.pool_size + self.num_canaries} "
                             f"exceeds the {DIGITS_TRAIN} training digits")
-        for name in ("channels", "hidden"):
-            widths = getattr(self, name)
-            if not widths or any(not isinstance(w, int) or w < 1 for w in widths):
-                raise UserError(f"{name}={list(widths)} is not allowed; use positive integers")
+        check_widths(self, "channels", "hidden")
         check_number(self, "learning_rate", lo=0.0, lo_open=True)
-        for name, value in (("delta", self.delta), ("fpr", self.fpr),
-                            ("confidence", self.confidence)):
-            if not _number(value) or not 0 < value < 1 or math.isnan(value):
-                raise UserError(f"{name}={value!r} is not allowed; use a number in (0, 1)")
+        check_fraction(self, "delta", "fpr", "confidence")
 
     @staticmethod
     def smoke_sizes(task=None) -> dict:

@@ -7,16 +7,11 @@ bad values are one-line ``UserError``s naming the value and what is allowed.
 from __future__ import annotations
 
 import dataclasses
-import math
 
-from mis.config import at_least, check_number
+from mis.config import at_least, check_fraction, check_number
 from mis.data import DIGITS_TRAIN
 from mis.errors import UserError
 from mis.shadow import DPSGD
-
-
-def _number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _ints(config, name: str, lo: int) -> None:
@@ -104,10 +99,7 @@ class EstimateConfig:
             raise UserError("dp_sigmas is empty; give at least one noise multiplier >= 0")
         for sigma in self.dp_sigmas:
             DPSGD(self.dp_clip, sigma, self.dp_sample_rate)  # one-line errors
-        for name in ("delta", "confidence"):
-            value = getattr(self, name)
-            if not _number(value) or not 0 < value < 1 or math.isnan(value):
-                raise UserError(f"{name}={value!r} is not allowed; use a number in (0, 1)")
+        check_fraction(self, "delta", "confidence")
 
     @staticmethod
     def smoke_sizes(task=None) -> dict:

@@ -9,19 +9,12 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from mis.config import at_least, check_number, check_specs
+from mis.config import at_least, check_fraction, check_number, check_specs, check_widths
 from mis.data import DIGITS_TRAIN
 from mis.errors import UserError
 from mis.shadow import DPSGD
 
 DATASETS = ("digits", "mixture")
-
-
-def _fraction(config, name: str) -> None:
-    value = getattr(config, name)
-    if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value) \
-            or not 0 < value < 1:
-        raise UserError(f"{name}={value!r} is not allowed; use a number in (0, 1)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,12 +109,8 @@ class UniquenessConfig:
             if parse(spec).needs_calibration:
                 raise UserError(f"quantizer {spec!r} needs calibration inputs; use a zoo spec "
                                 "without calibration (e.g. uniform:4, kmeans:4)")
-        for name in ("channels", "hidden"):
-            widths = getattr(self, name)
-            if not widths or any(not isinstance(w, int) or w < 1 for w in widths):
-                raise UserError(f"{name}={list(widths)} is not allowed; use positive integers")
-        for name in ("delta", "fpr", "top_fraction", "confidence"):
-            _fraction(self, name)
+        check_widths(self, "channels", "hidden")
+        check_fraction(self, "delta", "fpr", "top_fraction", "confidence")
 
     @property
     def sample_rate(self) -> float:
