@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 
-from mis.config import at_least, check_specs, check_training
+from mis.config import at_least, check_fraction, check_specs, check_training
 from mis.errors import UserError
 from mis.molecules._features import EMBEDDERS
 
 MOLECULAR_ZOO = ("none", "uniform:8", "uniform:4", "uniform:2", "sign", "bitnet", "ternary:0.33",
                  "ternary:0.9", "prune:0.5", "prune:0.9")
 DEFAULT_DATASETS = ("solubility", "solubility-class", "CHEMBL2147_Ki", "CHEMBL2147_Ki-cliff")
+RECIPES = ("tuned", "fixed")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,7 +26,15 @@ class MolecularConfig:
         radius: Morgan radius.
         num_models: quantization-aware shadow heads per dataset × embedder, each trained on a
             random half of the training split (balanced design).
-        hidden, steps, learning_rate, l2: the MLP property head (Adam, full batch).
+        hidden, steps, learning_rate, l2: the MLP property head (Adam, full batch); the
+            ``fixed`` recipe trains ``steps`` steps with ``l2``.
+        recipes: the training recipes, the first one primary (main tables, findings,
+            figures), all of them side by side in the report. ``tuned``: a seeded validation
+            split of ``val_fraction`` of the training split is held out, the L2 strength is
+            chosen from ``l2_grid`` and the step count (at most ``steps``) by early stopping on
+            the validation loss; the released head and every shadow head use the selected
+            values (the attacker knows the recipe) and never see the validation molecules.
+            ``fixed``: ``steps`` steps with ``l2`` on the whole training split.
         num_bootstrap, num_candidates: indicator settings (as in ``mis rank``).
         cache_dir: feature cache ("" = ``$MIS_CACHE_DIR`` or ``~/.cache/mis``).
     """
@@ -40,6 +49,9 @@ class MolecularConfig:
     steps: int = 300
     learning_rate: float = 0.003
     l2: float = 1e-3
+    recipes: tuple[str, ...] = RECIPES
+    val_fraction: float = 0.2
+    l2_grid: tuple[float, ...] = (1e-4, 1e-3, 1e-2, 1e-1)
     num_bootstrap: int = 200
     num_candidates: int = 32
     cache_dir: str = ""
@@ -47,7 +59,7 @@ class MolecularConfig:
     def __post_init__(self):
         from mis.molecules._datasets import dataset_names
 
-        for name in ("datasets", "embedders", "quantizers", "hidden"):
+        for name in ("datasets", "embedders", "quantizers", "hidden", "recipes", "l2_grid"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         if self.cache_dir:  # before any work
             from mis.molecules._features import check_cache_dir
@@ -63,7 +75,15 @@ class MolecularConfig:
             if emb not in EMBEDDERS:
                 raise UserError(f"embedder {emb!r} is unknown; use any of {', '.join(EMBEDDERS)}")
         check_specs(self.quantizers, unique=False)  # repeats: the loop below
-        for name in ("datasets", "embedders", "quantizers"):
+        for recipe in self.recipes:
+            if recipe not in RECIPES:
+                raise UserError(f"recipe {recipe!r} is unknown; use any of {', '.join(RECIPES)}")
+        for l2 in self.l2_grid:
+            if not isinstance(l2, int | float) or isinstance(l2, bool) or not l2 >= 0 \
+                    or l2 == float("inf"):
+                raise UserError(f"l2_grid value {l2!r} is not allowed; use finite numbers >= 0")
+        check_fraction(self, "val_fraction")
+        for name in ("datasets", "embedders", "quantizers", "recipes", "l2_grid"):
             values = getattr(self, name)
             if not values or len(set(values)) != len(values):
                 raise UserError(f"{name}={list(values)} must be non-empty without repeats")

@@ -38,10 +38,18 @@ from mis.shadow._learners import Learner as Learner
 from mis.shadow._learners import MeanLearner as MeanLearner
 from mis.shadow._learners import MLPLearner as MLPLearner
 from mis.shadow._learners import RidgeLearner as RidgeLearner
+from mis.shadow._learners import fit_with_curve as fit_with_curve
 from mis.shadow._learners import softmax_regression as softmax_regression
+from mis.shadow._tuning import Tuning as Tuning
+from mis.shadow._tuning import early_stopping_step as early_stopping_step
+from mis.shadow._tuning import tune_l2 as tune_l2
+from mis.shadow._tuning import tuned_learner as tuned_learner
+from mis.shadow._tuning import validation_split as validation_split
 
 __all__ = ["DESIGNS", "DPSGD", "DP_BLOCK", "MLP", "ConvLearner", "ConvNet", "GradientLearner",
-           "Learner", "MLPLearner", "MeanLearner", "RidgeLearner", "ShadowModels",
+           "Learner", "MLPLearner", "MeanLearner", "RidgeLearner", "ShadowModels", "Tuning",
            "auto_batch_size", "clip_gradients", "conv2d", "conv_relu_pool", "dp_epsilon",
-           "dp_gradient", "fit_keys", "image_patches", "max_pool", "membership_mask",
-           "per_example_gradients", "softmax_regression", "train_shadow_models"]
+           "dp_gradient", "early_stopping_step", "fit_keys", "fit_with_curve", "image_patches",
+           "max_pool", "membership_mask",
+           "per_example_gradients", "softmax_regression", "train_shadow_models", "tune_l2",
+           "tuned_learner", "validation_split"]

@@ -231,12 +231,14 @@ def check_gradient_learner(learner) -> None:
         raise ValueError(f"dp={learner.dp!r}; use mis.shadow.DPSGD(...) or None")
 
 
-def fit_by_gradient(learner, key, data: Dataset, weights, hyper, init):
+def fit_by_gradient(learner, key, data: Dataset, weights, hyper, init, monitor=None):
     """The optax training loop of the gradient learners (``MLPLearner``, ``ConvLearner``):
     ``learner.steps`` steps of ``learner.optimizer`` inside ``lax.scan`` on the weighted mean
     loss plus ``l2/2 ‖θ‖²``; full batch, ``batch_size`` uniform draws per step, or DP-SGD
     (``learner.dp``, :mod:`mis.shadow._dpsgd`) with the L2 gradient added after the noise.
-    Keys: ``init, batches = split(key)``; step ``t`` uses ``split(batches, steps)[t]``."""
+    Keys: ``init, batches = split(key)``; step ``t`` uses ``split(batches, steps)[t]``.
+    With ``monitor(params) -> scalar`` it returns ``(params, curve)``, ``curve[t]`` the monitor
+    after step ``t + 1`` (e.g. a validation loss: :func:`fit_with_curve`)."""
     init_key, batch_key = jax.random.split(key)
     lr = _hyper(hyper, "learning_rate", learner.learning_rate)
     l2 = _hyper(hyper, "l2", learner.l2)
@@ -260,11 +262,21 @@ def fit_by_gradient(learner, key, data: Dataset, weights, hyper, init):
     def step(carry, step_key):
         p, s = carry
         updates, s = opt.update(gradient(p, step_key), s, p)
-        return (optax.apply_updates(p, updates), s), None
+        p = optax.apply_updates(p, updates)
+        return (p, s), (None if monitor is None else monitor(p))
 
     keys = jax.random.split(batch_key, learner.steps)
-    (params, _), _ = jax.lax.scan(step, (params, opt.init(params)), keys)
-    return params
+    (params, _), curve = jax.lax.scan(step, (params, opt.init(params)), keys)
+    return params if monitor is None else (params, curve)
+
+
+def fit_with_curve(learner, key, data: Dataset, weights, validation: Dataset, hyper=None):
+    """``(params, curve)``: ``learner`` (an ``MLPLearner`` or ``ConvLearner``) trained exactly as
+    its ``fit`` does, with ``curve[t]`` the mean loss on ``validation`` after step ``t + 1``."""
+    shape = data.x.shape[1] if isinstance(learner, MLPLearner) else data.x.shape[1:]
+    monitor = lambda p: jnp.mean(learner.loss(p, validation.x, validation.y))
+    return fit_by_gradient(learner, key, data, weights, hyper,
+                           lambda k: learner.init(k, shape), monitor)
 
 
 def softmax_regression(num_classes: int = 2, **kwargs) -> MLPLearner:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from mis.molecules import TradeoffPoint, cached_features, findings, load_dataset
@@ -91,6 +92,9 @@ def test_findings_without_the_data_say_so_instead_of_a_verdict():
     (["--quantizers", "uniform:1"], "bad quantizer spec 'uniform:1'"),
     (["--fp-size", "0"], "fp_size=0 is not allowed"),
     (["--num-models", "9"], "num_models=9 must be even"),
+    (["--recipes", "tuned,lucky"], "recipe 'lucky' is unknown"),
+    (["--val-fraction", "1"], "val_fraction=1.0 is not allowed"),
+    (["--l2-grid", "0.1,-1"], "l2_grid value -1.0 is not allowed"),
 ])
 def test_bad_flags_are_one_line_errors_and_write_nothing(args, message, tmp_path):
     res = _mis("molecular", "--smoke", "--out", str(tmp_path / "out"), *args)
@@ -106,6 +110,24 @@ def test_unknown_toml_key_is_rejected(tmp_path):
     res = _mis("molecular", "--config", str(cfg), "--out", str(tmp_path / "out"))
     assert res.returncode == 2 and "unknown key(s) 'embeders'" in res.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_the_validation_split_avoids_the_test_split_and_the_shadows_points():
+    import jax
+
+    from mis.molecules import MolecularConfig, recipe_split
+
+    ds = load_dataset("freesolv")
+    config = MolecularConfig(datasets=("freesolv",))
+    fit, val = recipe_split(config, ds, "maccs", jax.random.key(0))
+    train_index = np.flatnonzero(ds.is_train)
+    assert fit.size == val.size == train_index.size
+    assert not np.any(fit & val) and np.all(fit | val)  # the shadows' pool is `fit`
+    assert val.sum() == round(0.2 * train_index.size)
+    assert not np.any(~ds.is_train[train_index[val]])  # validation molecules are training ones
+    again, _ = recipe_split(config, ds, "maccs", jax.random.key(0))
+    other, _ = recipe_split(config, ds, "morgan", jax.random.key(0))
+    assert np.array_equal(fit, again) and not np.array_equal(fit, other)
 
 
 def test_list_names_every_dataset():
@@ -127,9 +149,15 @@ def test_small_run_writes_every_output(tmp_path):
     names = {"tradeoff.csv", "results.json", "report.md", "tradeoff.png", "embedders.png"}
     assert names <= {p.name for p in out.iterdir()}
     rows = list(csv.DictReader((out / "tradeoff.csv").read_text().splitlines()))
-    assert [(r["dataset"], r["quantizer"]) for r in rows] == [
-        (d, q) for d in ("freesolv", "solubility-class")
+    assert [(r["dataset"], r["recipe"], r["quantizer"]) for r in rows] == [
+        (d, recipe, q) for d in ("freesolv", "solubility-class") for recipe in ("tuned", "fixed")
         for q in ("none", "prune:0.9")]
+    fixed = [r for r in rows if r["recipe"] == "fixed"]
+    assert {(float(r["l2"]), int(r["steps"])) for r in fixed} == {(1e-3, 100)}
+    tuned = [r for r in rows if r["recipe"] == "tuned"]
+    assert all(float(r["l2"]) in (1e-4, 1e-3, 1e-2, 1e-1) and 1 <= int(r["steps"]) <= 100
+               for r in tuned)
+    rows = fixed
     for r in rows:
         assert 0.0 <= float(r["LiRA_auc"]) <= 1.0
         perf = float(r["r2"] if r["task"] == "regression" else r["auroc"])
@@ -140,9 +168,17 @@ def test_small_run_writes_every_output(tmp_path):
     data = json.loads((out / "results.json").read_text())
     assert data["provenance"]["seed"] == 3 and data["provenance"]["config"]["embedders"] == [
         "maccs"]
-    assert len(data["findings"]) == 3
+    assert len(data["findings"]) == 3 and data["primary_recipe"] == "tuned"
+    assert set(data["recipes"]) == {"tuned", "fixed"}
+    assert all(len(v["findings"]) == 3 for v in data["recipes"].values())
     assert all(p["invalid_smiles"] == [] for p in data["pairs"])
+    by_recipe = {(p["dataset"], p["recipe"]): p for p in data["pairs"]}
+    for d in ("freesolv", "solubility-class"):
+        tuned, fixed = by_recipe[d, "tuned"], by_recipe[d, "fixed"]
+        assert fixed["num_validation"] == 0
+        assert tuned["num_train"] + tuned["num_validation"] == fixed["num_train"]
     report = (out / "report.md").read_text()
+    assert "## Recipes side by side" in report and "| freesolv | maccs | tuned |" in report
     section = report.split("## The paper's findings")[1].split("##")[0]
     verdicts = [line for line in section.splitlines() if line.startswith("- **")]
     assert len(verdicts) == 3
