@@ -19,6 +19,7 @@ from mis.attacks._bayes import (
 from mis.attacks._evaluate import check_attack_inputs as check_attack_inputs
 from mis.attacks._evaluate import check_same_recipe as check_same_recipe
 from mis.attacks._evaluate import leave_one_out as leave_one_out
+from mis.attacks._evaluate import lira_online_scores as lira_online_scores
 from mis.attacks._reference import calibrated_loss_attack as calibrated_loss_attack
 from mis.attacks._reference import lira_offline as lira_offline
 from mis.attacks._reference import lira_online as lira_online
@@ -35,5 +36,6 @@ __all__ = ["BATTERY", "SIGNAL_ATTACKS", "AttackSignals", "attack_battery", "clas
            "loss_signals", "calibrated_loss_attack", "check_attack_inputs", "check_same_recipe",
            "check_signal_attacks",
            "gaussian_mean_bayes_score", "leave_one_out", "lira_offline", "lira_online",
+           "lira_online_scores",
            "logit_scale", "loss_attack", "quantized_gaussian_mean_bayes_score", "rmia",
            "signal_attacks", "tune_rmia_a", "true_class_prob"]

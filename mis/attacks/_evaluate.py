@@ -6,6 +6,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from mis.attacks._reference import lira_online
+from mis.attacks._signals import logit_scale
 from mis.errors import UserError
 
 
@@ -67,6 +69,15 @@ def leave_one_out(score_fn, signals, mask, extra=None, *, balanced: bool = True)
         return score_fn(signals[t], signals, ref_in, ref_out, extra[t], extra, keep)
 
     return jax.lax.map(one, rows)
+
+
+def lira_online_scores(logits, labels, mask) -> jax.Array:
+    """``[M, n]`` online LiRA scores of every (model, example) from ``[M, n, C]`` logits:
+    the logit-scaled true-class confidence (:func:`~mis.attacks.logit_scale`) of each model,
+    scored against the other models by :func:`leave_one_out` (balanced). What every study that
+    trains shadow models on one pool (``mis dpaudit``, ``mis uniqueness``, ``mis condense``)
+    attacks them with."""
+    return leave_one_out(lira_online, logit_scale(logits, labels), mask)
 
 
 def check_same_recipe(target: dict, shadow: dict) -> None:

@@ -5,6 +5,8 @@ images that ship inside an installed package (``load_digits``).
 coefficients) are NamedTuples with an exact ``*_log_prob``.
 """
 
+from mis.data._canaries import KINDS as KINDS
+from mis.data._canaries import canary_pool as canary_pool
 from mis.data._generators import Dataset as Dataset
 from mis.data._generators import GaussianTask as GaussianTask
 from mis.data._generators import LinearTask as LinearTask
@@ -28,9 +30,9 @@ from mis.data._images import digits_split_indices as digits_split_indices
 from mis.data._images import load_digits as load_digits
 
 __all__ = [
-    "DIGITS_CLASSES", "DIGITS_TRAIN", "Dataset", "GaussianTask", "LinearTask", "LogisticTask",
-    "MixtureTask",
-    "digits_split_indices", "gaussian_distribution", "linear_log_prob", "load_digits",
+    "DIGITS_CLASSES", "DIGITS_TRAIN", "KINDS", "Dataset", "GaussianTask", "LinearTask",
+    "LogisticTask", "MixtureTask", "canary_pool", "digits_split_indices",
+    "gaussian_distribution", "linear_log_prob", "load_digits",
     "logistic_log_prob", "make_gaussian_mixture", "mixture_distribution", "mixture_log_prob",
     "sample_categorical", "sample_gaussian", "sample_gaussian_mixture", "sample_linear_regression",
     "sample_logistic", "sample_sphere_regression",

@@ -11,7 +11,6 @@ from mis.dpaudit._pipeline import DPAuditRow as DPAuditRow
 from mis.dpaudit._pipeline import audit_data as audit_data
 from mis.dpaudit._pipeline import audit_learner as audit_learner
 from mis.dpaudit._pipeline import audit_sigma as audit_sigma
-from mis.dpaudit._pipeline import lira_scores as lira_scores
 from mis.dpaudit._pipeline import run_dpaudit as run_dpaudit
 from mis.dpaudit._report import console_summary as console_summary
 from mis.dpaudit._report import dpaudit_outputs as dpaudit_outputs
@@ -20,4 +19,4 @@ from mis.dpaudit._report import verdict as verdict
 
 __all__ = ["DATASETS", "AuditData", "DPAuditConfig", "DPAuditResult", "DPAuditRow",
            "audit_data", "audit_learner", "audit_sigma", "console_summary", "dpaudit_outputs",
-           "lira_scores", "run_dpaudit", "table_rows", "verdict"]
+           "run_dpaudit", "table_rows", "verdict"]

@@ -28,7 +28,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from mis.attacks import leave_one_out, lira_online, logit_scale
+from mis.attacks import lira_online_scores
 from mis.audit import auc, epsilon_estimate
 from mis.data import (
     DIGITS_CLASSES,
@@ -123,12 +123,6 @@ def audit_learner(config: DPAuditConfig, num_classes: int, sigma: float):
                       learning_rate=config.learning_rate, dp=dp)
 
 
-def lira_scores(logits, y, mask) -> jax.Array:
-    """``[M, n]`` LiRA (online, leave-one-model-out) scores from ``[M, n, C]`` logits."""
-    phi = logit_scale(logits, y)
-    return leave_one_out(lambda t, r, i, o: lira_online(t, r, i, o), phi, mask)
-
-
 def audit_sigma(config: DPAuditConfig, data: AuditData, key, sigma: float, *,
                 train_sigma: float | None = None,
                 progress: ProgressFn | None = None) -> DPAuditRow:
@@ -142,7 +136,7 @@ def audit_sigma(config: DPAuditConfig, data: AuditData, key, sigma: float, *,
                                   return_params=True, progress=progress)
     logits = jax.vmap(learner.predict, (0, None))(shadows.params, data.pool.x)
     test_logits = jax.vmap(learner.predict, (0, None))(shadows.params, data.test.x)
-    scores = np.asarray(lira_scores(logits, data.pool.y, shadows.mask))
+    scores = np.asarray(lira_online_scores(logits, data.pool.y, shadows.mask))
     mask = np.asarray(shadows.mask) > 0
     accuracy = mean_estimate(jnp.mean(jnp.argmax(test_logits, -1) == data.test.y, axis=1))
     kw = dict(fpr=config.fpr, delta=config.delta, confidence=config.confidence)

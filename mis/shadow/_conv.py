@@ -183,6 +183,17 @@ class ConvLearner(GradientLearner):
         nnx.replace_by_pure_dict(state, params)
         return nnx.merge(graphdef, state)(x)
 
+    def features(self, params, x):
+        """``[..., F]``: the flattened output of the convolution blocks, the head's input
+        (``predict = features @ head.kernel + head.bias``); a randomly initialised network's
+        features are the embedding of distribution matching (:mod:`mis.condense`)."""
+        fused = self.dp is None if self.fused is None else self.fused
+        for i in range(len(params["convs"])):
+            kernel, bias = params["convs"][i]["kernel"], params["convs"][i]["bias"]
+            x = conv_relu_pool(x, kernel, bias) if fused \
+                else max_pool(jax.nn.relu(conv2d(x, kernel, bias)))
+        return x.reshape(*x.shape[:-3], -1)
+
     def output_loss(self, out, x, y):
         del x
         return optax.softmax_cross_entropy_with_integer_labels(out, y)

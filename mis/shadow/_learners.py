@@ -197,6 +197,14 @@ class MLPLearner(GradientLearner):
         out = nnx.merge(graphdef, state)(x)
         return out[..., 0] if self.task == "regression" else out
 
+    def features(self, params, x):
+        """``[..., h]``: the last hidden layer's ReLU output, the output layer's input (``x``
+        itself for a model without hidden layers)."""
+        layers = params["layers"]
+        for i in range(len(layers) - 1):
+            x = jax.nn.relu(x @ layers[i]["kernel"] + layers[i]["bias"])
+        return x
+
     def output_loss(self, out, x, y):
         del x
         if self.task == "regression":

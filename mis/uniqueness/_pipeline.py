@@ -34,11 +34,13 @@ import jax.numpy as jnp
 import numpy as np
 from scipy import stats
 
-from mis.attacks import leave_one_out, lira_online, logit_scale
+from mis.attacks import lira_online_scores
 from mis.audit import auc, tpr_at_fpr
 from mis.data import (
     DIGITS_CLASSES,
+    KINDS,
     Dataset,
+    canary_pool,
     load_digits,
     make_gaussian_mixture,
     sample_gaussian_mixture,
@@ -49,8 +51,6 @@ from mis.shadow import DPSGD, ConvLearner, MLPLearner, dp_epsilon, train_shadow_
 from mis.uniqueness._config import UniquenessConfig
 from mis.uniqueness._learner import Records, UniquenessLearner
 from theory import Estimate, mean_estimate
-
-KINDS = ("ordinary", "mislabeled", "ood")
 
 
 class StudyData(NamedTuple):
@@ -149,11 +149,8 @@ def study_data(config: UniquenessConfig, key) -> StudyData:
         x, y = drawn.x[:n + k], drawn.y[:n + k]
         x_ood = 4.0 * drawn.x[n + k:]
         classes = 2
-    shift = jax.random.randint(label_key, (k,), 1, classes)
-    y = y.at[n:].set((y[n:] + shift) % classes)
-    y_ood = jax.random.randint(jax.random.fold_in(ood_key, 1), (o,), 0, classes)
-    pool = Dataset(jnp.concatenate([x, x_ood]), jnp.concatenate([y, y_ood.astype(y.dtype)]))
-    kind = np.array(["ordinary"] * n + ["mislabeled"] * k + ["ood"] * o)
+    pool, kind = canary_pool(label_key, ood_key, x, y, x_ood, num_mislabeled=k,
+                             num_classes=classes)
     return StudyData(pool, kind, test, classes)
 
 
@@ -171,11 +168,6 @@ def uniqueness_learner(config: UniquenessConfig, num_classes: int,
     """The recorded mini-batch recipe of ``config``, censoring at ``budget``."""
     return UniquenessLearner(base_learner(config, num_classes), batch_size=config.batch_size,
                              ridge=config.ridge, budget=budget)
-
-
-def lira_scores(logits, y, mask) -> jax.Array:
-    """``[M, n]`` LiRA (online, leave-one-model-out) scores from ``[M, n, C]`` logits."""
-    return leave_one_out(lira_online, logit_scale(logits, y), mask)
 
 
 def per_example_auc(scores, mask) -> np.ndarray:
@@ -222,7 +214,7 @@ def attack_row(config, data: StudyData, method: str, parameter: float, learner, 
                seconds: float = 0.0):
     """``(DefenseRow, LiRA scores [M, n])`` for stacked ``params`` trained on ``mask``."""
     predict = jax.vmap(learner.predict, (0, None))
-    scores = np.asarray(lira_scores(predict(params, data.pool.x), data.pool.y, mask))
+    scores = np.asarray(lira_online_scores(predict(params, data.pool.x), data.pool.y, mask))
     acc = jnp.mean(jnp.argmax(predict(params, data.test.x), -1) == data.test.y, axis=1)
     m, c = np.asarray(mask) > 0, data.is_canary
     row = DefenseRow(method, float(parameter), float(epsilon), float(censored),

@@ -397,3 +397,36 @@ def test_lira_with_fresh_references_approaches_the_bayes_optimum(key):
     assert lira[4] < lira[16] < lira[64] < bayes + 0.005
     assert bayes - lira[64] < 0.02
     assert bayes - lira[4] > 0.06
+
+
+def test_lira_online_scores_equals_a_numpy_loop_over_models_and_examples():
+    """``lira_online_scores`` against a plain loop: logit-scaled confidence, leave the target
+    and the first opposite-membership model after it out, median/std (ddof 0), SciPy's normal
+    log densities."""
+    from scipy import stats as sstats
+
+    from mis.attacks import lira_online_scores
+
+    rng = np.random.default_rng(3)
+    m, n, c = 8, 5, 3
+    logits = rng.normal(size=(m, n, c)).astype(np.float32)
+    y = rng.integers(0, c, n)
+    mask = np.zeros((m, n), bool)
+    for i in range(n):
+        mask[rng.permutation(m)[: m // 2], i] = True
+    p = np.exp(logits - logits.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    py = p[:, np.arange(n), y].astype(np.float64)
+    phi = np.log(py) - np.log1p(-py)
+    want = np.empty((m, n))
+    for t in range(m):
+        for i in range(n):
+            others = [(t + k) % m for k in range(1, m)]
+            drop = next(r for r in others if mask[r, i] != mask[t, i])
+            keep = [r for r in others if r != drop]
+            ins = phi[[r for r in keep if mask[r, i]], i]
+            outs = phi[[r for r in keep if not mask[r, i]], i]
+            want[t, i] = (sstats.norm.logpdf(phi[t, i], np.median(ins), ins.std() + 1e-30)
+                          - sstats.norm.logpdf(phi[t, i], np.median(outs), outs.std() + 1e-30))
+    got = np.asarray(lira_online_scores(jnp.asarray(logits), jnp.asarray(y), jnp.asarray(mask)))
+    np.testing.assert_allclose(got, want, rtol=2e-3, atol=2e-3)

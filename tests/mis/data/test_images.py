@@ -34,3 +34,21 @@ def test_digits_split_is_fixed_disjoint_and_complete():
 def test_unknown_split_is_a_user_error():
     with pytest.raises(UserError, match="split='validation' is unknown"):
         load_digits("validation")
+
+
+def test_canary_pool_gives_wrong_labels_and_appends_ood_points():
+    import jax
+
+    from mis.data import canary_pool
+
+    x = np.arange(12 * 2, dtype=np.float32).reshape(12, 2)
+    y = np.arange(12) % 4
+    x_ood = np.full((3, 2), 99.0, np.float32)
+    pool, kind = canary_pool(jax.random.key(0), jax.random.key(1), x, y, x_ood,
+                             num_mislabeled=5, num_classes=4)
+    got = np.asarray(pool.y)
+    assert list(kind) == ["ordinary"] * 7 + ["mislabeled"] * 5 + ["ood"] * 3
+    np.testing.assert_array_equal(got[:7], y[:7])
+    assert np.all(got[7:12] != y[7:12]) and np.all((got >= 0) & (got < 4))
+    np.testing.assert_array_equal(np.asarray(pool.x)[12:], x_ood)
+    np.testing.assert_array_equal(np.asarray(pool.x)[:12], x)

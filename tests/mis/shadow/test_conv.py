@@ -56,6 +56,9 @@ def test_forward_pass_equals_a_direct_computation(key):
     assert params["convs"][0]["kernel"].shape == (3, 3, 1, 4)
     assert params["convs"][1]["kernel"].shape == (3, 3, 4, 6)
     assert params["head"]["kernel"].shape == (2 * 2 * 6, 10)
+    for fused in (True, False):  # the embedding = the head's input, both conv forms
+        feats = ConvLearner(channels=(4, 6), fused=fused).features(params, jnp.asarray(x))
+        np.testing.assert_allclose(feats, h.reshape(20, -1), rtol=1e-4, atol=1e-5)
 
 
 def test_calibration_inputs_reproduce_every_layer(key):

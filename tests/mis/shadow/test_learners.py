@@ -76,3 +76,18 @@ def test_bad_learner_configs():
         MLPLearner(task="ranking")
     with pytest.raises(ValueError, match="optimizer"):
         MLPLearner(optimizer="lion")
+
+
+def test_mlp_features_are_the_last_hidden_layer_computed_in_numpy(key):
+    learner = MLPLearner(hidden=(7, 5), num_outputs=3)
+    params = learner.init(key, 4)
+    x = np.asarray(jax.random.normal(jax.random.fold_in(key, 1), (6, 4)))
+    h = x
+    for i in range(2):
+        h = np.maximum(h @ np.asarray(params["layers"][i]["kernel"])
+                       + np.asarray(params["layers"][i]["bias"]), 0)
+    np.testing.assert_allclose(learner.features(params, jnp.asarray(x)), h, rtol=1e-5,
+                               atol=1e-6)
+    out = h @ np.asarray(params["layers"][2]["kernel"]) + np.asarray(params["layers"][2]["bias"])
+    np.testing.assert_allclose(learner.predict(params, jnp.asarray(x)), out, rtol=1e-5,
+                               atol=1e-5)
