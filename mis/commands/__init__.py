@@ -5,6 +5,7 @@ assembles them."""
 
 from mis.commands import (
     audit,
+    condense,
     dpaudit,
     estimate,
     molecular,
@@ -16,6 +17,6 @@ from mis.commands import (
 )
 
 COMMANDS = (theorems, quantizers, rank, sweep, audit, molecular, dpaudit, estimate,
-            uniqueness)
+            uniqueness, condense)
 
 __all__ = ["COMMANDS"]

@@ -1,0 +1,154 @@
+"""Configuration of ``mis condense``: defaults and validation (host).
+
+Every field is a CLI flag (``--ipcs 1,5,10``) and a TOML key of the ``[condense]`` table; bad
+values are one-line ``UserError``s naming the value and what is allowed, raised before any
+training.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from mis.config import at_least, check_fraction, check_number, check_widths
+from mis.data import DIGITS_TRAIN
+from mis.errors import UserError
+from mis.shadow import DPSGD
+
+DATASETS = ("digits", "mixture")
+INITS = ("noise", "real")
+
+
+@dataclasses.dataclass(frozen=True)
+class CondenseConfig:
+    """One dataset-condensation privacy study.
+
+    Attributes:
+        dataset: ``"digits"`` (ConvNet of widths ``channels`` on the 8x8 digits; the DM
+            embedding is the same ConvNet at a random initialisation) or ``"mixture"`` (MLP of
+            widths ``hidden`` on a 2-class Gaussian mixture in R^d, MLP embedding).
+        pool_size: ordinary audit points; ``num_mislabeled`` points with a wrong label and
+            ``num_ood`` out-of-distribution points (uniform-noise images / far-out draws) are
+            added as canaries. Every audit point is IN for half of the pipelines.
+        num_models: pipelines per method (even; each vmapped like a shadow model).
+        ipcs: images per class of the condensed sets and of the random-subset baseline.
+        inits: DM initialisations (``noise``, ``real``).
+        iterations, dm_learning_rate, momentum: DM's SGD on the synthetic pixels.
+        steps, learning_rate: Adam training of the released model (on the synthetic set, the
+            subset or the whole pool), full batch.
+        sigmas, clip_norm, sample_rate, delta: the DP-SGD baseline on the whole pool (noise
+            multipliers; Poisson rate; accountant ε at ``delta``).
+        scaling_sizes: pool sizes ``n`` of the O(m/n) check (DM from noise at the largest ipc
+            and whole-pool training): the audit set plus always-IN filler points; each size is
+            at least the audit set.
+        fprs: the FPRs of the TPR columns (the first is the verdicts' low FPR, the last the
+            trade-off figure's).
+        num_bootstrap, confidence: intervals (bootstrap for the scaling slope).
+    """
+
+    dataset: str = "digits"
+    pool_size: int = 256
+    num_mislabeled: int = 8
+    num_ood: int = 8
+    num_models: int = 64
+    ipcs: tuple[int, ...] = (1, 5, 10)
+    inits: tuple[str, ...] = ("noise", "real")
+    iterations: int = 200
+    dm_learning_rate: float = 0.1
+    momentum: float = 0.5
+    steps: int = 200
+    learning_rate: float = 0.01
+    sigmas: tuple[float, ...] = (1.0, 4.0)
+    clip_norm: float = 1.0
+    sample_rate: float = 0.25
+    delta: float = 1e-5
+    scaling_sizes: tuple[int, ...] = (272, 544, 1088)
+    channels: tuple[int, ...] = (8, 16)
+    hidden: tuple[int, ...] = (32,)
+    d: int = 16
+    fprs: tuple[float, ...] = (0.001, 0.01)
+    num_bootstrap: int = 1000
+    confidence: float = 0.95
+
+    def __post_init__(self):
+        for name in ("ipcs", "inits", "sigmas", "scaling_sizes", "channels", "hidden", "fprs"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if self.dataset not in DATASETS:
+            raise UserError(f"dataset={self.dataset!r} is unknown; use one of "
+                            f"{', '.join(DATASETS)}")
+        for name, lo in (("pool_size", 8), ("num_mislabeled", 1), ("num_ood", 1),
+                         ("num_models", 8), ("iterations", 1), ("steps", 1),
+                         ("num_bootstrap", 10), ("d", 1)):
+            at_least(self, name, lo)
+        if self.num_models % 2:
+            raise UserError(f"num_models={self.num_models} must be even (balanced IN/OUT "
+                            "design)")
+        check_number(self, "dm_learning_rate", lo=0.0, lo_open=True)
+        check_number(self, "learning_rate", lo=0.0, lo_open=True)
+        check_number(self, "momentum", lo=0.0)
+        check_number(self, "clip_norm", lo=0.0, lo_open=True)
+        if not self.momentum < 1:
+            raise UserError(f"momentum={self.momentum!r} is not allowed; use a number in [0, 1)")
+        bad = [i for i in self.inits if i not in INITS]
+        if bad or not self.inits or len(set(self.inits)) != len(self.inits):
+            raise UserError(f"inits {list(self.inits)} are not allowed; use distinct values "
+                            f"among {', '.join(INITS)}")
+        if not self.ipcs or any(not isinstance(v, int) or isinstance(v, bool) or v < 1
+                                for v in self.ipcs) or len(set(self.ipcs)) != len(self.ipcs):
+            raise UserError(f"ipcs {list(self.ipcs)} are not allowed; use distinct integers "
+                            ">= 1")
+        smallest = self.smallest_class()
+        if max(self.ipcs) > smallest:
+            raise UserError(f"ipc {max(self.ipcs)} is larger than the smallest class of the "
+                            f"pool ({smallest} examples); use ipcs <= {smallest}")
+        for sigma in self.sigmas:
+            DPSGD(self.clip_norm, sigma, self.sample_rate)  # one-line errors for σ, q
+        if any(not isinstance(v, int) or isinstance(v, bool) for v in self.scaling_sizes) \
+                or len(set(self.scaling_sizes)) != len(self.scaling_sizes):
+            raise UserError(f"scaling_sizes {list(self.scaling_sizes)} are not allowed; use "
+                            "distinct integers")
+        audit = self.audit_size
+        limit = (DIGITS_TRAIN - self.pool_size - self.num_mislabeled + audit
+                 if self.dataset == "digits" else None)
+        for n in self.scaling_sizes:
+            if n < audit or (limit is not None and n > limit):
+                raise UserError(f"scaling size {n} is not allowed; use sizes from the audit set "
+                                f"({audit})" + (f" to {limit} (the training digits)"
+                                                if limit is not None else " upward"))
+        if self.dataset == "digits" and self.pool_size + self.num_mislabeled > DIGITS_TRAIN:
+            raise UserError(f"pool_size + num_mislabeled = {self.pool_size + self.num_mislabeled}"
+                            f" exceeds the {DIGITS_TRAIN} training digits")
+        check_widths(self, "channels", "hidden")
+        check_fraction(self, "delta", "confidence")
+        if not self.fprs or any(not isinstance(f, int | float) or isinstance(f, bool)
+                                or not 0 < f < 1 for f in self.fprs):
+            raise UserError(f"fprs {list(self.fprs)} are not allowed; use numbers in (0, 1)")
+
+    @property
+    def audit_size(self) -> int:
+        """Audit points: ordinary ones and canaries."""
+        return self.pool_size + self.num_mislabeled + self.num_ood
+
+    @property
+    def num_classes(self) -> int:
+        return 10 if self.dataset == "digits" else 2
+
+    def smallest_class(self) -> int:
+        """The smallest class among the ordinary audit points (digits: counted; mixture: a
+        lower bound, the pool's expected class size minus four standard deviations)."""
+        if self.dataset == "digits":
+            from mis.data import load_digits
+
+            y = np.asarray(load_digits("train").y[: self.pool_size])
+            return int(np.bincount(y, minlength=10).min())
+        n = self.pool_size
+        return max(int(n / 2 - 4 * (n / 4) ** 0.5), 0)
+
+    @staticmethod
+    def smoke_sizes(task=None) -> dict:
+        """A run of well under a minute on the same code path."""
+        del task
+        return dict(dataset="mixture", pool_size=48, num_mislabeled=4, num_ood=4,
+                    num_models=8, ipcs=(2,), iterations=20, steps=30, sigmas=(2.0,),
+                    scaling_sizes=(56, 112), num_bootstrap=50)

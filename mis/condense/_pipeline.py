@@ -1,0 +1,411 @@
+"""``mis condense``: is a model trained on a condensed synthetic set private? Pipeline-level
+shadows, the baselines of the "no free lunch" rebuttal, and verdicts (device training, host
+metrics).
+
+1. **Audit set.** Ordinary pool points plus mislabeled and out-of-distribution canaries; every
+   audit point is IN for exactly half of the ``num_models`` pipelines (the same balanced split
+   for every method, so methods are compared on identical private sets).
+2. **Pipelines** (each vmapped by the shadow engine, :mod:`mis.condense._learner`): DM from
+   noise and from real members at every ipc; the random subset of ``ipc`` members per class;
+   the whole pool; DP-SGD on the whole pool at every σ (accountant ε). The released artefact is
+   the model trained at the end of the pipeline.
+3. **Attacks.** Online LiRA (leave-one-pipeline-out) and the loss attack on every pipeline,
+   reported for *ordinary* points (members that did not start a synthetic image or were not
+   selected vs non-members), for the *initialising* / selected members, for *all* ordinary
+   members, and for the *canaries*; AUC with DeLong intervals, TPR at each FPR held out with
+   Clopper–Pearson intervals (:mod:`mis.audit`). The nearest real member of every synthetic
+   image (L2) is the visual check.
+4. **O(m/n).** DM from noise at the largest ipc and whole-pool training on pools of
+   ``scaling_sizes`` (the audit set plus always-IN filler): the leakage of an ordinary audit
+   point is its mean IN − OUT gap of the logit-scaled confidence; the slope of log leakage on
+   log n, with a paired bootstrap over audit points.
+
+References:
+    Dong, Zhao, Lyu, arXiv:2206.00240; Carlini, Feldman, Nasr, arXiv:2209.14987;
+    Zhao and Bilen (DM), arXiv:2110.04181; Carlini et al. (LiRA), arXiv:2112.03570.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from mis.attacks import lira_online_scores, logit_scale
+from mis.audit import auc, tpr_at_fpr
+from mis.condense._config import CondenseConfig
+from mis.condense._learner import CondensedLearner, SubsetLearner
+from mis.data import (
+    Dataset,
+    canary_pool,
+    load_digits,
+    make_gaussian_mixture,
+    sample_gaussian_mixture,
+)
+from mis.errors import UserError
+from mis.progress import ProgressFn, report
+from mis.shadow import (
+    DPSGD,
+    ConvLearner,
+    MLPLearner,
+    dp_epsilon,
+    membership_mask,
+    train_shadow_models,
+)
+from theory import Estimate, mean_estimate
+
+GROUPS = ("ordinary", "initialising", "all members", "canaries")
+ATTACKS = ("lira", "loss")
+
+
+class StudyData(NamedTuple):
+    """The audit pool (ordinary points then canaries), each point's kind, the always-IN filler
+    of the scaling check, the test set and the number of classes."""
+
+    pool: Dataset
+    kind: np.ndarray
+    filler: Dataset
+    test: Dataset
+    num_classes: int
+
+
+class Method(NamedTuple):
+    """One pipeline: ``name`` (``dm-noise``, ``dm-real``, ``subset``, ``whole``, ``dpsgd``),
+    its ``parameter`` (ipc, σ, or NaN) and the engine learner."""
+
+    name: str
+    parameter: float
+    learner: Any
+
+    @property
+    def label(self) -> str:
+        if self.name in ("dm-noise", "dm-real", "subset"):
+            return f"{self.name} ipc={int(self.parameter)}"
+        if self.name == "dpsgd":
+            return f"dpsgd σ={self.parameter:g}"
+        return self.name
+
+
+class GroupRow(NamedTuple):
+    """One method × attack × group: AUC and TPR at each FPR of ``config.fprs`` with their
+    intervals, and the numbers of member / non-member (pipeline, point) pairs."""
+
+    method: str
+    parameter: float
+    attack: str
+    group: str
+    auc: Estimate
+    tprs: tuple
+    positives: int
+    negatives: int
+
+
+class MethodResult(NamedTuple):
+    """One method: test accuracy (mean over pipelines, normal interval), ε (DP-SGD) or NaN,
+    the nearest-member distance of its synthetic images (mean; NaN without), its rows and the
+    first pipeline's training set (for the figure) and their nearest members."""
+
+    method: str
+    parameter: float
+    label: str
+    accuracy: Estimate
+    epsilon: float
+    nearest_distance: float
+    rows: list
+    example_images: np.ndarray | None
+    nearest_images: np.ndarray | None
+    seconds: float
+
+
+class ScalingRow(NamedTuple):
+    """Leakage (mean IN − OUT gap of the logit-scaled confidence over ordinary audit points)
+    and LiRA AUC of one method at pool size ``n``."""
+
+    method: str
+    n: int
+    leakage: Estimate
+    auc: Estimate
+
+
+class Slope(NamedTuple):
+    """The log-log slope of leakage on ``n`` with its bootstrap interval and the share of
+    bootstrap replicates where a leakage was not positive (no logarithm)."""
+
+    method: str
+    slope: Estimate
+    invalid: float
+
+
+class CondenseResult(NamedTuple):
+    config: CondenseConfig
+    data: StudyData
+    methods: list
+    scaling: list
+    slopes: list
+    reference_distance: float
+    seconds: dict
+
+
+def study_data(config: CondenseConfig, key) -> StudyData:
+    """Digits: the first ``pool_size`` training digits, the next ``num_mislabeled`` with a
+    wrong label, ``num_ood`` uniform-noise images (random labels); filler = the remaining
+    training digits; the test split. Mixture: draws of a 2-class mixture in R^d (canaries as
+    in ``mis uniqueness``: flipped labels, draws scaled by 4), filler = further draws, 1000
+    test draws. Keys: ``task, pool, test, labels, ood = split(key, 5)``."""
+    task_key, pool_key, test_key, label_key, ood_key = jax.random.split(key, 5)
+    n, k, o = config.pool_size, config.num_mislabeled, config.num_ood
+    fill = max(config.scaling_sizes, default=0) - config.audit_size
+    if config.dataset == "digits":
+        train, test = load_digits("train"), load_digits("test")
+        x, y = train.x[:n + k], train.y[:n + k]
+        filler = Dataset(train.x[n + k:], train.y[n + k:])
+        x_ood = jax.random.uniform(ood_key, (o, *x.shape[1:]))
+    else:
+        task = make_gaussian_mixture(task_key, d=config.d, k_modes=4)
+        drawn = sample_gaussian_mixture(pool_key, n + k + o + max(fill, 0), task=task)
+        test = sample_gaussian_mixture(test_key, 1000, task=task)
+        x, y = drawn.x[:n + k], drawn.y[:n + k]
+        x_ood = 4.0 * drawn.x[n + k:n + k + o]
+        filler = Dataset(drawn.x[n + k + o:], drawn.y[n + k + o:])
+    pool, kind = canary_pool(label_key, ood_key, x, y, x_ood, num_mislabeled=k,
+                             num_classes=config.num_classes)
+    return StudyData(pool, kind, filler, test, config.num_classes)
+
+
+def base_learner(config: CondenseConfig, dp: DPSGD | None = None):
+    """The released model's network and optimizer (ConvNet on digits, MLP on the mixture)."""
+    kw = dict(num_outputs=config.num_classes, steps=config.steps,
+              learning_rate=config.learning_rate, dp=dp)
+    if config.dataset == "digits":
+        return ConvLearner(channels=config.channels, **kw)
+    return MLPLearner(hidden=config.hidden, **kw)
+
+
+def dm_learner(config: CondenseConfig, ipc: int, init: str) -> CondensedLearner:
+    return CondensedLearner(base_learner(config), ipc=ipc, num_classes=config.num_classes,
+                            iterations=config.iterations, init=init,
+                            learning_rate=config.dm_learning_rate, momentum=config.momentum)
+
+
+def methods(config: CondenseConfig) -> list[Method]:
+    """Every pipeline of the study, in report order."""
+    out = [Method(f"dm-{init}", float(ipc), dm_learner(config, ipc, init))
+           for init in config.inits for ipc in config.ipcs]
+    out += [Method("subset", float(ipc), SubsetLearner(base_learner(config), ipc=ipc,
+                                                        num_classes=config.num_classes))
+            for ipc in config.ipcs]
+    out.append(Method("whole", math.nan, base_learner(config)))
+    out += [Method("dpsgd", float(s), base_learner(config, DPSGD(config.clip_norm, s,
+                                                                 config.sample_rate)))
+            for s in config.sigmas]
+    return out
+
+
+def used_mask(init_index, num_points: int) -> np.ndarray:
+    """``[M, n]`` bool: pool point ``i`` started a synthetic image (or was selected) in
+    pipeline ``m`` (``init_index`` ``[M, k]``, ``-1`` = none)."""
+    idx = np.asarray(init_index)
+    out = np.zeros((idx.shape[0], num_points + 1), bool)
+    rows = np.repeat(np.arange(idx.shape[0]), idx.shape[1])
+    out[rows, np.where(idx.ravel() >= 0, idx.ravel(), num_points)] = True
+    return out[:, :num_points]
+
+
+def group_pairs(kind, mask, used) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``group -> (positive, negative)`` ``[M, n]`` masks over (pipeline, point) pairs: members
+    that did not start an image vs non-members (ordinary points), members that did vs the same
+    non-members, all members vs non-members, canary members vs canary non-members."""
+    m = np.asarray(mask) > 0
+    ordinary = np.broadcast_to(np.asarray(kind) == "ordinary", m.shape)
+    canary = ~ordinary
+    out_ord = ~m & ordinary
+    return {"ordinary": (m & ordinary & ~used, out_ord),
+            "initialising": (m & ordinary & used, out_ord),
+            "all members": (m & ordinary, out_ord),
+            "canaries": (m & canary, ~m & canary)}
+
+
+def group_metrics(scores, positive, negative, fprs, confidence: float):
+    """AUC and held-out TPRs of ``scores`` on the pairs of one group, or None when a side has
+    fewer than 4 pairs (no interval)."""
+    s = np.asarray(scores, np.float64)
+    if positive.sum() < 4 or negative.sum() < 4:
+        return None
+    values = np.r_[s[positive], s[negative]]
+    labels = np.r_[np.ones(positive.sum(), bool), np.zeros(negative.sum(), bool)]
+    return (auc(values, labels, confidence=confidence),
+            tuple(tpr_at_fpr(values, labels, f, confidence=confidence) for f in fprs))
+
+
+def nearest_members(images, pool_x, member) -> tuple[np.ndarray, np.ndarray]:
+    """``(distance [k], index [k])``: the L2-nearest member of ``pool_x`` to every image."""
+    a = np.asarray(images, np.float64).reshape(len(images), -1)
+    b = np.asarray(pool_x, np.float64).reshape(len(pool_x), -1)
+    d2 = (a**2).sum(1)[:, None] + (b**2).sum(1)[None, :] - 2 * a @ b.T
+    d2 = np.where(np.asarray(member)[None, :], np.maximum(d2, 0), np.inf)
+    index = np.argmin(d2, axis=1)
+    return np.sqrt(d2[np.arange(len(a)), index]), index
+
+
+def run_method(config: CondenseConfig, data: StudyData, method: Method, key, *,
+               progress: ProgressFn | None = None):
+    """One method's pipelines on the audit pool: ``(MethodResult, logits [M, n, C], mask)``."""
+    t0 = time.perf_counter()
+    has_aux = hasattr(method.learner, "fit_aux")
+    shadows = train_shadow_models(key, data.pool, learner=method.learner,
+                                  num_models=config.num_models, return_params=True,
+                                  return_aux=has_aux, progress=progress)
+    predict = jax.vmap(method.learner.predict, (0, None))
+    logits = predict(shadows.params, data.pool.x)
+    if not bool(jnp.all(jnp.isfinite(logits))):
+        raise UserError(f"{method.label}: training diverged (non-finite predictions); lower "
+                        f"--dm-learning-rate (now {config.dm_learning_rate:g}) or "
+                        f"--learning-rate (now {config.learning_rate:g})")
+    test_logits = predict(shadows.params, data.test.x)
+    losses = jax.vmap(method.learner.loss, (0, None, None))(shadows.params, data.pool.x,
+                                                            data.pool.y)
+    mask = np.asarray(shadows.mask) > 0
+    n = data.pool.x.shape[0]
+    used = used_mask(shadows.aux.init_index, n) if has_aux else np.zeros_like(mask)
+    scores = {"lira": np.asarray(lira_online_scores(logits, data.pool.y, shadows.mask)),
+              "loss": -np.asarray(losses)}
+    rows = []
+    for group, (pos, neg) in group_pairs(data.kind, mask, used).items():
+        for attack in ATTACKS:
+            got = group_metrics(scores[attack], pos, neg, config.fprs, config.confidence)
+            if got is not None:
+                rows.append(GroupRow(method.name, method.parameter, attack, group, got[0],
+                                     got[1], int(pos.sum()), int(neg.sum())))
+    accuracy = mean_estimate(jnp.mean(jnp.argmax(test_logits, -1) == data.test.y, axis=1),
+                             config.confidence)
+    epsilon = (dp_epsilon(method.parameter, config.sample_rate, config.steps, config.delta)
+               if method.name == "dpsgd" else math.nan)
+    nearest, example, near_img = math.nan, None, None
+    if method.name.startswith("dm-"):
+        dists = []
+        for m in range(config.num_models):
+            d, idx = nearest_members(shadows.aux.x[m], data.pool.x, mask[m])
+            dists.append(d)
+            if m == 0:
+                example = np.asarray(shadows.aux.x[0])
+                near_img = np.asarray(data.pool.x)[idx]
+        nearest = float(np.mean(dists))
+    return (MethodResult(method.name, method.parameter, method.label,
+                         Estimate(*(float(v) for v in accuracy)), epsilon, nearest, rows,
+                         example, near_img, time.perf_counter() - t0), logits, shadows.mask)
+
+
+def leakage_per_point(logits, labels, mask) -> np.ndarray:
+    """``[n]``: each point's mean logit-scaled confidence over the pipelines where it is IN
+    minus the mean where it is OUT (the per-example influence that O(m/n) bounds)."""
+    phi = np.asarray(logit_scale(logits, labels), np.float64)
+    m = np.asarray(mask) > 0
+    return (np.where(m, phi, 0).sum(0) / np.maximum(m.sum(0), 1)
+            - np.where(~m, phi, 0).sum(0) / np.maximum((~m).sum(0), 1))
+
+
+def fit_slope(sizes, per_point: list[np.ndarray], *, seed: int, num_bootstrap: int,
+              confidence: float) -> tuple[Estimate, float]:
+    """``(slope, invalid share)``: least-squares slope of ``log mean(leakage)`` on ``log n``;
+    the interval resamples the audit points (the same draw at every size: a paired
+    bootstrap); replicates with a non-positive mean are left out and counted."""
+    x = np.log(np.asarray(sizes, np.float64))
+    stacked = np.stack(per_point)  # [sizes, points]
+
+    def slope(means):
+        if np.any(means <= 0):
+            return math.nan
+        return float(np.polyfit(x, np.log(means), 1)[0])
+
+    value = slope(stacked.mean(1))
+    rng = np.random.default_rng(seed)
+    reps = np.array([slope(stacked[:, rng.integers(0, stacked.shape[1], stacked.shape[1])]
+                           .mean(1)) for _ in range(num_bootstrap)])
+    ok = np.isfinite(reps)
+    if not ok.any():
+        return Estimate(value, math.nan, math.nan), 1.0
+    lo, hi = np.quantile(reps[ok], [0.5 - confidence / 2, 0.5 + confidence / 2])
+    return Estimate(value, float(lo), float(hi)), float(1 - ok.mean())
+
+
+def run_scaling(config: CondenseConfig, data: StudyData, key, cached: dict, *,
+                progress: ProgressFn | None = None):
+    """The O(m/n) check (module docstring, step 4): ``(rows, slopes)``. ``cached[(name, n)]``
+    holds ``(logits, mask)`` of runs already made on the audit pool alone."""
+    audit = config.audit_size
+    mask_key, _ = jax.random.split(key)
+    audit_mask = membership_mask(mask_key, config.num_models, audit)
+    ordinary = data.kind == "ordinary"
+    chosen = [m for m in methods(config)
+              if (m.name == "dm-noise" and m.parameter == max(config.ipcs)) or m.name == "whole"]
+    rows, slopes = [], []
+    total, done = len(chosen) * len(config.scaling_sizes), 0
+    for i, method in enumerate(chosen):
+        per_point = []
+        for n in config.scaling_sizes:
+            report(progress, "O(m/n) runs", done, total)
+            done += 1
+            if (method.name, n) in cached:
+                logits, mask = cached[(method.name, n)]
+            else:
+                extra = n - audit
+                pool = Dataset(jnp.concatenate([data.pool.x, data.filler.x[:extra]]),
+                               jnp.concatenate([data.pool.y,
+                                                data.filler.y[:extra].astype(data.pool.y.dtype)]))
+                full = jnp.concatenate([audit_mask, jnp.ones((config.num_models, extra))], 1)
+                shadows = train_shadow_models(key, pool, learner=method.learner,
+                                              num_models=config.num_models, mask=full,
+                                              return_params=True, progress=progress)
+                logits = jax.vmap(method.learner.predict, (0, None))(shadows.params,
+                                                                      data.pool.x)
+                mask = audit_mask
+            gap = leakage_per_point(logits, data.pool.y, mask)[ordinary]
+            per_point.append(gap)
+            scores = np.asarray(lira_online_scores(logits, data.pool.y, mask))[:, ordinary]
+            m = np.asarray(mask)[:, ordinary] > 0
+            rows.append(ScalingRow(method.name, int(n),
+                                   Estimate(*(float(v) for v in mean_estimate(
+                                       jnp.asarray(gap), config.confidence))),
+                                   auc(scores[m].tolist() + scores[~m].tolist(),
+                                       np.r_[np.ones(m.sum(), bool), np.zeros((~m).sum(), bool)],
+                                       confidence=config.confidence)))
+        slope, invalid = fit_slope(config.scaling_sizes, per_point, seed=i,
+                                   num_bootstrap=config.num_bootstrap,
+                                   confidence=config.confidence)
+        slopes.append(Slope(method.name, slope, invalid))
+    report(progress, "O(m/n) runs", total, total)
+    return rows, slopes
+
+
+def run_condense(config: CondenseConfig, key, *,
+                 progress: ProgressFn | None = None) -> CondenseResult:
+    """The whole study (module docstring). Keys: ``data, train = split(key)``; every method
+    and every scaling run trains with the ``train`` key, so all share the audit split."""
+    data_key, train_key = jax.random.split(key)
+    t0 = time.perf_counter()
+    data = study_data(config, data_key)
+    all_methods = methods(config)
+    total = len(all_methods) + 1
+    results, cached, seconds = [], {}, {}
+    for i, method in enumerate(all_methods):
+        report(progress, "pipelines", i, total)
+        result, logits, mask = run_method(config, data, method, train_key, progress=progress)
+        results.append(result)
+        seconds[method.label] = result.seconds
+        if (method.name == "dm-noise" and method.parameter == max(config.ipcs)) \
+                or method.name == "whole":
+            cached[(method.name, config.audit_size)] = (logits, mask)
+    report(progress, "pipelines", len(all_methods), total)
+    t = time.perf_counter()
+    scaling, slopes = run_scaling(config, data, train_key, cached, progress=progress)
+    seconds["scaling"] = time.perf_counter() - t
+    report(progress, "pipelines", total, total)
+    test_member = np.ones(data.pool.x.shape[0], bool) & (data.kind == "ordinary")
+    reference, _ = nearest_members(data.test.x[:200], data.pool.x, test_member)
+    seconds["total"] = time.perf_counter() - t0
+    return CondenseResult(config, data, results, scaling, slopes, float(np.mean(reference)),
+                          seconds)

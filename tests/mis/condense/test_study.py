@@ -1,0 +1,164 @@
+"""``mis condense``: pipelines in the engine equal one pipeline alone, the attack groups, the
+slope fit, nearest members, the refusals and the smoke run end to end."""
+
+import csv
+import json
+import math
+import os
+import subprocess
+import sys
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from mis.condense import (
+    CondenseConfig,
+    CondensedLearner,
+    SubsetLearner,
+    fit_slope,
+    group_pairs,
+    leakage_per_point,
+    nearest_members,
+    used_mask,
+)
+from mis.data import Dataset, load_digits
+from mis.errors import UserError
+from mis.shadow import ConvLearner, MLPLearner, train_shadow_models
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+
+
+def _mis(*args):
+    return subprocess.run([sys.executable, "-m", "mis", *args], capture_output=True, text=True,
+                          timeout=600, cwd=ROOT)
+
+
+@pytest.mark.parametrize("learner, images", [
+    (CondensedLearner(ConvLearner(channels=(4,), steps=5), ipc=2, iterations=4, init="real"),
+     True),
+    (CondensedLearner(MLPLearner(hidden=(8,), num_outputs=2, steps=5), ipc=2, num_classes=2,
+                      iterations=4), False),
+    (SubsetLearner(MLPLearner(hidden=(8,), num_outputs=2, steps=5), ipc=3, num_classes=2),
+     False),
+])
+def test_the_engine_trains_each_pipeline_exactly_as_alone(learner, images):
+    if images:
+        d = load_digits("train")
+        pool = Dataset(d.x[:60], d.y[:60])
+    else:
+        x = jax.random.normal(jax.random.key(0), (40, 3))
+        pool = Dataset(x, (x[:, 0] > 0).astype(jnp.int32))
+    res = train_shadow_models(jax.random.key(1), pool, learner=learner, num_models=4,
+                              return_params=True, return_aux=True, batch_size=2)
+    for m in (0, 3):
+        params, aux = jax.jit(learner.fit_aux)(res.keys[m], pool, res.mask[m])
+        for a, b in zip(jax.tree.leaves(params), jax.tree.leaves(
+                jax.tree.map(lambda v, m=m: v[m], res.params)), strict=True):
+            np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(np.asarray(aux.x), np.asarray(res.aux.x[m]), rtol=1e-4,
+                                   atol=1e-5)
+        # every initialising / selected image is a member of that pipeline
+        idx = np.asarray(res.aux.init_index[m])
+        assert np.all(np.asarray(res.mask[m])[idx[idx >= 0]] == 1)
+
+
+def test_used_mask_and_groups_partition_the_pairs():
+    init = np.array([[0, 2, -1], [1, 1, -1]])
+    used = used_mask(init, 4)
+    np.testing.assert_array_equal(used, [[1, 0, 1, 0], [0, 1, 0, 0]])
+    mask = np.array([[1, 0, 1, 1], [0, 1, 1, 0]])
+    kind = np.array(["ordinary", "ordinary", "ordinary", "ood"])
+    g = group_pairs(kind, mask, used.astype(bool))
+    ordinary = np.broadcast_to(kind == "ordinary", mask.shape)
+    pos_o, neg = g["ordinary"]
+    pos_i, _ = g["initialising"]
+    assert not (pos_o & pos_i).any()
+    np.testing.assert_array_equal(pos_o | pos_i, g["all members"][0])
+    np.testing.assert_array_equal(g["all members"][0], (mask > 0) & ordinary)
+    np.testing.assert_array_equal(neg, (mask == 0) & ordinary)
+    np.testing.assert_array_equal(g["canaries"][0] | g["canaries"][1], ~ordinary)
+
+
+def test_nearest_members_equal_a_brute_force_search():
+    rng = np.random.default_rng(0)
+    imgs, pool = rng.normal(size=(5, 3, 3, 1)), rng.normal(size=(20, 3, 3, 1))
+    member = rng.random(20) < 0.5
+    dist, idx = nearest_members(imgs, pool, member)
+    for k in range(5):
+        d = [np.linalg.norm(imgs[k] - pool[i]) if member[i] else np.inf for i in range(20)]
+        assert idx[k] == int(np.argmin(d)) and math.isclose(dist[k], min(d), rel_tol=1e-9)
+
+
+def test_leakage_is_the_mean_in_minus_out_gap_and_the_slope_recovers_one_over_n():
+    logits = np.zeros((4, 2, 2), np.float32)
+    logits[:, :, 1] = [[2, 0], [0, 1], [2, 1], [0, 0]]
+    mask = np.array([[1, 0], [0, 1], [1, 1], [0, 0]])
+    gap = leakage_per_point(jnp.asarray(logits), jnp.array([1, 1]), jnp.asarray(mask))
+    np.testing.assert_allclose(gap, [2.0, 1.0], atol=1e-5)  # logit scale of p = σ(z) is z
+    rng = np.random.default_rng(0)
+    sizes = (100, 200, 400, 800)
+    per = [3.0 / n * 100 * (1 + 0.05 * rng.normal(size=300)) for n in sizes]
+    slope, invalid = fit_slope(sizes, per, seed=0, num_bootstrap=200, confidence=0.95)
+    assert abs(slope.value + 1) < 0.02 and slope.lower <= -1 <= slope.upper and invalid == 0
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(ipcs=(0,)), "ipcs \\[0\\] are not allowed"),
+    (dict(ipcs=(40,)), "ipc 40 is larger than the smallest class"),
+    (dict(inits=("gan",)), "inits \\['gan'\\] are not allowed"),
+    (dict(iterations=0), "iterations=0 is not allowed"),
+    (dict(scaling_sizes=(100,)), "scaling size 100 is not allowed"),
+    (dict(scaling_sizes=(5000,)), "scaling size 5000 is not allowed"),
+    (dict(momentum=1.0), "momentum=1.0 is not allowed"),
+    (dict(dataset="cifar"), "dataset='cifar' is unknown"),
+    (dict(num_models=9), "num_models=9 must be even"),
+    (dict(sigmas=(-1.0,)), "noise_multiplier=-1.0"),
+])
+def test_bad_config_values_are_user_errors(kwargs, match):
+    with pytest.raises(UserError, match=match):
+        CondenseConfig(**kwargs)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--ipcs", "0"], "ipcs [0] are not allowed"),
+    (["--ipcs", "3", "--dataset", "digits", "--pool-size", "20"],
+     "ipc 3 is larger than the smallest class"),
+    (["--inits", "zeros"], "inits ['zeros'] are not allowed"),
+    (["--iterations", "0"], "iterations=0 is not allowed"),
+])
+def test_bad_flags_are_one_line_errors_and_write_nothing(args, message, tmp_path):
+    res = _mis("condense", "--smoke", "--out", str(tmp_path / "out"), *args)
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in res.stderr, lines
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_smoke_writes_every_output(tmp_path):
+    out = tmp_path / "c"
+    res = _mis("condense", "--config", "experiments/condense.toml", "--smoke", "--seed", "2",
+               "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    rows = list(csv.DictReader((out / "methods.csv").read_text().splitlines()))
+    methods = {(r["method"], r["parameter"]) for r in rows}
+    assert {m for m, _ in methods} == {"dm-noise", "dm-real", "subset", "whole", "dpsgd"}
+    for r in rows:
+        assert float(r["auc_lo"]) <= float(r["auc"]) <= float(r["auc_hi"])
+        assert float(r["tpr@0.001_lo"]) <= float(r["tpr@0.001"]) <= float(r["tpr@0.001_hi"])
+        assert float(r["accuracy_lo"]) <= float(r["accuracy"]) <= float(r["accuracy_hi"])
+        assert (r["group"] == "initialising") <= (r["method"] in ("dm-real", "subset"))
+    assert any(float(r["epsilon"]) > 0 for r in rows if r["method"] == "dpsgd")
+    scaling = list(csv.DictReader((out / "scaling.csv").read_text().splitlines()))
+    assert {(r["method"], r["n"]) for r in scaling} == {
+        (m, n) for m in ("dm-noise", "whole") for n in ("56", "112")}
+    results = json.loads((out / "results.json").read_text())
+    assert results["provenance"]["seed"] == 2
+    assert results["provenance"]["config"]["dataset"] == "mixture"
+    assert [v[:3] for v in results["verdicts"]] == ["(1)", "(2)", "(3)", "(4)", "(5)"]
+    assert "Is dataset condensation private?" in (out / "report.md").read_text()
+    for fig in ("tradeoff.png", "scaling.png"):
+        assert (out / fig).read_bytes()[:4] == b"\x89PNG"
+    assert "(5) O(m/n)" in res.stdout
