@@ -21,16 +21,12 @@ import numpy as np
 from mis.audit import annotate_spread
 from mis.condense._pipeline import CondenseResult, MethodResult
 from mis.io import fmt, png_bytes, to_csv, to_json
+from mis.release import estimate_columns
 
 NEAR_CHANCE_AUC = 0.55
 EXPOSED_TPR_FACTOR = 10
 COMPARABLE_AUC = 0.05
 COMPARABLE_ACCURACY = 0.02
-
-
-def _triple(name: str, est) -> dict:
-    return {name: float(est.value), f"{name}_lo": float(est.lower),
-            f"{name}_hi": float(est.upper)}
 
 
 def _est(est, digits: int = 3) -> str:
@@ -44,19 +40,19 @@ def method_rows(result: CondenseResult) -> list[dict]:
     for m in result.methods:
         for r in m.rows:
             row = {"method": m.method, "parameter": m.parameter, "attack": r.attack,
-                   "group": r.group} | _triple("auc", r.auc)
+                   "group": r.group} | estimate_columns("auc", r.auc)
             for f, t in zip(result.config.fprs, r.tprs, strict=True):
-                row |= _triple(f"tpr@{f:g}", t)
+                row |= estimate_columns(f"tpr@{f:g}", t)
             out.append(row | {"positives": r.positives, "negatives": r.negatives}
-                       | _triple("accuracy", m.accuracy)
+                       | estimate_columns("accuracy", m.accuracy)
                        | {"epsilon": m.epsilon, "nearest_distance": m.nearest_distance,
                           "seconds": round(m.seconds, 2)})
     return out
 
 
 def scaling_rows(result: CondenseResult) -> list[dict]:
-    return [{"method": r.method, "n": r.n} | _triple("leakage", r.leakage)
-            | _triple("lira_auc", r.auc) for r in result.scaling]
+    return [{"method": r.method, "n": r.n} | estimate_columns("leakage", r.leakage)
+            | estimate_columns("lira_auc", r.auc) for r in result.scaling]
 
 
 def _row(m: MethodResult, group: str, attack: str = "lira"):
@@ -331,7 +327,7 @@ def condense_outputs(result: CondenseResult, provenance: dict,
              "results.json": to_json({"provenance": provenance,
                                       "methods": method_rows(result),
                                       "scaling": scaling_rows(result),
-                                      "slopes": [{"method": s.method} | _triple("slope",
+                                      "slopes": [{"method": s.method} | estimate_columns("slope",
                                                                                  s.slope)
                                                  | {"invalid_share": s.invalid}
                                                  for s in result.slopes],
