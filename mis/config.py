@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import tomllib
 import typing
 from pathlib import Path
@@ -89,13 +90,19 @@ def read_config_file(path: str | Path | None, section: str,
                       {name: dict(tables[name]) for name in extras})
 
 
+# what a config file or a flag chooses (not a size): --smoke shrinks sizes and keeps these
+KEPT_UNDER_SMOKE = ("quantizers",)
+
+
 def make_config(cls, values: dict, *, flags: dict | None = None, smoke: bool = False,
                 name: str | None = None):
     """A validated config of class ``cls``: ``values`` (a config file), then
     ``cls.smoke_sizes(task)`` when ``smoke``, then ``flags`` (explicit command-line options).
     Lists become tuples. The file and flags are validated before any smoke shrinking, so a bad
-    value fails with ``--smoke`` too; a single value where a tuple belongs becomes a 1-tuple.
-    ``name`` is the section named in errors (default: the class name)."""
+    value fails with ``--smoke`` too; a quantizer list that the file or a flag gives is kept
+    under ``--smoke`` (:data:`KEPT_UNDER_SMOKE`: smoke shrinks sizes, not the question
+    asked); a single value where a tuple belongs becomes a 1-tuple. ``name`` is the
+    section named in errors (default: the class name)."""
     name = name or cls.__name__
     flags = dict(flags or {})
     fields = {f.name for f in dataclasses.fields(cls)}
@@ -117,7 +124,9 @@ def make_config(cls, values: dict, *, flags: dict | None = None, smoke: bool = F
     config = _build(cls, given)  # the file and flags are validated as given, smoke or not
     if not smoke:
         return config
-    merged = tuples(dict(values) | cls.smoke_sizes(given.get("task", "mixture")) | flags)
+    smoke_values = {k: v for k, v in cls.smoke_sizes(given.get("task", "mixture")).items()
+                    if k not in KEPT_UNDER_SMOKE or k not in given}
+    merged = tuples(dict(values) | smoke_values | flags)
     return _build(cls, merged)
 
 
@@ -189,3 +198,30 @@ def check_specs(specs, name: str = "quantizers", *, unique: bool = True) -> None
         parse(spec)
     if unique and len(set(specs)) != len(specs):
         raise UserError(f"{name} {list(specs)} repeat a spec")
+
+
+def available_memory() -> int:
+    """Bytes of memory available to a new allocation (``MemAvailable`` of /proc/meminfo, else
+    the physical memory)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def check_memory(parts: dict[str, float], advice: str, *, available: int | None = None) -> None:
+    """Refuses a run whose estimated memory (``parts``: name -> bytes) exceeds what is
+    available, before any work, with one line naming the estimate, its largest parts and
+    ``advice``."""
+    need = sum(parts.values())
+    have = available_memory() if available is None else available
+    if need > have:
+        gib = lambda b: f"{b / 2**30:.1f} GiB"
+        big = sorted(parts.items(), key=lambda kv: -kv[1])[:3]
+        raise UserError(f"this run needs about {gib(need)} of memory ("
+                        + ", ".join(f"{k} {gib(v)}" for k, v in big)
+                        + f") but {gib(have)} are available; {advice}")

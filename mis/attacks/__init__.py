@@ -12,6 +12,8 @@ from mis.attacks._battery import AttackSignals as AttackSignals
 from mis.attacks._battery import attack_battery as attack_battery
 from mis.attacks._battery import classifier_signals as classifier_signals
 from mis.attacks._battery import loss_signals as loss_signals
+from mis.attacks._battery import rmia_scores as rmia_scores
+from mis.attacks._battery import tune_rmia_signal as tune_rmia_signal
 from mis.attacks._bayes import gaussian_mean_bayes_score as gaussian_mean_bayes_score
 from mis.attacks._bayes import (
     quantized_gaussian_mean_bayes_score as quantized_gaussian_mean_bayes_score,
@@ -29,7 +31,9 @@ from mis.attacks._reference import tune_rmia_a as tune_rmia_a
 from mis.attacks._run import SIGNAL_ATTACKS as SIGNAL_ATTACKS
 from mis.attacks._run import check_signal_attacks as check_signal_attacks
 from mis.attacks._run import signal_attacks as signal_attacks
+from mis.attacks._signals import RMIA_SIGNALS as RMIA_SIGNALS
 from mis.attacks._signals import logit_scale as logit_scale
+from mis.attacks._signals import rmia_probability as rmia_probability
 from mis.attacks._signals import true_class_prob as true_class_prob
 
 __all__ = ["BATTERY", "SIGNAL_ATTACKS", "AttackSignals", "attack_battery", "classifier_signals",
@@ -38,4 +42,5 @@ __all__ = ["BATTERY", "SIGNAL_ATTACKS", "AttackSignals", "attack_battery", "clas
            "gaussian_mean_bayes_score", "leave_one_out", "lira_offline", "lira_online",
            "lira_online_scores",
            "logit_scale", "loss_attack", "quantized_gaussian_mean_bayes_score", "rmia",
-           "signal_attacks", "tune_rmia_a", "true_class_prob"]
+           "signal_attacks", "tune_rmia_a", "true_class_prob", "RMIA_SIGNALS", "rmia_probability",
+           "rmia_scores", "tune_rmia_signal"]

@@ -28,8 +28,8 @@ import jax
 import jax.numpy as jnp
 
 from mis.attacks._evaluate import leave_one_out
-from mis.attacks._reference import lira_offline, lira_online, loss_attack, rmia
-from mis.attacks._signals import logit_scale, true_class_prob
+from mis.attacks._reference import _mann_whitney, lira_offline, lira_online, loss_attack, rmia
+from mis.attacks._signals import RMIA_SIGNALS, logit_scale, rmia_probability
 
 BATTERY = ("LiRA", "LiRA offline", "RMIA", "loss")
 
@@ -48,11 +48,42 @@ class AttackSignals(NamedTuple):
     population: jax.Array
 
 
-def classifier_signals(logits, fresh_logits, y, fresh_y) -> AttackSignals:
+def classifier_signals(logits, fresh_logits, y, fresh_y,
+                       rmia_signal: str = "softmax:1") -> AttackSignals:
     """Signals from ``[M, n, C]`` pool logits and ``[M, n_pop, C]`` population logits with
-    their ``[n]`` / ``[n_pop]`` integer labels."""
-    return AttackSignals(logit_scale(logits, y), true_class_prob(logits, y),
-                         true_class_prob(fresh_logits, fresh_y))
+    their ``[n]`` / ``[n_pop]`` integer labels; RMIA's probability under ``rmia_signal``
+    (:func:`~mis.attacks.rmia_probability`)."""
+    return AttackSignals(logit_scale(logits, y), rmia_probability(logits, y, rmia_signal),
+                         rmia_probability(fresh_logits, fresh_y, rmia_signal))
+
+
+@jax.jit
+def _pseudo_target_auc(prob, pop, mask):
+    """Online RMIA AUC with model 0 as the target and models 1.. as references."""
+    m = jnp.asarray(mask, bool)
+    score = rmia(prob[0], prob[1:], m[1:], ~m[1:], pop[0], pop[1:], online=True,
+                 break_ties=True)
+    return _mann_whitney(score, m[0])
+
+
+def tune_rmia_signal(logits, y, fresh_logits, fresh_y, mask,
+                     signals=tuple(RMIA_SIGNALS)) -> tuple[str, dict[str, float]]:
+    """RMIA's signal chosen on the reference models only (as the paper tunes ``a``): shadow
+    model 0 plays the target, the others its references; ``(best, {signal: AUC})``, the
+    first of ``signals`` on ties."""
+    aucs = {s: float(_pseudo_target_auc(rmia_probability(logits, y, s),
+                                        rmia_probability(fresh_logits, fresh_y, s), mask))
+            for s in signals}
+    return max(aucs, key=lambda s: (aucs[s], -signals.index(s))), aucs
+
+
+@jax.jit
+def rmia_scores(signals: AttackSignals, mask) -> jax.Array:
+    """``[M, n]`` online RMIA (leave-one-model-out, ties broken) on ``signals``: the
+    battery's ``"RMIA"`` entry alone."""
+    return leave_one_out(lambda t, r, i, o, te, re, keep: rmia(
+        t, r, i, o, te, re, online=True, ref_rows=keep, break_ties=True), signals.prob, mask,
+        extra=signals.population)
 
 
 def loss_signals(loss, fresh_loss) -> AttackSignals:

@@ -4,6 +4,8 @@ Larger score = "member"; estimated quantities are ``Estimate(value, lower, upper
 """
 
 from mis.audit._intervals import clopper_pearson as clopper_pearson
+from mis.audit._plots import annotate_spread as annotate_spread
+from mis.audit._plots import histogram_grid as histogram_grid
 from mis.audit._plots import plot_roc as plot_roc
 from mis.audit._plots import plot_score_histograms as plot_score_histograms
 from mis.audit._report import audit_outputs as audit_outputs
@@ -30,6 +32,6 @@ __all__ = [
     "AttackMetrics", "Rates", "RocCurve", "advantage", "audit_outputs", "auc", "auc_value",
     "balanced_accuracy", "bootstrap_auc", "clopper_pearson", "epsilon_estimate",
     "epsilon_lower_bound", "format_table", "held_out_halves", "load_audit_input",
-    "metrics_table", "plot_roc",
+    "annotate_spread", "histogram_grid", "metrics_table", "plot_roc",
     "plot_score_histograms", "rates_at_threshold", "roc_curve", "threshold_at_fpr", "tpr_at_fpr",
 ]

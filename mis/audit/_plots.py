@@ -42,3 +42,48 @@ def plot_score_histograms(scores, is_member, *, ax=None, bins: int = 50,
     ax.set(xlabel="score (larger = member)", ylabel="density", title=title)
     ax.legend(fontsize=8)
     return fig
+
+
+def histogram_grid(scores: dict, is_member):
+    """One member / non-member histogram panel per attack (a grid of up to 3 columns)."""
+    import matplotlib.pyplot as plt
+
+    k = len(scores)
+    cols = min(k, 3)
+    rows = -(-k // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
+    for ax, (name, values) in zip(axes.ravel()[:k], scores.items(), strict=True):
+        plot_score_histograms(values, is_member, ax=ax, title=name)
+    for ax in axes.ravel()[k:]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def annotate_spread(ax, xs, ys, labels, *, fontsize: float = 7, gap: float = 1.15):
+    """Label every point ``(xs[i], ys[i])`` with ``labels[i]`` without overlapping text:
+    labels are placed greedily (left to right) at the first vertical offset, in multiples of
+    ``gap`` line heights, whose box clears every box already placed; an offset label gets a
+    thin leader line. Call after the axes limits are final. Returns the text artists."""
+    fig = ax.figure
+    fig.canvas.draw()
+    to_px = ax.transData.transform
+    line = fontsize * gap * fig.dpi / 72
+    placed, artists = [], []
+    order = sorted(range(len(labels)), key=lambda i: (to_px((xs[i], ys[i]))[0], i))
+    for i in order:
+        px, py = to_px((xs[i], ys[i]))
+        width = 0.62 * fontsize * len(str(labels[i])) * fig.dpi / 72
+        for step in range(200):
+            dy = (step + 1) // 2 * (1 if step % 2 else -1) * line if step else 0.0
+            box = (px + 3, py + 3 + dy, px + 3 + width, py + 3 + dy + line)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                       for b in placed):
+                break
+        placed.append(box)
+        offset = (3, 3 + dy * 72 / fig.dpi)
+        props = dict(arrowstyle="-", lw=0.4, color="0.5") if dy else None
+        artists.append(ax.annotate(str(labels[i]), (xs[i], ys[i]), xytext=offset,
+                                   textcoords="offset points", fontsize=fontsize,
+                                   arrowprops=props))
+    return artists

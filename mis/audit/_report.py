@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mis.audit._plots import plot_roc, plot_score_histograms
+from mis.audit._plots import histogram_grid, plot_roc
 from mis.audit._roc import epsilon_lower_bound
 from mis.audit._table import AttackMetrics, format_table, metrics_table
 from mis.errors import UserError
@@ -87,7 +87,6 @@ def audit_outputs(scores: dict, is_member, *, fprs, provenance: dict, source: Pa
             for t in table]
     digest = hashlib.sha256(Path(source).read_bytes()).hexdigest()
     curves = {k: (v, m) for k, v in flat.items()}
-    first = next(iter(flat))
     report = "\n".join([
         f"# Membership inference audit of `{Path(source).name}`", "",
         f"{int(m.sum())} member and {int((~m).sum())} non-member scores; larger = member. "
@@ -106,6 +105,6 @@ def audit_outputs(scores: dict, is_member, *, fprs, provenance: dict, source: Pa
                                  "input_sha256": digest, "fprs": list(fprs), "table": rows}),
         "report.md": report.encode(),
         "roc.png": png_bytes(plot_roc(curves, title="ROC (log-log)")),
-        "histograms.png": png_bytes(plot_score_histograms(flat[first], m,
-                                                     title=f"{first}: scores")),
+        "histograms.png": png_bytes(histogram_grid(flat, m)),
     }
+

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from mis.config import at_least, check_specs, check_training
+from mis.config import at_least, check_memory, check_specs, check_training
 from mis.data import DIGITS_TRAIN
 from mis.errors import UserError
 
@@ -80,6 +80,33 @@ class RankConfig:
             raise UserError(f"pool_size={self.pool_size} exceeds the {DIGITS_TRAIN} training "
                             f"digits; use at most {DIGITS_TRAIN}")
         check_training(self)
+        check_memory(self.memory_parts(), "lower --num-models, --pool-size, --num-fresh or --d")
+
+    def num_params(self) -> int:
+        """Parameters of one model (the released mean, the MLP head or the ConvNet)."""
+        if self.task == "gaussian-mean":
+            return self.d
+        if self.task == "digits":
+            sizes, total, c_in, side = self.channels, 0, 1, 8
+            for c in sizes:
+                total += 9 * c_in * c + c
+                c_in, side = c, side // 2
+            return total + side * side * c_in * 10 + 10
+        widths = (self.d, *self.hidden, 2)
+        return sum(a * b + b for a, b in zip(widths[:-1], widths[1:], strict=True))
+
+    def memory_parts(self) -> dict[str, float]:
+        """Estimated bytes (float32) of the largest arrays a run holds at once: the data, the
+        models' parameters (full precision and one quantized copy), the per-(model, example)
+        signals and scores of one release, and the indicator's per-sample terms ``[n, K]``
+        (values and squares)."""
+        d_in = 64 if self.task == "digits" else self.d
+        params = self.num_params()
+        return {"data": 4.0 * d_in * (self.pool_size + self.num_fresh),
+                "model parameters": 4.0 * 2 * self.num_models * params,
+                "signals and scores": 4.0 * 32 * self.num_models * (self.pool_size
+                                                                     + self.num_fresh),
+                "indicator terms": 4.0 * 2 * self.pool_size * params}
 
     @property
     def classifier(self) -> bool:

@@ -10,9 +10,18 @@ release, ``exact_delta``). Empty cells mean "not defined".
 
 from __future__ import annotations
 
+import numpy as np
+
 from mis.io import fmt, png_bytes, to_csv, to_json
 from mis.rank._pipeline import RankResult
-from mis.release import PRIMARY_ATTACK, ReleaseRow, indicator_n_rate, release_columns, value
+from mis.release import (
+    PRIMARY_ATTACK,
+    ReleaseRow,
+    indicator_n_rate,
+    release_columns,
+    rmia_signal_lines,
+    value,
+)
 
 
 def table_rows(result: RankResult) -> list[dict]:
@@ -71,33 +80,58 @@ def figures(result: RankResult) -> dict[str, bytes]:
     and the log-log LiRA ROC of every quantizer."""
     import matplotlib.pyplot as plt
 
-    from mis.audit import plot_roc
+    from mis.audit import annotate_spread, plot_roc
 
     out = {}
     rows = result.ranked_rows()
     mixture = result.config.classifier
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    for r in rows:
-        point = (_auc(r, PRIMARY_ATTACK), _utility(result, r))
-        ax.scatter(*point, s=18)
-        ax.annotate(r.spec, point, fontsize=7)
+    fig, ax = plt.subplots(figsize=(6.5, 4.8))
+    xs, ys, names = [], [], []
+    for i, r in enumerate(rows):
+        a = r.attack(PRIMARY_ATTACK)
+        u = r.accuracy if mixture else r.test_loss
+        if a is None or not np.isfinite(_utility(result, r)):
+            continue
+        x, y = value(a.auc), _utility(result, r)
+        ax.errorbar(x, y, xerr=[[x - float(a.auc.lower)], [float(a.auc.upper) - x]],
+                    yerr=[[y - float(u.lower)], [float(u.upper) - y]], fmt="o", ms=4,
+                    capsize=2, lw=0.8, color=f"C{i % 10}")
+        xs.append(x)
+        ys.append(y)
+        names.append(r.spec)
     by_spec = {r.spec: r for r in rows}
     front = [by_spec[s] for s in result.pareto]
     ax.plot([_auc(r, PRIMARY_ATTACK) for r in front], [_utility(result, r) for r in front],
             "k--", lw=0.8, label="Pareto front")
-    ax.set(xlabel="LiRA AUC (leakage)", ylabel="test accuracy" if mixture else "test loss",
+    ax.set(xlabel="LiRA AUC (leakage), 95 % DeLong interval",
+           ylabel=("test accuracy" if mixture else "test loss") + ", 95 % interval",
            title="privacy–utility")
     ax.legend(fontsize=8)
+    annotate_spread(ax, xs, ys, names)
     out["privacy_utility.png"] = png_bytes(fig)
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    for r in rows:
-        if r.indicator_a is not None:
-            point = (indicator_n_rate(r, "A"), _auc(r, PRIMARY_ATTACK))
-            ax.scatter(*point, s=18)
-            ax.annotate(r.spec, point, fontsize=7)
+    fig, ax = plt.subplots(figsize=(6.5, 4.8))
+    xs, ys, names = [], [], []
+    for i, r in enumerate(rows):
+        a = r.attack(PRIMARY_ATTACK)
+        if r.indicator_a is None or a is None:
+            continue
+        nr = r.indicator_a.n_rate
+        x, y = value(nr), value(a.auc)
+        ax.errorbar(x, y, xerr=[[x - float(nr.lower)], [float(nr.upper) - x]],
+                    yerr=[[y - float(a.auc.lower)], [float(a.auc.upper) - y]], fmt="o", ms=4,
+                    capsize=2, lw=0.8, color=f"C{i % 10}")
+        xs.append(x)
+        ys.append(y)
+        names.append(r.spec)
+    if xs and min(xs) < 0:
+        ax.axvline(0, color="0.6", lw=0.8, ls=":")
+        ax.text(0.01, 0.02, "n·r̂ < 0: outside the asymptotic regime (only the order is used)",
+                transform=ax.transAxes, fontsize=7, color="0.4")
     tau = result.kendall.get(f"indicator A vs {PRIMARY_ATTACK} AUC")
     title = "indicator A vs LiRA" + (f" (Kendall τ = {float(tau.value):.2f})" if tau else "")
-    ax.set(xlabel="n·r̂ (indicator A, lse; larger = safer)", ylabel="LiRA AUC", title=title)
+    ax.set(xlabel="n·r̂ (indicator A, lse; larger = safer), 95 % bootstrap interval",
+           ylabel="LiRA AUC, 95 % DeLong interval", title=title)
+    annotate_spread(ax, xs, ys, names)
     out["indicator_vs_attack.png"] = png_bytes(fig)
     mask = result.mask > 0
     curves = {r.spec: (r.scores[PRIMARY_ATTACK].ravel(), mask.ravel()) for r in rows}
@@ -128,6 +162,16 @@ def report_md(result: RankResult, provenance: dict, command: str) -> bytes:
     for name, est in result.kendall.items():
         lines.append(f"- {name}: τ = {float(est.value):.3f} [{float(est.lower):.3f}, "
                      f"{float(est.upper):.3f}] (bootstrap over quantizers)")
+    rmia = rmia_signal_lines(result.rows)
+    if rmia:
+        lines += ["", "## RMIA's signal", "",
+                  "RMIA's `Pr(x | θ)` is chosen per release on the reference models only "
+                  "(shadow 0 as the target, the others as references; like the paper's `a`): "
+                  "the softmax at temperature T (`softmax:T`) or the soft-margin Taylor softmax "
+                  "(order 4, margin 0.6, `taylor:T`). The chosen signal of each quantizer is the "
+                  "`rmia_signal` column. Every candidate's leave-one-model-out AUC, and the "
+                  "agreement of its quantizer ordering with LiRA and with indicator A:", "",
+                  "```", *rmia, "```"]
     lines += ["", f"Pareto front (utility vs LiRA AUC): {', '.join(result.pareto)}", "",
               "![privacy–utility](privacy_utility.png)", "",
               "![indicator vs attack](indicator_vs_attack.png)", "", "![ROC](roc.png)", "",

@@ -14,10 +14,13 @@ from mis.release._evaluate import Releases as Releases
 from mis.release._evaluate import evaluate_release as evaluate_release
 from mis.release._evaluate import evaluate_releases as evaluate_releases
 from mis.release._evaluate import target_params as target_params
+from mis.release._ranking import RmiaSignalRow as RmiaSignalRow
 from mis.release._ranking import kendall_tau as kendall_tau
 from mis.release._ranking import kendall_tau_estimate as kendall_tau_estimate
 from mis.release._ranking import pareto_front as pareto_front
 from mis.release._ranking import rank_order as rank_order
+from mis.release._ranking import rmia_signal_lines as rmia_signal_lines
+from mis.release._ranking import rmia_signal_table as rmia_signal_table
 from mis.release._ranking import unranked as unranked
 from mis.release._row import FPRS as FPRS
 from mis.release._row import PRIMARY_ATTACK as PRIMARY_ATTACK
@@ -32,6 +35,7 @@ from mis.release._setup import SIGNALS as SIGNALS
 from mis.release._setup import ReleaseSetup as ReleaseSetup
 
 __all__ = ["FPRS", "NUM_CALIBRATION", "PRIMARY_ATTACK", "SIGNALS", "ReleaseRow", "ReleaseSetup",
+           "RmiaSignalRow", "rmia_signal_lines", "rmia_signal_table",
            "Releases", "attack_column", "estimate_columns", "evaluate_release",
            "evaluate_releases", "indicator_n_rate", "indicator_rate", "kendall_tau",
            "kendall_tau_estimate", "pareto_front", "rank_order", "release_columns", "unranked",

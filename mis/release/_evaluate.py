@@ -20,8 +20,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from mis.attacks import attack_battery, classifier_signals, loss_signals
-from mis.audit import metrics_table
+from mis.attacks import (
+    RMIA_SIGNALS,
+    attack_battery,
+    classifier_signals,
+    loss_signals,
+    rmia_scores,
+    tune_rmia_signal,
+)
+from mis.audit import auc_value, metrics_table
 from mis.indicator import (
     SampleTerms,
     loss_gap_indicator,
@@ -64,19 +71,26 @@ def target_params(setup: ReleaseSetup):
     return _first(setup.shadows.params) if setup.target is None else setup.target
 
 
-def _utility(setup: ReleaseSetup, released, loss, fresh_loss):
-    """``(signals, accuracy, test_loss)`` of a stacked release."""
+def _utility(setup: ReleaseSetup, released, loss, fresh_loss, mask):
+    """``(signals, accuracy, test_loss, rmia_signal, rmia_by_signal)`` of a stacked release:
+    RMIA's signal is chosen on the reference models (:func:`~mis.attacks.tune_rmia_signal`)
+    and every candidate's leave-one-model-out AUC is kept for the reports' RMIA table."""
     learner, pool, fresh = setup.learner, setup.pool, setup.fresh
     test_loss = mean_estimate(jnp.mean(fresh_loss, axis=1))
     if setup.signal == "classifier":
         logits = jax.vmap(learner.predict, (0, None))(released, pool.x)
         fresh_logits = jax.vmap(learner.predict, (0, None))(released, fresh.x)
-        signals = classifier_signals(logits, fresh_logits, pool.y, fresh.y)
+        chosen, _ = tune_rmia_signal(logits, pool.y, fresh_logits, fresh.y, mask)
+        signals = classifier_signals(logits, fresh_logits, pool.y, fresh.y, chosen)
+        by_signal = {s: auc_value(np.asarray(rmia_scores(classifier_signals(
+            logits, fresh_logits, pool.y, fresh.y, s), mask)).ravel(), np.asarray(mask).ravel()
+            > 0) for s in RMIA_SIGNALS}
         accuracy = mean_estimate(jnp.mean(jnp.argmax(fresh_logits, -1) == fresh.y, axis=1))
     else:
         signals = loss_signals(loss, fresh_loss)
+        chosen, by_signal = "gaussian", {}
         accuracy = Estimate(*(jnp.array(jnp.nan),) * 3)
-    return signals, accuracy, test_loss
+    return signals, accuracy, test_loss, chosen, by_signal
 
 
 def evaluate_release(setup: ReleaseSetup, spec: str, q_key, boot_key,
@@ -104,7 +118,8 @@ def evaluate_release(setup: ReleaseSetup, spec: str, q_key, boot_key,
     per_model_loss = jax.vmap(learner.loss, (0, None, None))
     loss = per_model_loss(released, pool.x, pool.y)
     fresh_loss = per_model_loss(released, fresh.x, fresh.y)
-    signals, accuracy, test_loss = _utility(setup, released, loss, fresh_loss)
+    signals, accuracy, test_loss, rmia_signal, rmia_by_signal = _utility(
+        setup, released, loss, fresh_loss, shadows.mask)
     scores = attack_battery(signals, loss, shadows.mask)
     exact = None
     if setup.extras is not None:
@@ -123,7 +138,8 @@ def evaluate_release(setup: ReleaseSetup, spec: str, q_key, boot_key,
                    else setup.performance(learner, target_released, fresh))
     return ReleaseRow(spec, storage.bits_per_weight, storage.sparsity, accuracy, test_loss,
                       ind_a, ind_b, attacks, exact, scores, performance,
-                      release_delta(signals.phi, scores.get("LiRA offline"), shadows.mask))
+                      release_delta(signals.phi, scores.get("LiRA offline"), shadows.mask),
+                      rmia_signal, rmia_by_signal)
 
 
 def release_delta(phi, offline, mask, *, seed: int = 0) -> Estimate | None:

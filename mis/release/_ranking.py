@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from theory import Estimate
@@ -62,3 +64,48 @@ def pareto_front(utility, leakage) -> np.ndarray:
             keep.append(i)
     keep = np.array(keep, int)
     return keep[np.argsort(lk[keep], kind="stable")]
+
+
+class RmiaSignalRow(NamedTuple):
+    """One RMIA signal across the releases of a run: its AUC on the first release (usually
+    full precision), its mean AUC, Kendall τ of its AUC ordering with LiRA's and with
+    indicator A's, and how many releases chose it."""
+
+    signal: str
+    first_auc: float
+    mean_auc: float
+    tau_lira: Estimate
+    tau_indicator_a: Estimate
+    chosen: int
+
+
+def rmia_signal_table(rows) -> list[RmiaSignalRow]:
+    """The RMIA table (issue: RMIA's signal): for every candidate signal recorded in
+    ``rows[i].rmia_by_signal``, the agreement of its quantizer ordering with LiRA AUC and with
+    indicator A (larger indicator = safer, so τ against −AUC). Empty without classifiers."""
+    from mis.release._row import PRIMARY_ATTACK, indicator_rate, value
+
+    signals = list(dict.fromkeys(s for r in rows for s in r.rmia_by_signal))
+    lira = [value(r.attack(PRIMARY_ATTACK) and r.attack(PRIMARY_ATTACK).auc) for r in rows]
+    ind_a = [indicator_rate(r, "A") for r in rows]
+    out = []
+    for s in signals:
+        auc = np.array([r.rmia_by_signal.get(s, np.nan) for r in rows], float)
+        out.append(RmiaSignalRow(s, float(auc[0]), float(np.nanmean(auc)),
+                                 kendall_tau_estimate(auc, lira),
+                                 kendall_tau_estimate(ind_a, -auc),
+                                 sum(r.rmia_signal == s for r in rows)))
+    return out
+
+
+def rmia_signal_lines(rows) -> list[str]:
+    """The RMIA table as fixed-width text lines (none without classifier releases)."""
+    table = rmia_signal_table(rows)
+    if not table:
+        return []
+    head = (f"{'RMIA signal':<12}{'AUC (first)':>12}{'mean AUC':>10}{'τ vs LiRA':>22}"
+            f"{'τ vs indicator A':>22}{'chosen':>8}")
+    est = lambda e: f"{e.value:.2f} [{e.lower:.2f}, {e.upper:.2f}]"
+    return [head] + [f"{t.signal:<12}{t.first_auc:>12.3f}{t.mean_auc:>10.3f}"
+                     f"{est(t.tau_lira):>22}{est(t.tau_indicator_a):>22}{t.chosen:>8}"
+                     for t in table]

@@ -8,7 +8,8 @@ indicator variants with bootstrap bounds) and ``ind_a_mis`` (implied ``1 − exp
 when ``n·r̂ < 0``: a negative rate means the sample is outside the indicator's asymptotic
 regime, not that MIS is 0); for
 each attack ``<attack>_auc``, ``<attack>_tpr@0.1%``, ``<attack>_tpr@1%``,
-``<attack>_advantage`` with bounds; ``delta_knn`` (with bounds): the cross-fitted k-NN
+``<attack>_advantage`` with bounds; ``rmia_signal`` (RMIA's ``Pr(x | θ)``, chosen on the
+reference models: ``softmax:T`` or ``taylor:T``); ``delta_knn`` (with bounds): the cross-fitted k-NN
 two-sample estimate of the optimal advantage of an adversary who sees the query (φ, LiRA
 offline score) of a (model, example) pair (:func:`mis.estimate.classifier_tv`; its lower end
 is a lower confidence bound on that Δ); ``exact_delta`` where ``theory`` computes it; then the
@@ -44,6 +45,10 @@ class ReleaseRow(NamedTuple):
         scores: ``attack -> [M, n]`` scores (labels: the run's mask), for ROC figures.
         performance: the released target's test metrics (``name -> Estimate``), else empty.
         delta_knn: the k-NN two-sample Δ̂ of the release (module docstring), or None.
+        rmia_signal: RMIA's ``Pr(x | θ)`` signal (:data:`mis.attacks.RMIA_SIGNALS`), chosen on
+            the reference models only (classifiers; ``"gaussian"`` for loss signals).
+        rmia_by_signal: the leave-one-model-out RMIA AUC under every candidate signal
+            (classifiers), for the RMIA table of the reports.
     """
 
     spec: str
@@ -58,6 +63,8 @@ class ReleaseRow(NamedTuple):
     scores: dict
     performance: dict = {}
     delta_knn: Estimate | None = None
+    rmia_signal: str = ""
+    rmia_by_signal: dict = {}
 
     def attack(self, name: str) -> AttackMetrics | None:
         """The metrics of attack ``name``, or None when it was not run."""
@@ -111,6 +118,7 @@ def release_columns(r: ReleaseRow, *, shadow_utility: bool = True) -> dict:
         row |= estimate_columns(f"{name}_tpr@0.1%", a.tpr_at_fpr[0.001])
         row |= estimate_columns(f"{name}_tpr@1%", a.tpr_at_fpr[0.01])
         row |= estimate_columns(f"{name}_advantage", a.advantage)
+    row["rmia_signal"] = r.rmia_signal
     row |= estimate_columns("delta_knn", r.delta_knn)
     row |= estimate_columns("exact_delta", r.exact_delta)
     for name, est in r.performance.items():

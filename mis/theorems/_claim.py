@@ -45,3 +45,37 @@ def within(exact: tuple[float, float, float], reference: float, slack: float) ->
     """``reference`` lies in the interval widened by ``slack`` on both sides."""
     _, lo, hi = exact
     return math.isfinite(reference) and lo - slack <= reference <= hi + slack
+
+
+# what the "exact" column of each claim measures, by id prefix (longest prefix wins)
+QUANTITIES = {
+    "s2.data_processing": "Δ, full precision (MC)",
+    "s3.mis_limit": "MIS limit 2Φ(−√τ/2)",
+    "s3.mis_vs_tau": "MIS = 1 − Δ (MC)",
+    "s3.target": "Δ (MC)",
+    "s3.quadrature": "Δ (MC)",
+    "s3.fixed_d.slope": "slope of log Δ_n on log n",
+    "s3.fixed_d.constant": "√n·Δ_n (MC)",
+    "s3.fixed_d.sqrt_d_over_2pi": "c_d / √(d/2π)",
+    "s4.target": "Δ",
+    "s4.asymptote": "C_K / √(2πn)",
+    "s4.bound": "max_n √n·Δ_n",
+    "s4.limit": "√n·Δ_n",
+    "s5.coupling": "log Δ_n",
+    "s5.fixed.target": "log Δ_n",
+    "s5.fixed.rate": "log Δ_n / (−n r)",
+    "s5.adaptive.ratio": "log Δ_n / (−n r)",
+    "s5.boundary": "√n·Δ_n",
+    "s5.cross_check": "Δ (MC)",
+    "s6.processing.monotone": "Δ at the largest step (MC)",
+    "s7.fpr_bound": "FPR of the loss attack",
+}
+
+
+def quantity(claim_id: str) -> str:
+    """What a claim's ``exact`` value is (its unit in the report): Δ, log Δ, √n·Δ, a slope,
+    a ratio...; "(MC)" marks an exactly simulated value with a Monte Carlo interval."""
+    keys = [k for k in QUANTITIES if claim_id == k or claim_id.startswith(k + ".")]
+    if not keys:
+        raise KeyError(f"claim {claim_id!r} has no quantity in QUANTITIES")
+    return QUANTITIES[max(keys, key=len)]

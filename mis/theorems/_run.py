@@ -9,7 +9,7 @@ import jax
 
 from mis.io import png_bytes, to_json, write_files
 from mis.progress import report
-from mis.theorems._claim import Claim
+from mis.theorems._claim import Claim, quantity
 from mis.theorems._config import TheoremsConfig
 from mis.theorems._discrete_claims import discrete_claims
 from mis.theorems._gaussian_claims import gaussian_claims
@@ -62,13 +62,14 @@ def _fmt(x) -> str:
 
 def markdown_table(claims: list[Claim]) -> str:
     """The claims as a Markdown table (one row per claim)."""
-    lines = ["| id | claim | exact [95 % interval] | formula / reference | holds |",
-             "|---|---|---|---|---|"]
+    lines = ["| id | claim | quantity | exact [95 % interval] | formula / reference | holds |",
+             "|---|---|---|---|---|---|"]
     for c in claims:
         value, lo, hi = c.exact
         exact = _fmt(value) if lo == hi else f"{_fmt(value)} [{_fmt(lo)}, {_fmt(hi)}]"
         note = f" ({c.note})" if c.note else ""
-        lines.append(f"| {c.id} | {c.claim}{note} | {exact} | {_fmt(c.formula)} | "
+        lines.append(f"| {c.id} | {c.claim}{note} | {quantity(c.id)} | {exact} | "
+                     f"{_fmt(c.formula)} | "
                      f"{'yes' if c.holds else '**NO**'} |")
     return "\n".join(lines) + "\n"
 
@@ -77,7 +78,7 @@ def theorems_outputs(result: TheoremsResult, provenance: dict) -> dict[str, byte
     """``theorems.json``, ``theorems.md`` and the PNG figures, as bytes."""
     from mis.theorems._figures import all_figures
 
-    records = [c._asdict() for c in result.claims]
+    records = [c._asdict() | {"quantity": quantity(c.id)} for c in result.claims]
     held = sum(c.holds for c in result.claims)
     summary = f"{held} of {len(result.claims)} claims hold"
     figures = all_figures(result.figure_data)

@@ -82,3 +82,43 @@ def test_bad_input_is_one_line_and_writes_nothing(make, args, message, tmp_path)
     lines = res.stderr.strip().splitlines()
     assert message in lines[-1] and "Traceback" not in res.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_histograms_show_every_attack():
+    from mis.audit import histogram_grid
+
+    rng = np.random.default_rng(0)
+    m = rng.random(200) < 0.5
+    scores = {name: rng.normal(size=200) + m for name in ("a", "b", "c", "d")}
+    fig = histogram_grid(scores, m)
+    shown = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert shown == ["a", "b", "c", "d"]
+    for ax in fig.axes[:4]:  # members and non-members in every panel, counted
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert labels == [f"members ({m.sum()})", f"non-members ({(~m).sum()})"]
+
+
+def test_annotate_spread_never_overlaps_labels_of_coincident_points():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from mis.audit import annotate_spread
+
+    fig, ax = plt.subplots(figsize=(5, 4))
+    xs = [0.5, 0.5, 0.5, 0.501, 0.2, 0.9]
+    ys = [0.5, 0.5, 0.5, 0.499, 0.1, 0.9]
+    names = ["uniform:8", "fp8", "gptq:4", "none", "sign", "prune:0.9"]
+    ax.scatter(xs, ys)
+    ax.set(xlim=(0, 1), ylim=(0, 1))
+    texts = annotate_spread(ax, xs, ys, names)
+    fig.canvas.draw()
+    from matplotlib.text import Text
+
+    boxes = [Text.get_window_extent(t) for t in texts]  # the text, not its leader line
+    assert sorted(t.get_text() for t in texts) == sorted(names)
+    for i in range(len(boxes)):
+        for j in range(i):
+            assert not boxes[i].overlaps(boxes[j]), (texts[i].get_text(), texts[j].get_text())
+    plt.close(fig)

@@ -53,6 +53,10 @@ CASES = [
     (["audit", "{tmp}/flat.npz", "--out", "{tmp}/o"], "use signals [M, n] or [M, n, q]"),
     (["audit", "{tmp}/empty.npz", "--out", "{tmp}/o"], "need at least 3 models and 1 example"),
     (["audit", "{tmp}/text.npz", "--out", "{tmp}/o"], "scores has dtype <U1"),
+    (["rank", "--num-models", "1000000", "--out", "{tmp}/o"], "this run needs about"),
+    (["rank", "--d", "200000", "--pool-size", "100000", "--out", "{tmp}/o"],
+     "this run needs about"),
+    (["sweep", "--pool-sizes", "2000000", "--out", "{tmp}/o"], "this run needs about"),
 ]
 
 
@@ -81,6 +85,47 @@ def test_bad_input_is_one_line_before_any_work(tmp_path, args, message):
 ])
 def test_a_single_value_where_a_list_belongs_means_a_one_item_list(values, field, expected):
     assert getattr(make_config(RankConfig, values), field) == expected
+
+
+def test_smoke_shrinks_sizes_and_keeps_the_files_quantizers():
+    file = {"quantizers": ["sign", "uniform:3"], "num_models": 64}
+    config = make_config(RankConfig, file, smoke=True)
+    assert config.quantizers == ("sign", "uniform:3")  # the question asked stays
+    assert config.num_models == RankConfig.smoke_sizes()["num_models"]  # sizes shrink
+    assert make_config(RankConfig, {}, smoke=True).quantizers == \
+        RankConfig.smoke_sizes()["quantizers"]  # no list given: the short smoke zoo
+    flagged = make_config(RankConfig, file, flags={"quantizers": ("none",)}, smoke=True)
+    assert flagged.quantizers == ("none",)
+
+
+@pytest.mark.parametrize("task, kw", [("mixture", dict(d=12, hidden=(7, 5))),
+                                      ("digits", dict(channels=(3, 4))),
+                                      ("gaussian-mean", dict(d=9))])
+def test_the_memory_estimate_counts_the_real_parameters(task, kw):
+    """``num_params`` against the leaves of an actually initialised model."""
+    import jax
+
+    from mis.rank import RankConfig
+    from mis.shadow import ConvLearner, MLPLearner
+
+    config = RankConfig(task=task, **kw)
+    if task == "gaussian-mean":
+        assert config.num_params() == 9
+        return
+    if task == "digits":
+        params = ConvLearner(channels=(3, 4), num_outputs=10).init(jax.random.key(0), (8, 8, 1))
+    else:
+        params = MLPLearner(hidden=(7, 5), num_outputs=2).init(jax.random.key(0), 12)
+    assert config.num_params() == sum(a.size for a in jax.tree.leaves(params))
+
+
+def test_check_memory_refuses_with_the_estimate_and_passes_below():
+    from mis.config import check_memory
+
+    check_memory({"a": 10.0, "b": 5.0}, "advice", available=100)
+    with pytest.raises(UserError, match=r"needs about .* GiB .*\(a 0.0 GiB, b 0.0 GiB\) but "
+                                        r".* are available; advice"):
+        check_memory({"a": 10.0, "b": 5.0}, "advice", available=12)
 
 
 def test_a_bad_file_value_fails_under_smoke_too():

@@ -53,8 +53,14 @@ def test_theorems_quick_reproduces_every_claim(tmp_path):
     failing = {i for i, c in claims.items() if not c["holds"]}
     assert failing == KNOWN_THEORY_ERRATA
     for c in claims.values():
-        assert set(c) >= {"id", "claim", "params", "exact", "formula", "tolerance", "holds"}
+        assert set(c) >= {"id", "claim", "params", "exact", "formula", "tolerance", "holds",
+                          "quantity"}
         assert c["exact"][1] <= c["exact"][0] <= c["exact"][2]
+    # the exact column says what it holds: Δ, log Δ and √n·Δ are never unlabeled
+    assert claims["s5.boundary"]["quantity"] == "√n·Δ_n"
+    assert claims["s4.target.uniform10.n=1000"]["quantity"] == "Δ"
+    assert all(c["quantity"].startswith("log Δ") for i, c in claims.items()
+               if i.startswith("s5.fixed.target"))
     prov = report["provenance"]
     assert prov["seed"] == 0 and prov["versions"]["jax"] and "config" in prov
     for name in ("theorems.md", "mis_vs_tau.png", "sqrt_n_delta.png", "quantized_rates.png",

@@ -430,3 +430,54 @@ def test_lira_online_scores_equals_a_numpy_loop_over_models_and_examples():
                           - sstats.norm.logpdf(phi[t, i], np.median(outs), outs.std() + 1e-30))
     got = np.asarray(lira_online_scores(jnp.asarray(logits), jnp.asarray(y), jnp.asarray(mask)))
     np.testing.assert_allclose(got, want, rtol=2e-3, atol=2e-3)
+
+
+@pytest.mark.parametrize("signal", ["softmax:1", "softmax:2", "softmax:4", "taylor:1", "taylor:2"])
+def test_rmia_probability_equals_numpy(signal):
+    from mis.attacks import RMIA_SIGNALS, rmia_probability
+
+    rng = np.random.default_rng(0)
+    logits, y = rng.normal(scale=3, size=(6, 4)), rng.integers(0, 4, 6)
+    t, margin, order = RMIA_SIGNALS[signal]
+    z = logits / t
+    z[np.arange(6), y] -= margin
+    if order == 0:
+        f = np.exp(z - z.max(1, keepdims=True))
+    else:
+        f = sum(z**k / math.factorial(k) for k in range(order + 1))
+    want = f[np.arange(6), y] / f.sum(1)
+    got = np.asarray(rmia_probability(jnp.asarray(logits, jnp.float32), jnp.asarray(y), signal))
+    np.testing.assert_allclose(got, want, rtol=1e-4)
+    assert np.all((got > 0) & (got < 1))
+
+
+def test_rmia_signal_is_tuned_on_references_as_a_numpy_rmia_with_sklearn_auc():
+    """Model 0 as the pseudo-target, models 1.. as references: NumPy's RMIA counts (ties broken
+    by the ratio) and scikit-learn's AUC give every candidate's AUC; the tuner picks the max."""
+    from sklearn.metrics import roc_auc_score
+
+    from mis.attacks import RMIA_SIGNALS, rmia_probability, tune_rmia_signal
+
+    rng = np.random.default_rng(1)
+    m, n, k, c = 8, 60, 40, 3
+    mask = np.zeros((m, n), bool)
+    for i in range(n):
+        mask[rng.permutation(m)[: m // 2], i] = True
+    y, fy = rng.integers(0, c, n), rng.integers(0, c, k)
+    logits = rng.normal(scale=2, size=(m, n, c))
+    logits[np.arange(m)[:, None], np.arange(n)[None, :], y[None, :]] += 3 * mask  # memorised
+    fresh = rng.normal(scale=2, size=(m, k, c))
+    best, aucs = tune_rmia_signal(jnp.asarray(logits, jnp.float32), jnp.asarray(y),
+                                  jnp.asarray(fresh, jnp.float32), jnp.asarray(fy),
+                                  jnp.asarray(mask))
+    for s in RMIA_SIGNALS:
+        p = np.asarray(rmia_probability(jnp.asarray(logits, jnp.float32), jnp.asarray(y), s),
+                       np.float64)
+        q = np.asarray(rmia_probability(jnp.asarray(fresh, jnp.float32), jnp.asarray(fy), s),
+                       np.float64)
+        ratio_x = p[0] / p[1:].mean(0)
+        ratio_z = q[0] / q[1:].mean(0)
+        score = (np.array([(ratio_z < r).sum() for r in ratio_x]) + ratio_x / (1 + ratio_x)) \
+            / (k + 1)
+        assert aucs[s] == pytest.approx(roc_auc_score(mask[0], score), abs=1e-6), s
+    assert aucs[best] == max(aucs.values())

@@ -133,7 +133,7 @@ def test_gaussian_mean_bayes_attack_reaches_the_exact_advantage(tmp_path):
     each release stays below Δ (its lower end)."""
     out = tmp_path / "mean"
     res = _mis("rank", "--config", "experiments/gaussian_mean_ranking.toml", "--smoke",
-               "--out", str(out))
+               "--quantizers", "none,grid:0.1,grid:0.5,sign", "--out", str(out))
     assert res.returncode == 0, res.stderr
     rows = list(csv.DictReader((out / "ranking.csv").read_text().splitlines()))
     checked = 0
