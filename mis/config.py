@@ -91,7 +91,7 @@ def read_config_file(path: str | Path | None, section: str,
 
 
 # what a config file or a flag chooses (not a size): --smoke shrinks sizes and keeps these
-KEPT_UNDER_SMOKE = ("quantizers",)
+KEPT_UNDER_SMOKE = ("quantizers", "versions")
 
 
 def make_config(cls, values: dict, *, flags: dict | None = None, smoke: bool = False,

@@ -5,6 +5,7 @@ assembles them."""
 
 from mis.commands import (
     audit,
+    compleak,
     condense,
     dpaudit,
     estimate,
@@ -17,6 +18,6 @@ from mis.commands import (
 )
 
 COMMANDS = (theorems, quantizers, rank, sweep, audit, molecular, dpaudit, estimate,
-            uniqueness, condense)
+            uniqueness, condense, compleak)
 
 __all__ = ["COMMANDS"]

@@ -12,6 +12,7 @@ from mis.molecules._datasets import read_csv_set as read_csv_set
 from mis.molecules._datasets import read_sdf_set as read_sdf_set
 from mis.molecules._features import EMBEDDERS as EMBEDDERS
 from mis.molecules._features import cached_features as cached_features
+from mis.molecules._features import check_cache_dir as check_cache_dir
 from mis.molecules._features import featurize as featurize
 from mis.molecules._features import standardize as standardize
 from mis.molecules._metrics import classification_metrics as classification_metrics
@@ -32,7 +33,8 @@ from mis.molecules._report import table_rows as tradeoff_rows
 from mis.molecules._report import tradeoff_points as tradeoff_points
 
 __all__ = ["EMBEDDERS", "MOLECULAR_ZOO", "RECIPES", "Finding", "MoleculeSet", "MolecularConfig",
-           "MolecularResult", "PairResult", "TradeoffPoint", "cached_features", "chembl_names",
+           "MolecularResult", "PairResult", "TradeoffPoint", "cached_features",
+           "check_cache_dir", "chembl_names",
            "classification_metrics", "console_summary", "dataset_names", "featurize",
            "findings", "indicator_agreement", "indicator_diagnostics", "load_dataset",
            "molecular_outputs",

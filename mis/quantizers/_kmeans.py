@@ -92,6 +92,14 @@ class KMeans(GroupQuantizer):
         cs, inertia = jax.vmap(run)(jax.random.split(key, self.num_inits))
         return cs[jnp.argmin(inertia)]
 
+    def cluster(self, w: jax.Array, key: jax.Array) -> tuple[jax.Array, jax.Array]:
+        """``(centroids [k], assignment [w.size])`` of the whole tensor ``w`` as one group
+        (``c[assignment].reshape(w.shape)`` is ``kmeans:k`` of ``w``): the structure that
+        weight-sharing fine-tuning keeps (``mis.compleak``)."""
+        g = jnp.asarray(w).reshape(-1)
+        c = self.centroids(g, jax.random.split(key, 1)[0])  # the key map_groups gives group 0
+        return c, assign(g, c)
+
     def _group(self, g, key):
         c = self.centroids(g, key)
         return c[assign(g, c)]

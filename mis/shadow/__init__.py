@@ -38,6 +38,7 @@ from mis.shadow._learners import Learner as Learner
 from mis.shadow._learners import MeanLearner as MeanLearner
 from mis.shadow._learners import MLPLearner as MLPLearner
 from mis.shadow._learners import RidgeLearner as RidgeLearner
+from mis.shadow._learners import fit_by_gradient as fit_by_gradient
 from mis.shadow._learners import fit_with_curve as fit_with_curve
 from mis.shadow._learners import softmax_regression as softmax_regression
 from mis.shadow._tuning import Tuning as Tuning
@@ -49,7 +50,8 @@ from mis.shadow._tuning import validation_split as validation_split
 __all__ = ["DESIGNS", "DPSGD", "DP_BLOCK", "MLP", "ConvLearner", "ConvNet", "GradientLearner",
            "Learner", "MLPLearner", "MeanLearner", "RidgeLearner", "ShadowModels", "Tuning",
            "auto_batch_size", "clip_gradients", "conv2d", "conv_relu_pool", "dp_epsilon",
-           "dp_gradient", "early_stopping_step", "fit_keys", "fit_with_curve", "image_patches",
+           "dp_gradient", "early_stopping_step", "fit_by_gradient", "fit_keys", "fit_with_curve",
+           "image_patches",
            "max_pool", "membership_mask",
            "per_example_gradients", "softmax_regression", "train_shadow_models", "tune_l2",
            "tuned_learner", "validation_split"]

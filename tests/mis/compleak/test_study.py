@@ -1,0 +1,89 @@
+"""``mis compleak``: refusals before any work, and the smoke run end to end."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from mis.compleak import CompleakConfig
+from mis.errors import UserError
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+
+
+def _mis(*args):
+    return subprocess.run([sys.executable, "-m", "mis", *args], capture_output=True, text=True,
+                          timeout=600, cwd=ROOT)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(dataset="cifar"), "dataset='cifar' is unknown"),
+    (dict(versions=("prune:1.5",)), r"sparsity '1.5' is outside \(0, 1\)"),
+    (dict(versions=("zip",)), "version 'zip' is unknown"),
+    (dict(versions=()), "versions is empty"),
+    (dict(versions=("int8", "int8")), "repeat a version"),
+    (dict(num_models=6, num_victims=4), "leaves 2 shadow models"),
+    (dict(num_models=7), "must be even"),
+    (dict(covariance="tied"), "covariance='tied' is unknown"),
+    (dict(pool_size=5000), "exceeds the 1200 training digits"),
+    (dict(fine_tune_learning_rate=float("nan")), "fine_tune_learning_rate"),
+    (dict(dataset="molecular", molecules="tox21"), "molecules='tox21' is unknown"),
+    (dict(dataset="molecular", molecules="freesolv"), "is a regression set"),
+    (dict(dataset="molecular", embedder="ecfp"), "embedder='ecfp' is unknown"),
+    (dict(dataset="molecular", pool_size=5000), "exceeds the 1025 training molecules"),
+])
+def test_bad_config_values_are_user_errors(kwargs, match):
+    with pytest.raises(UserError, match=match):
+        CompleakConfig(**kwargs)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--versions", "prune:0"], "is outside (0, 1)"),
+    (["--versions", "int8,cluster:9999"], "clusters '9999' not allowed"),
+    (["--num-models", "8", "--num-victims", "6"], "leaves 2 shadow models"),
+    (["--versions", "ptq:gptq:4"], "calibrated quantizers are not offered"),
+])
+def test_bad_flags_are_one_line_errors_and_write_nothing(args, message, tmp_path):
+    res = _mis("compleak", "--smoke", "--out", str(tmp_path / "out"), *args)
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in res.stderr, lines
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_dataset_flag_is_refused(tmp_path):
+    res = _mis("compleak", "--smoke", "--dataset", "cifar", "--out", str(tmp_path / "o"))
+    assert res.returncode == 2 and "cifar" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_smoke_writes_every_output(tmp_path):
+    out = tmp_path / "c"
+    res = _mis("compleak", "--smoke", "--seed", "3", "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    rows = list(csv.DictReader((out / "attacks.csv").read_text().splitlines()))
+    assert {r["kind"] for r in rows} == {"NR", "SR", "MR", "MV-LiRA"}
+    versions = CompleakConfig(**CompleakConfig.smoke_sizes()).versions
+    assert {r["versions"] for r in rows if r["kind"] == "NR"} == {"original", *versions}
+    assert {r["versions"] for r in rows if r["kind"] == "SR"} == {
+        f"original+{v}" for v in versions}
+    for r in rows:
+        assert float(r["auc_lo"]) <= float(r["auc"]) <= float(r["auc_hi"])
+        assert float(r["tpr@0.001_lo"]) <= float(r["tpr@0.001"]) <= float(r["tpr@0.001_hi"])
+        assert 0 <= float(r["balanced_accuracy"]) <= 1
+    results = json.loads((out / "results.json").read_text())
+    assert results["provenance"]["seed"] == 3
+    assert [v[:4] for v in results["verdicts"] if v.startswith("(")] == \
+        ["(i) ", "(ii)", "(iii", "(iv)"]
+    assert {r["attack"] for r in rows if r["kind"] == "NR"} == {
+        "nn-lr", "nn-rf", "label-lr", "label-rf", "entropy", "m-entropy", "samia", "rmia-1ref",
+        "lira"}
+    assert "SAMIA's Transformer" in (out / "report.md").read_text()
+    assert "the fine-tuned version leaks more" in res.stdout or \
+        "the post-training version leaks more" in res.stdout
+    for fig in ("auc.png", "roc.png"):
+        assert (out / fig).read_bytes()[:4] == b"\x89PNG"
