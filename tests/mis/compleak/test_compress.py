@@ -148,8 +148,9 @@ def test_engine_trains_original_and_versions_as_one_by_one():
     keys = fit_keys(jax.random.split(key)[1], 4)
     for m in range(4):
         params, aux = jax.jit(learner.fit_aux)(keys[m], pool, res.mask[m])
-        exact = np.array([0, 1, 2, 4])  # k-means (row 3) may flip a weight sitting on a mid-point under
-        # vmap's different float rounding: measured 1.6e-3 on one of 4 models, others 5e-7
+        # k-means (row 3) may flip a weight sitting on a mid-point under vmap's different
+        # float rounding: measured 1.6e-3 on one of 4 models, others 5e-7
+        exact = np.array([0, 1, 2, 4])
         np.testing.assert_allclose(res.aux.logits[m][exact], aux.logits[exact], atol=1e-5)
         np.testing.assert_allclose(res.aux.logits[m][3], aux.logits[3], atol=1e-2)
         assert aux.logits.shape == aux.sensitivity.shape == (5, 40, 2)
