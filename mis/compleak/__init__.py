@@ -59,7 +59,10 @@ from mis.compleak._pipeline import AttackData as AttackData
 from mis.compleak._pipeline import AttackRow as AttackRow
 from mis.compleak._pipeline import CompleakResult as CompleakResult
 from mis.compleak._pipeline import Sides as Sides
+from mis.compleak._pipeline import compressed_learner as compressed_learner
 from mis.compleak._pipeline import run_compleak as run_compleak
+from mis.compleak._pipeline import sides as sides
+from mis.compleak._pipeline import study_data as study_data
 from mis.compleak._pipeline import train_versions as train_versions
 from mis.compleak._report import compleak_outputs as compleak_outputs
 from mis.compleak._report import console_summary as console_summary

@@ -87,3 +87,19 @@ def test_smoke_writes_every_output(tmp_path):
         "the post-training version leaks more" in res.stdout
     for fig in ("auc.png", "roc.png"):
         assert (out / fig).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_molecular_pool_is_the_training_split_standardised():
+    import jax
+    import numpy as np
+
+    from mis.compleak import study_data
+    from mis.molecules import load_dataset
+
+    config = CompleakConfig(dataset="molecular", pool_size=300)
+    pool, test = study_data(config, jax.random.key(0))
+    ds = load_dataset("solubility-class")
+    assert pool.x.shape[0] == 300 and test.x.shape[0] == int((~ds.is_train).sum())
+    np.testing.assert_array_equal(np.asarray(pool.y), ds.y[ds.is_train][:300])
+    np.testing.assert_array_equal(np.asarray(test.y), ds.y[~ds.is_train])
+    assert config.num_classes == 3
