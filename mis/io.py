@@ -121,6 +121,11 @@ def fmt(value, digits: int = 3) -> str:
     return f"{value:.{digits}f}" if math.isfinite(value) else "—"
 
 
+def fmt_estimate(est, digits: int = 3) -> str:
+    """``value [lower, upper]`` of an ``Estimate`` (each by :func:`fmt`)."""
+    return f"{fmt(est.value, digits)} [{fmt(est.lower, digits)}, {fmt(est.upper, digits)}]"
+
+
 def load_npz(path) -> dict:
     """``name -> array`` of an ``.npz`` file (no pickles). ``UserError`` (one line) for a
     missing or unreadable file."""

@@ -1,9 +1,33 @@
-"""Shared test configuration: a deterministic key fixture."""
+"""Shared test configuration: a deterministic key fixture, and one persistent XLA compilation
+cache for the whole test session.
 
+The cache is set through the environment before JAX is imported, so the two xdist workers and
+every ``mis`` command a test runs as a subprocess share it: a program compiled once (e.g. the
+smoke run of a command that several tests repeat) is loaded from disk afterwards. A cached
+executable is the one XLA would compile again (the key covers the program, the compile options,
+the JAX version and the backend), so results are unchanged: a command's outputs are
+byte-identical with and without it. The folder is made by the first process of the session
+(pytest's controller; the workers and subprocesses inherit the variable) and removed when it
+exits. ``MIS_TEST_JAX_CACHE=0`` turns it off; an existing ``JAX_COMPILATION_CACHE_DIR`` is
+respected (and kept).
+"""
+
+import atexit
+import os
+import shutil
+import tempfile
 import zlib
 
-import jax
-import pytest
+if os.environ.get("MIS_TEST_JAX_CACHE", "1") != "0" \
+        and "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+    _CACHE = tempfile.mkdtemp(prefix="mis-test-jax-cache-")
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = _CACHE
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "-1")
+    atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
+
+import jax  # noqa: E402  (after the cache settings)
+import pytest  # noqa: E402
 
 
 @pytest.fixture

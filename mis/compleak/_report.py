@@ -8,6 +8,7 @@ import numpy as np
 from mis.compleak._compress import parse_version
 from mis.compleak._pipeline import AttackRow, CompleakResult
 from mis.io import fmt, png_bytes, to_csv, to_json
+from mis.io import fmt_estimate as _est
 from mis.release import estimate_columns
 
 NR_COMPLEAK = ("nn-lr", "nn-rf", "label-lr", "label-rf", "entropy", "m-entropy", "samia",
@@ -35,10 +36,6 @@ def _best(rows: list[AttackRow], kind: str, version: str | None = None,
     if kind == "NR" and version is not None:
         pool = [r for r in pool if r.versions == (version,)]
     return max(pool, key=lambda r: float(r.auc.value), default=None)
-
-
-def _est(e) -> str:
-    return f"{fmt(e.value)} [{fmt(e.lower)}, {fmt(e.upper)}]"
 
 
 def _word(ok: bool) -> str:

@@ -58,7 +58,6 @@ from mis.shadow import (
 )
 from theory import Estimate, mean_estimate
 
-GROUPS = ("ordinary", "initialising", "all members", "canaries")
 ATTACKS = ("lira", "loss")
 
 

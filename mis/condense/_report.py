@@ -21,17 +21,13 @@ import numpy as np
 from mis.audit import annotate_spread
 from mis.condense._pipeline import CondenseResult, MethodResult
 from mis.io import fmt, png_bytes, to_csv, to_json
+from mis.io import fmt_estimate as _est
 from mis.release import estimate_columns
 
 NEAR_CHANCE_AUC = 0.55
 EXPOSED_TPR_FACTOR = 10
 COMPARABLE_AUC = 0.05
 COMPARABLE_ACCURACY = 0.02
-
-
-def _est(est, digits: int = 3) -> str:
-    return f"{fmt(float(est.value), digits)} [{fmt(float(est.lower), digits)}, " \
-           f"{fmt(float(est.upper), digits)}]"
 
 
 def method_rows(result: CondenseResult) -> list[dict]:

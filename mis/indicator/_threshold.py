@@ -85,6 +85,15 @@ def weight_variance(grads: jax.Array, curvatures: jax.Array, penalty: float,
     return jnp.where((var > 0) & (curv > 0), var / jnp.where(curv > 0, curv, 1.0) ** 2, 0.0)
 
 
+def bootstrap_variances(terms: SampleTerms, penalty: float, counts: jax.Array) -> jax.Array:
+    """``[B, K]``: :func:`weight_variance` under every resample ``counts [B, n]``. It does not
+    depend on the quantizer, so a study that indicates many quantizers of one model computes
+    it once and passes it to :func:`threshold_indicator` (``boot_variance=``); the values are
+    those the indicator computes itself (the same resamples, mapped in the same batches)."""
+    return jax.lax.map(lambda c: weight_variance(terms.grads, terms.curvatures, penalty, c),
+                       counts, batch_size=16)
+
+
 def weight_rates(delta: jax.Array, variance: jax.Array) -> jax.Array:
     """``r_k = δ_k² / (2 V_kk)``; ``∞`` where ``V_kk = 0``."""
     return jnp.where(variance > 0, delta**2 / (2 * jnp.where(variance > 0, variance, 1.0)),
@@ -118,7 +127,8 @@ def threshold_indicator(learner, params, data: Dataset, quantizer, *, key=None,
                         include: Callable = is_weight, aggregate: str = "lse",
                         num_bootstrap: int = 200, bootstrap_key=None,
                         confidence: float = 0.95, terms: SampleTerms | None = None,
-                        delta: jax.Array | None = None) -> Indicator:
+                        delta: jax.Array | None = None,
+                        boot_variance: jax.Array | None = None) -> Indicator:
     r"""Variant A: ``r̂ = agg_k δ_k² / (2 V_kk)`` from one trained model (THEORY §6).
 
     Args:
@@ -135,6 +145,9 @@ def threshold_indicator(learner, params, data: Dataset, quantizer, *, key=None,
         confidence: two-sided level of the percentile interval.
         terms: precomputed :func:`sample_terms` (shared across quantizers).
         delta: precomputed :func:`threshold_distances` (shared with variant B).
+        boot_variance: precomputed :func:`bootstrap_variances` of ``terms`` under the
+            resamples that ``bootstrap_key`` / ``num_bootstrap`` draw (shared across
+            quantizers; the result is the same as without it).
 
     Returns:
         :class:`~mis.indicator.Indicator` with ``num_terms`` = number of selected weights.
@@ -150,8 +163,12 @@ def threshold_indicator(learner, params, data: Dataset, quantizer, *, key=None,
         delta = threshold_distances(quantizer, params, key=key, calibration=calibration,
                                     include=include)
     rates = weight_rates(delta, weight_variance(terms.grads, terms.curvatures, penalty))
-    counts = bootstrap_counts(bootstrap_key if bootstrap_key is not None else
-                              jax.random.key(0), num_bootstrap, n)
-    boot = jax.lax.map(lambda c: weight_rates(delta, weight_variance(
-        terms.grads, terms.curvatures, penalty, c)), counts, batch_size=16)
+    if boot_variance is None:
+        counts = bootstrap_counts(bootstrap_key if bootstrap_key is not None else
+                                  jax.random.key(0), num_bootstrap, n)
+        boot_variance = bootstrap_variances(terms, penalty, counts)
+    elif boot_variance.shape != (num_bootstrap, delta.size):
+        raise ValueError(f"boot_variance has shape {boot_variance.shape}; expected "
+                         f"({num_bootstrap}, {delta.size})")
+    boot = weight_rates(delta, boot_variance)
     return make_indicator(rates, boot, n, delta.size, aggregate, confidence)

@@ -31,6 +31,8 @@ from mis.attacks import (
 from mis.audit import auc_value, metrics_table
 from mis.indicator import (
     SampleTerms,
+    bootstrap_counts,
+    bootstrap_variances,
     loss_gap_indicator,
     sample_terms,
     threshold_distances,
@@ -74,7 +76,9 @@ def target_params(setup: ReleaseSetup):
 def _utility(setup: ReleaseSetup, released, loss, fresh_loss, mask):
     """``(signals, accuracy, test_loss, rmia_signal, rmia_by_signal)`` of a stacked release:
     RMIA's signal is chosen on the reference models (:func:`~mis.attacks.tune_rmia_signal`)
-    and every candidate's leave-one-model-out AUC is kept for the reports' RMIA table."""
+    and every candidate's leave-one-model-out AUC is kept for the reports' RMIA table (the
+    chosen one's is left ``None`` here: :func:`evaluate_release` fills it from the battery's
+    own RMIA scores instead of computing them twice)."""
     learner, pool, fresh = setup.learner, setup.pool, setup.fresh
     test_loss = mean_estimate(jnp.mean(fresh_loss, axis=1))
     if setup.signal == "classifier":
@@ -84,7 +88,7 @@ def _utility(setup: ReleaseSetup, released, loss, fresh_loss, mask):
         signals = classifier_signals(logits, fresh_logits, pool.y, fresh.y, chosen)
         by_signal = {s: auc_value(np.asarray(rmia_scores(classifier_signals(
             logits, fresh_logits, pool.y, fresh.y, s), mask)).ravel(), np.asarray(mask).ravel()
-            > 0) for s in RMIA_SIGNALS}
+            > 0) if s != chosen else None for s in RMIA_SIGNALS}  # chosen: the battery's
         accuracy = mean_estimate(jnp.mean(jnp.argmax(fresh_logits, -1) == fresh.y, axis=1))
     else:
         signals = loss_signals(loss, fresh_loss)
@@ -95,11 +99,12 @@ def _utility(setup: ReleaseSetup, released, loss, fresh_loss, mask):
 
 def evaluate_release(setup: ReleaseSetup, spec: str, q_key, boot_key,
                      terms: SampleTerms, *, num_bootstrap: int = 200,
-                     num_candidates: int = 32) -> ReleaseRow:
+                     num_candidates: int = 32, boot_variance=None) -> ReleaseRow:
     """One quantizer ``spec`` applied to every shadow model and to the target, attacked and
     indicated (module docstring). Keys: ``fold_in_name(q_key, spec)`` for the quantizer,
     ``boot_key`` for the indicator's bootstrap; ``terms`` from :func:`sample_terms` on the
-    target (shared by every quantizer)."""
+    target (shared by every quantizer), ``boot_variance`` optionally their
+    :func:`~mis.indicator.bootstrap_variances` under ``boot_key``'s resamples (shared too)."""
     learner, pool, fresh, shadows = setup.learner, setup.pool, setup.fresh, setup.shadows
     q = parse(spec)
     key = fold_in_name(q_key, spec)
@@ -121,6 +126,9 @@ def evaluate_release(setup: ReleaseSetup, spec: str, q_key, boot_key,
     signals, accuracy, test_loss, rmia_signal, rmia_by_signal = _utility(
         setup, released, loss, fresh_loss, shadows.mask)
     scores = attack_battery(signals, loss, shadows.mask)
+    if rmia_signal in rmia_by_signal:
+        rmia_by_signal[rmia_signal] = auc_value(np.asarray(scores["RMIA"]).ravel(),
+                                                np.asarray(shadows.mask).ravel() > 0)
     exact = None
     if setup.extras is not None:
         scores, exact = setup.extras(q, released, scores)
@@ -130,7 +138,8 @@ def evaluate_release(setup: ReleaseSetup, spec: str, q_key, boot_key,
              if q.has_thresholds else None)  # shared by both variants
     common = dict(key=key, calibration=calib0, terms=terms, delta=delta,
                   num_bootstrap=num_bootstrap, bootstrap_key=boot_key)
-    ind_a = (threshold_indicator(learner, target, setup.target_data, q, **common)
+    ind_a = (threshold_indicator(learner, target, setup.target_data, q, **common,
+                                 boot_variance=boot_variance)
              if q.has_thresholds else None)
     ind_b = loss_gap_indicator(learner, target, setup.target_data, q,
                                num_candidates=num_candidates, **common)
@@ -162,6 +171,22 @@ def release_delta(phi, offline, mask, *, seed: int = 0) -> Estimate | None:
     return classifier_tv(query[inside], query[~inside], seed=seed)
 
 
+SHARED_BOOTSTRAP_BYTES = 2**30
+
+
+def shared_bootstrap(setup: ReleaseSetup, terms: SampleTerms, boot_key, num_bootstrap: int):
+    """Indicator A's per-resample weight variances, computed once for every quantizer of a
+    study (they do not depend on the quantizer; the indicators are unchanged), or None when
+    the ``[num_bootstrap, num_weights]`` table would exceed :data:`SHARED_BOOTSTRAP_BYTES`
+    (then each quantizer recomputes them)."""
+    n = int(setup.target_data.x.shape[0])
+    if num_bootstrap * terms.grads.shape[1] * 4 > SHARED_BOOTSTRAP_BYTES:
+        return None
+    counts = bootstrap_counts(boot_key if boot_key is not None else jax.random.key(0),
+                              num_bootstrap, n)
+    return bootstrap_variances(terms, float(setup.learner.penalty_curvature(n)), counts)
+
+
 def evaluate_releases(setup: ReleaseSetup, specs: Sequence[str], q_key, boot_key, *,
                       num_bootstrap: int = 200, num_candidates: int = 32,
                       progress: ProgressFn | None = None,
@@ -175,13 +200,15 @@ def evaluate_releases(setup: ReleaseSetup, specs: Sequence[str], q_key, boot_key
     seconds = {}
     t0 = time.perf_counter()
     terms = sample_terms(setup.learner, target_params(setup), setup.target_data)
+    boot_variance = shared_bootstrap(setup, terms, boot_key, num_bootstrap)
     seconds["indicator_terms"] = time.perf_counter() - t0
     rows = []
     for i, spec in enumerate(specs):
         t0 = time.perf_counter()
         rows.append(evaluate_release(setup, spec, q_key, boot_key, terms,
                                      num_bootstrap=num_bootstrap,
-                                     num_candidates=num_candidates))
+                                     num_candidates=num_candidates,
+                                     boot_variance=boot_variance))
         seconds[spec] = time.perf_counter() - t0
         if on_row is not None:
             on_row(rows[-1], n_bar)

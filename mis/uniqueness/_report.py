@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from mis.io import fmt, png_bytes, to_csv, to_json
+from mis.io import fmt_estimate as _est
 from mis.uniqueness._pipeline import UniquenessResult, matched_leakage
 
 
@@ -53,11 +54,6 @@ def correlation_rows(result: UniquenessResult) -> list[dict]:
             | {"top_overlap": c.overlap, "k": c.k,
                "chance_overlap": c.k / result.data.pool.x.shape[0]}
             for c in result.correlations]
-
-
-def _est(est, digits: int = 3) -> str:
-    return f"{fmt(float(est.value), digits)} [{fmt(float(est.lower), digits)}, " \
-           f"{fmt(float(est.upper), digits)}]"
 
 
 def _param(r) -> str:

@@ -140,3 +140,37 @@ def test_mlp_ranks_continuous_release_least_private(key):
     with pytest.raises(ValueError, match="no decision thresholds"):
         threshold_indicator(learner, params, data, parse("stochastic:4"), key=key,
                             terms=terms)
+
+
+def test_shared_bootstrap_variances_give_the_same_indicator(key):
+    """Indicator A with the per-resample variances computed once (as ``mis.release`` shares
+    them across quantizers) equals the indicator computing them itself, bit for bit; and the
+    table's rows are the variances of explicit resamples (gathered rows, NumPy)."""
+    from mis.indicator import bootstrap_counts, bootstrap_variances
+
+    k1, k2 = jax.random.split(key)
+    x = jax.random.normal(k1, (120, 6))
+    y = (x[:, 0] + 0.5 * jax.random.normal(k2, (120,)) > 0).astype(jnp.int32)
+    data = Dataset(x, y)
+    learner = MLPLearner(hidden=(4,), steps=50, learning_rate=0.05, l2=1e-3)
+    params = learner.fit(key, data, jnp.ones(120))
+    terms = sample_terms(learner, params, data)
+    boot_key = jax.random.key(11)
+    counts = bootstrap_counts(boot_key, 40, 120)
+    table = bootstrap_variances(terms, learner.penalty_curvature(120), counts)
+    for spec in ("uniform:4", "ternary:0.5"):
+        a = threshold_indicator(learner, params, data, parse(spec), terms=terms,
+                                num_bootstrap=40, bootstrap_key=boot_key)
+        b = threshold_indicator(learner, params, data, parse(spec), terms=terms,
+                                num_bootstrap=40, bootstrap_key=boot_key, boot_variance=table)
+        assert tuple(map(float, a.rate)) == tuple(map(float, b.rate))
+    g, h = np.asarray(terms.grads, np.float64), np.asarray(terms.curvatures, np.float64)
+    c = np.asarray(counts[3], int)
+    rows = np.repeat(np.arange(120), c)
+    var = g[rows].var(axis=0, ddof=1)
+    curv = h[rows].mean(axis=0) + learner.penalty_curvature(120)
+    expect = np.where((var > 0) & (curv > 0), var / curv**2, 0.0)
+    np.testing.assert_allclose(np.asarray(table[3]), expect, rtol=2e-3, atol=1e-9)
+    with pytest.raises(ValueError, match="boot_variance has shape"):
+        threshold_indicator(learner, params, data, parse("uniform:4"), terms=terms,
+                            num_bootstrap=20, boot_variance=table)
