@@ -38,7 +38,13 @@ import jax.numpy as jnp
 from mis.data import Dataset
 from mis.errors import UserError
 from mis.quantizers import KMeans, Prune, Uniform, is_weight, parse, quantize_tree
-from mis.shadow import ConvLearner, MLPLearner, conv_relu_pool, fit_by_gradient
+from mis.shadow import (
+    ConvLearner,
+    MLPLearner,
+    WrappedLearner,
+    conv_relu_pool,
+    fit_by_gradient,
+)
 
 KINDS = ("prune", "int8", "cluster", "ptq")
 INT8 = Uniform(bits=8, symmetric=True, per_channel=True)
@@ -322,7 +328,7 @@ def sensitivity(predict, x, key, *, draws: int = 10, eps: float = 1e-3) -> jax.A
 
 
 @dataclasses.dataclass(frozen=True)
-class CompressedLearner:
+class CompressedLearner(WrappedLearner):
     """Train ``base`` (the original), then derive every version of ``versions`` from it and
     fine-tune it on the same members (``fine_tune_steps`` Adam steps at
     ``fine_tune_learning_rate``; PTQ versions are not fine-tuned). ``fit`` returns the
@@ -338,25 +344,8 @@ class CompressedLearner:
     holdout: int = 0
     sensitivity_draws: int = 10
 
-    def predict(self, params, x):
-        return self.base.predict(params, x)
-
-    def loss(self, params, x, y):
-        return self.base.loss(params, x, y)
-
-    def output_loss(self, out, x, y):
-        return self.base.output_loss(out, x, y)
-
-    def penalty_curvature(self, n: int) -> float:
-        return self.base.penalty_curvature(n)
-
-    def calibration_inputs(self, params, x) -> dict:
-        return self.base.calibration_inputs(params, x)
-
     def activation_size(self, image_shape) -> int:
-        if hasattr(self.base, "activation_size"):
-            return self.base.activation_size(image_shape) * (len(self.versions) + 1)
-        return (sum(self.base.hidden) + self.base.num_outputs) * (len(self.versions) + 1)
+        return super().activation_size(image_shape) * (len(self.versions) + 1)
 
     def _training(self, data: Dataset, weights):
         n = data.x.shape[0] - self.holdout

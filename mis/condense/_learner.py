@@ -23,6 +23,7 @@ import jax.numpy as jnp
 
 from mis.condense._dm import INITS, condense, random_embedding, select_per_class, synthetic_labels
 from mis.data import Dataset
+from mis.shadow import WrappedLearner
 
 
 class PipelineAux(NamedTuple):
@@ -36,30 +37,9 @@ class PipelineAux(NamedTuple):
     losses: jax.Array
 
 
-class _Delegate:
-    """Prediction, losses, quantization inputs and the engine's size hints of ``base``."""
-
-    base: Any
-
-    def predict(self, params, x):
-        return self.base.predict(params, x)
-
-    def output_loss(self, out, x, y):
-        return self.base.output_loss(out, x, y)
-
-    def loss(self, params, x, y):
-        return self.base.loss(params, x, y)
-
-    def penalty_curvature(self, n: int) -> float:
-        return self.base.penalty_curvature(n)
-
-    def calibration_inputs(self, params, x) -> dict:
-        return self.base.calibration_inputs(params, x)
-
-    def activation_size(self, image_shape) -> int:
-        if hasattr(self.base, "activation_size"):
-            return self.base.activation_size(image_shape)
-        return sum(getattr(self.base, "hidden", ())) + self.base.num_outputs
+class _Delegate(WrappedLearner):
+    """``base``'s prediction, losses and hints (:class:`mis.shadow.WrappedLearner`); ``fit``
+    through ``fit_aux``."""
 
     def fit(self, key, data: Dataset, weights, hyper=None):
         return self.fit_aux(key, data, weights, hyper)[0]

@@ -38,6 +38,7 @@ from mis.shadow._learners import Learner as Learner
 from mis.shadow._learners import MeanLearner as MeanLearner
 from mis.shadow._learners import MLPLearner as MLPLearner
 from mis.shadow._learners import RidgeLearner as RidgeLearner
+from mis.shadow._learners import WrappedLearner as WrappedLearner
 from mis.shadow._learners import fit_by_gradient as fit_by_gradient
 from mis.shadow._learners import fit_with_curve as fit_with_curve
 from mis.shadow._learners import softmax_regression as softmax_regression
@@ -54,4 +55,4 @@ __all__ = ["DESIGNS", "DPSGD", "DP_BLOCK", "MLP", "ConvLearner", "ConvNet", "Gra
            "image_patches",
            "max_pool", "membership_mask",
            "per_example_gradients", "softmax_regression", "train_shadow_models", "tune_l2",
-           "tuned_learner", "validation_split"]
+           "tuned_learner", "validation_split", "WrappedLearner"]

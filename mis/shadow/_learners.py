@@ -57,6 +57,34 @@ class Learner(Protocol):
     def calibration_inputs(self, params, x: jax.Array) -> dict[str, jax.Array]: ...
 
 
+class WrappedLearner:
+    """What a learner that wraps ``base`` (a whole pipeline around one model: condensation,
+    compression) takes from it unchanged: prediction, losses, curvature, quantization inputs
+    and the engine's activation-size hint. Subclasses define ``base`` and ``fit``."""
+
+    base: Any
+
+    def predict(self, params, x):
+        return self.base.predict(params, x)
+
+    def output_loss(self, out, x, y):
+        return self.base.output_loss(out, x, y)
+
+    def loss(self, params, x, y):
+        return self.base.loss(params, x, y)
+
+    def penalty_curvature(self, n: int) -> float:
+        return self.base.penalty_curvature(n)
+
+    def calibration_inputs(self, params, x) -> dict:
+        return self.base.calibration_inputs(params, x)
+
+    def activation_size(self, image_shape) -> int:
+        if hasattr(self.base, "activation_size"):
+            return self.base.activation_size(image_shape)
+        return sum(getattr(self.base, "hidden", ())) + self.base.num_outputs
+
+
 def _weighted_mean(values, weights):
     return jnp.sum(weights * values) / jnp.maximum(jnp.sum(weights), 1e-12)
 
