@@ -34,29 +34,61 @@ def test_ridge_matches_sklearn_on_members(key):
     np.testing.assert_allclose(ours, sk.coef_, rtol=1e-4, atol=1e-5)
 
 
-def test_softmax_regression_reaches_the_optimum_found_by_scipy(key):
+@pytest.mark.parametrize("c", [2, 3])  # 2: the margin path of MLPLearner.loss
+def test_softmax_regression_reaches_the_optimum_found_by_scipy(c, key):
     data_key, fit_key = jax.random.split(key)
-    task = make_gaussian_mixture(data_key, d=3, k_modes=3, num_classes=3, separation=2.0)
+    task = make_gaussian_mixture(data_key, d=3, k_modes=3, num_classes=c, separation=2.0)
     data = sample_gaussian_mixture(data_key, 150, task=task)
     w = (jnp.arange(150) % 3 != 0).astype(jnp.float32)
     l2 = 0.05
-    learner = softmax_regression(3, steps=3000, learning_rate=0.05, l2=l2)
+    learner = softmax_regression(c, steps=3000, learning_rate=0.05, l2=l2)
     with jax.enable_x64(True):
         x64, y, w64 = np.asarray(data.x, np.float64), np.asarray(data.y), np.asarray(w, np.float64)
         ours = jax.jit(lambda k: learner.fit(k, type(data)(jnp.asarray(x64), jnp.asarray(y)),
                                              jnp.asarray(w64)))(fit_key)
 
     def objective(flat):  # the same objective, written independently
-        kernel, bias = flat[:9].reshape(3, 3), flat[9:]
+        kernel, bias = flat[:3 * c].reshape(3, c), flat[3 * c:]
         z = x64 @ kernel + bias
         logp = z - np.log(np.exp(z).sum(1, keepdims=True))
         nll = -(w64 * logp[np.arange(150), y]).sum() / w64.sum()
         return nll + 0.5 * l2 * (flat**2).sum()
 
-    best = minimize(objective, np.zeros(12), method="BFGS", options={"gtol": 1e-10})
+    best = minimize(objective, np.zeros(4 * c), method="BFGS", options={"gtol": 1e-10})
     layer = ours["layers"][0]
     got = np.concatenate([np.asarray(layer["kernel"]).ravel(), np.asarray(layer["bias"])])
     np.testing.assert_allclose(got, best.x, atol=2e-4)
+
+
+@pytest.mark.parametrize("hidden", [(), (5,)])
+def test_two_class_margin_loss_equals_the_softmax_cross_entropy_and_its_gradient(hidden, key):
+    """MLPLearner.loss takes the margin path for two classes; the reference is the two-column
+    log-sum-exp of predict's logits, written in NumPy (value) and differentiated by JAX through
+    optax's general softmax cross-entropy (gradient), in float64."""
+    learner = MLPLearner(hidden=hidden, num_outputs=2)
+    with jax.enable_x64(True):
+        params = jax.tree.map(lambda a: jnp.asarray(a, jnp.float64), learner.init(key, 4))
+        x = jax.random.normal(jax.random.fold_in(key, 1), (40, 4), jnp.float64) * 3
+        y = jnp.arange(40) % 2
+        z = np.asarray(learner.predict(params, x))
+        top = z.max(1, keepdims=True)
+        want = (top[:, 0] + np.log(np.exp(z - top).sum(1))) - z[np.arange(40), np.asarray(y)]
+        np.testing.assert_allclose(learner.loss(params, x, y), want, rtol=1e-12, atol=1e-12)
+        general = lambda p: jnp.sum(learner.output_loss(learner.predict(p, x), x, y) * (y + 1))
+        margin = lambda p: jnp.sum(learner.loss(p, x, y) * (y + 1))
+        for a, b in zip(jax.tree.leaves(jax.grad(margin)(params)),
+                        jax.tree.leaves(jax.grad(general)(params)), strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_two_class_margin_loss_is_finite_for_huge_margins():
+    """float32, margins ±2000: the loss is |m| or 0 and its gradient in the margin 1 or 0."""
+    learner = MLPLearner(hidden=(), num_outputs=2)
+    params = {"layers": {0: {"kernel": jnp.array([[0.0, 1000.0]]), "bias": jnp.zeros(2)}}}
+    x, y = jnp.array([[2.0], [-2.0], [2.0], [-2.0]]), jnp.array([1, 1, 0, 0])
+    np.testing.assert_allclose(learner.loss(params, x, y), [0.0, 2000.0, 2000.0, 0.0])
+    grad = jax.grad(lambda p: learner.loss(p, x, y).sum())(params)["layers"][0]["kernel"]
+    np.testing.assert_allclose(grad, [[-4.0, 4.0]])  # the two wrong rows, ∂ℓ/∂W₁ = 2 each
 
 
 @pytest.mark.parametrize("batch_size", [None, 32])
