@@ -16,8 +16,6 @@ Run: ``make bench`` (or ``python benchmarks/scaling.py [--quick]``). Writes
 """
 
 import json
-import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import bench_parser, print_row, write_result  # noqa: E402
+
+from mis.cluster import free_port, process_env  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,27 +65,17 @@ TRAIN = textwrap.dedent("""
 """)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _env(**extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MIS_", "XLA_FLAGS"))}
-    return env | extra
-
-
 def jax_processes(num: int, models: int) -> dict:
     """Train ``models`` models in ``num`` processes of one device each; process 0's timing."""
     if num == 1:
         res = subprocess.run([sys.executable, "-c", TRAIN, "single", "-", str(models)],
-                             env=_env(), capture_output=True, text=True, cwd=ROOT, timeout=1800)
+                             env=process_env(), capture_output=True, text=True, cwd=ROOT,
+                             timeout=1800)
         assert res.returncode == 0, res.stderr[-3000:]
         return json.loads(res.stdout.strip().splitlines()[-1])
-    port = _free_port()
+    port = free_port()
     procs = [subprocess.Popen([sys.executable, "-c", TRAIN, "multi", "-", str(models)],
-                              env=_env(MIS_COORDINATOR=f"127.0.0.1:{port}",
+                              env=process_env(MIS_COORDINATOR=f"127.0.0.1:{port}",
                                        MIS_NUM_PROCESSES=str(num), MIS_PROCESS_ID=str(i)),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               cwd=ROOT) for i in range(num)]
@@ -110,8 +100,9 @@ def dask_workers(workers: int, pools, cache: str) -> float:
                   workers={workers})
         print(time.perf_counter() - t)
     """)
-    env = _env(JAX_COMPILATION_CACHE_DIR=cache, JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0",
-               JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES="-1")
+    env = process_env(JAX_COMPILATION_CACHE_DIR=cache,
+                      JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0",
+                      JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES="-1")
     res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          cwd=ROOT, timeout=3600)
     assert res.returncode == 0, res.stderr[-3000:]

@@ -90,6 +90,24 @@ def distributed_setup(env=None) -> DistributedSetup:
     return setup
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port on ``host`` that nobody listens on now (the OS picks it): where process 0 of
+    a local multi-process job can serve as coordinator."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def process_env(base=None, **extra) -> dict:
+    """The environment for one process of a local multi-process job: ``base`` (default
+    ``os.environ``) without what would place it in another job or fake its device count
+    (``MIS_*``, ``SLURM_*``, ``XLA_FLAGS``), plus ``extra`` (e.g. ``MIS_COORDINATOR=...``)."""
+    base = os.environ if base is None else base
+    kept = {k: v for k, v in base.items()
+            if not k.startswith(("MIS_", "SLURM_")) and k != "XLA_FLAGS"}
+    return kept | extra
+
+
 def wait_for_coordinator(address: str, timeout: float) -> None:
     """Return once ``address`` accepts a TCP connection; ``UserError`` after ``timeout``
     seconds."""

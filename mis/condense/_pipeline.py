@@ -369,9 +369,7 @@ def run_scaling(config: CondenseConfig, data: StudyData, key, cached: dict, *,
             rows.append(ScalingRow(method.name, int(n),
                                    Estimate(*(float(v) for v in mean_estimate(
                                        jnp.asarray(gap), config.confidence))),
-                                   auc(scores[m].tolist() + scores[~m].tolist(),
-                                       np.r_[np.ones(m.sum(), bool), np.zeros((~m).sum(), bool)],
-                                       confidence=config.confidence)))
+                                   auc(scores, m, confidence=config.confidence)))
         slope, invalid = fit_slope(config.scaling_sizes, per_point, seed=i,
                                    num_bootstrap=config.num_bootstrap,
                                    confidence=config.confidence)

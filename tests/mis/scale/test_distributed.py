@@ -11,7 +11,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from mis.cluster import distributed_setup
+from mis.cluster import distributed_setup, free_port, process_env
 from mis.errors import UserError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
@@ -35,27 +35,27 @@ TRAIN = textwrap.dedent("""
 """)
 
 
-def _free_port() -> int:
+def test_free_port_is_bindable_and_process_env_drops_the_job_variables():
+    port = free_port()
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _env(**extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MIS_", "SLURM_"))}
-    env.pop("XLA_FLAGS", None)
-    return env | extra
+        s.bind(("127.0.0.1", port))  # nobody holds it
+    base = {"PATH": "/bin", "MIS_PROCESS_ID": "3", "SLURM_PROCID": "1", "XLA_FLAGS": "x",
+            "XLA_PYTHON_CLIENT_MEM_FRACTION": ".5", "JAX_PLATFORMS": "cpu"}
+    assert process_env(base, MIS_PROCESS_ID="0") == {
+        "PATH": "/bin", "XLA_PYTHON_CLIENT_MEM_FRACTION": ".5", "JAX_PLATFORMS": "cpu",
+        "MIS_PROCESS_ID": "0"}
+    assert process_env()["PATH"] == os.environ["PATH"]
 
 
 def test_two_processes_train_the_same_models_as_one_process_with_two_devices(tmp_path):
     one = subprocess.run([sys.executable, "-c", TRAIN, "single", str(tmp_path / "one.npz")],
-                         env=_env(XLA_FLAGS="--xla_force_host_platform_device_count=2"),
+                         env=process_env(XLA_FLAGS="--xla_force_host_platform_device_count=2"),
                          capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert one.returncode == 0, one.stderr
-    port = _free_port()
+    port = free_port()
     procs = [subprocess.Popen(
         [sys.executable, "-c", TRAIN, "multi", str(tmp_path / f"p{i}.npz")],
-        env=_env(MIS_COORDINATOR=f"127.0.0.1:{port}", MIS_NUM_PROCESSES="2",
+        env=process_env(MIS_COORDINATOR=f"127.0.0.1:{port}", MIS_NUM_PROCESSES="2",
                  MIS_PROCESS_ID=str(i)),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT) for i in range(2)]
     try:
@@ -91,7 +91,7 @@ def _rank(*args, env):
     ({}, "--distributed needs MIS_COORDINATOR"),
 ])
 def test_bad_setups_are_one_line_errors(tmp_path, extra, message):
-    res = _rank("--out", str(tmp_path / "o"), env=_env(**extra))
+    res = _rank("--out", str(tmp_path / "o"), env=process_env(**extra))
     assert res.returncode == 2, res.stderr
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], res.stderr
@@ -99,9 +99,9 @@ def test_bad_setups_are_one_line_errors(tmp_path, extra, message):
 
 
 def test_a_silent_coordinator_is_one_line_after_the_timeout(tmp_path):
-    port = _free_port()  # nobody listens there
+    port = free_port()  # nobody listens there
     res = _rank("--coordinator-timeout", "2", "--out", str(tmp_path / "o"),
-                env=_env(MIS_COORDINATOR=f"127.0.0.1:{port}", MIS_NUM_PROCESSES="2",
+                env=process_env(MIS_COORDINATOR=f"127.0.0.1:{port}", MIS_NUM_PROCESSES="2",
                          MIS_PROCESS_ID="1"))
     assert res.returncode == 2, res.stderr
     lines = res.stderr.strip().splitlines()
