@@ -2,8 +2,6 @@
 
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -11,14 +9,10 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score
 
 from mis.attacks import leave_one_out, lira_online, signal_attacks
+from tests.cli import run_mis as _mis
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 FILES = {"metrics.csv", "metrics.json", "report.md", "roc.png", "histograms.png"}
-
-
-def _mis(*args):
-    return subprocess.run([sys.executable, "-m", "mis", *args], capture_output=True, text=True,
-                          timeout=300, cwd=ROOT)
 
 
 def _signals(path, num_models=16, n=400, shift=0.5):

@@ -3,8 +3,6 @@ line naming the value (exit 2, no traceback, nothing written), or accepted with 
 meaning."""
 
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -12,13 +10,9 @@ import pytest
 from mis.config import make_config
 from mis.errors import UserError
 from mis.rank import RankConfig
+from tests.cli import run_mis as _mis
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
-
-
-def _mis(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "mis", *args], capture_output=True, text=True,
-                          timeout=120, cwd=cwd)
 
 
 def _file(tmp_path, name, text):

@@ -1,23 +1,19 @@
 """The mis command line: help, version, one-line user errors, and the theorem run."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from mis import __version__
+from tests.cli import run_mis as _mis
 
 
-def _mis(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "mis", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=600)
-
-
-def test_version_and_help():
-    assert _mis("--version").stdout.strip() == f"mis {__version__}"
-    out = _mis("--help").stdout
-    assert "theorems" in out
+def test_version_and_help():  # a real `python -m mis` process; the other tests run in-process
+    assert _mis("--version", subprocess=True).stdout.strip() == f"mis {__version__}"
+    res = _mis("--help", subprocess=True)
+    assert res.returncode == 0 and "theorems" in res.stdout
+    bad = _mis("theorems", "--seed", "-3", subprocess=True)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("args", [["nonsense"], ["theorems", "--seed", "-3"],

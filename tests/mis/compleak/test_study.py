@@ -3,20 +3,14 @@
 import csv
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
 from mis.compleak import CompleakConfig
 from mis.errors import UserError
+from tests.cli import run_mis as _mis
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
-
-
-def _mis(*args):
-    return subprocess.run([sys.executable, "-m", "mis", *args], capture_output=True, text=True,
-                          timeout=600, cwd=ROOT)
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -5,8 +5,6 @@ import csv
 import json
 import math
 import os
-import subprocess
-import sys
 
 import jax
 import jax.numpy as jnp
@@ -26,13 +24,9 @@ from mis.condense import (
 from mis.data import Dataset, load_digits
 from mis.errors import UserError
 from mis.shadow import ConvLearner, MLPLearner, train_shadow_models
+from tests.cli import run_mis as _mis
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
-
-
-def _mis(*args):
-    return subprocess.run([sys.executable, "-m", "mis", *args], capture_output=True, text=True,
-                          timeout=600, cwd=ROOT)
 
 
 @pytest.mark.parametrize("learner, images", [

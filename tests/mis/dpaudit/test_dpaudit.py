@@ -5,8 +5,6 @@ import csv
 import json
 import logging
 import os
-import subprocess
-import sys
 
 import jax
 import numpy as np
@@ -14,6 +12,7 @@ import pytest
 
 from mis.dpaudit import DPAuditConfig, audit_data, audit_sigma
 from mis.errors import UserError
+from tests.cli import run_mis as _mis
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 
@@ -79,11 +78,6 @@ def test_canaries_are_mislabeled_and_outside_the_ordinary_pool():
 def test_bad_config_values_are_user_errors(kwargs, match):
     with pytest.raises(UserError, match=match):
         DPAuditConfig(**kwargs)
-
-
-def _mis(*args):
-    return subprocess.run([sys.executable, "-m", "mis", *args], capture_output=True, text=True,
-                          timeout=600, cwd=ROOT)
 
 
 @pytest.mark.parametrize("args, message", [

@@ -4,21 +4,15 @@ gets its table; bad input is one line, exit 2, no files."""
 import csv
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from mis.errors import UserError
 from mis.estimate import EstimateConfig
+from tests.cli import run_mis as _mis
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
-
-
-def _mis(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "mis", *args], capture_output=True, text=True,
-                          timeout=600, cwd=cwd)
 
 
 @pytest.mark.slow

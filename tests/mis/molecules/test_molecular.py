@@ -4,20 +4,14 @@ run (files, provenance, the feature cache reused)."""
 import csv
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from mis.molecules import TradeoffPoint, cached_features, findings, load_dataset
+from tests.cli import run_mis as _mis
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
-
-
-def _mis(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "mis", *args], capture_output=True, text=True,
-                          timeout=600, cwd=ROOT, env={**os.environ, **(env or {})})
 
 
 def _row(dataset, embedder, task, quantizer, auc, sparsity, bits, perf):

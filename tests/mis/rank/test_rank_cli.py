@@ -10,12 +10,9 @@ import time
 
 import pytest
 
+from tests.cli import run_mis as _mis
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
-
-
-def _mis(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "mis", *args], capture_output=True, text=True,
-                          timeout=600, cwd=ROOT, **kw)
 
 
 @pytest.mark.parametrize("args, message", [

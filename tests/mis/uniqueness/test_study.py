@@ -4,21 +4,15 @@ import csv
 import json
 import math
 import os
-import subprocess
-import sys
 
 import pytest
 
 from mis.errors import UserError
 from mis.uniqueness import DefenseRow, UniquenessConfig, matched_leakage, study_data
+from tests.cli import run_mis as _mis
 from theory import Estimate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
-
-
-def _mis(*args):
-    return subprocess.run([sys.executable, "-m", "mis", *args], capture_output=True, text=True,
-                          timeout=600, cwd=ROOT)
 
 
 @pytest.mark.parametrize("kwargs, match", [
