@@ -76,7 +76,8 @@ def jax_processes(num: int, models: int) -> dict:
     port = free_port()
     procs = [subprocess.Popen([sys.executable, "-c", TRAIN, "multi", "-", str(models)],
                               env=process_env(MIS_COORDINATOR=f"127.0.0.1:{port}",
-                                       MIS_NUM_PROCESSES=str(num), MIS_PROCESS_ID=str(i)),
+                                              MIS_NUM_PROCESSES=str(num),
+                                              MIS_PROCESS_ID=str(i)),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               cwd=ROOT) for i in range(num)]
     outs = [p.communicate(timeout=1800) for p in procs]

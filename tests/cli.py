@@ -50,7 +50,8 @@ def run_mis(*args, cwd=ROOT, env=None, timeout=600, subprocess=False):
             try:
                 code = main(args)
             except SystemExit as stop:
-                code = stop.code if isinstance(stop.code, int) else 1
+                # as the interpreter exits: None is 0, an int itself, anything else 1
+                code = 0 if stop.code is None else stop.code if isinstance(stop.code, int) else 1
             except Exception:  # noqa: BLE001 - a crash, reported as the interpreter would
                 traceback.print_exc()
                 code = 1

@@ -1,7 +1,6 @@
 """``mis audit``: scores and signals files to a metrics table, files and one-line errors."""
 
 import json
-import os
 
 import numpy as np
 import pytest
@@ -11,7 +10,6 @@ from sklearn.metrics import roc_auc_score
 from mis.attacks import leave_one_out, lira_online, signal_attacks
 from tests.cli import run_mis as _mis
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 FILES = {"metrics.csv", "metrics.json", "report.md", "roc.png", "histograms.png"}
 
 

@@ -2,7 +2,6 @@
 line naming the value (exit 2, no traceback, nothing written), or accepted with its obvious
 meaning."""
 
-import os
 
 import numpy as np
 import pytest
@@ -11,8 +10,6 @@ from mis.config import make_config
 from mis.errors import UserError
 from mis.rank import RankConfig
 from tests.cli import run_mis as _mis
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 
 
 def _file(tmp_path, name, text):

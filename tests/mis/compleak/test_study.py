@@ -2,15 +2,12 @@
 
 import csv
 import json
-import os
 
 import pytest
 
 from mis.compleak import CompleakConfig
 from mis.errors import UserError
 from tests.cli import run_mis as _mis
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -4,7 +4,6 @@ slope fit, nearest members, the refusals and the smoke run end to end."""
 import csv
 import json
 import math
-import os
 
 import jax
 import jax.numpy as jnp
@@ -25,8 +24,6 @@ from mis.data import Dataset, load_digits
 from mis.errors import UserError
 from mis.shadow import ConvLearner, MLPLearner, train_shadow_models
 from tests.cli import run_mis as _mis
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 
 
 @pytest.mark.parametrize("learner, images", [

@@ -4,7 +4,6 @@ catches DP-SGD whose noise was disabled; the CLI's files and one-line errors."""
 import csv
 import json
 import logging
-import os
 
 import jax
 import numpy as np
@@ -13,8 +12,6 @@ import pytest
 from mis.dpaudit import DPAuditConfig, audit_data, audit_sigma
 from mis.errors import UserError
 from tests.cli import run_mis as _mis
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 
 # A small, strongly memorising setting (measured with seed 1/2): 32 models, 64 ordinary points
 # and 16 mislabeled canaries in R^64, full-batch steps. Without noise LiRA separates the canaries

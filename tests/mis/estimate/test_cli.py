@@ -3,7 +3,6 @@ gets its table; bad input is one line, exit 2, no files."""
 
 import csv
 import json
-import os
 
 import numpy as np
 import pytest
@@ -11,8 +10,6 @@ import pytest
 from mis.errors import UserError
 from mis.estimate import EstimateConfig
 from tests.cli import run_mis as _mis
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 
 
 @pytest.mark.slow

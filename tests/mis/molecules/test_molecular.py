@@ -3,15 +3,12 @@ run (files, provenance, the feature cache reused)."""
 
 import csv
 import json
-import os
 
 import numpy as np
 import pytest
 
 from mis.molecules import TradeoffPoint, cached_features, findings, load_dataset
 from tests.cli import run_mis as _mis
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 
 
 def _row(dataset, embedder, task, quantizer, auc, sparsity, bits, perf):

@@ -3,7 +3,6 @@
 import csv
 import json
 import math
-import os
 
 import pytest
 
@@ -11,8 +10,6 @@ from mis.errors import UserError
 from mis.uniqueness import DefenseRow, UniquenessConfig, matched_leakage, study_data
 from tests.cli import run_mis as _mis
 from theory import Estimate
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 
 
 @pytest.mark.parametrize("kwargs, match", [
