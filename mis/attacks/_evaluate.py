@@ -71,6 +71,9 @@ def leave_one_out(score_fn, signals, mask, extra=None, *, balanced: bool = True)
     return jax.lax.map(one, rows)
 
 
+# jit: one program per shapes; eagerly, the lax.map over targets is re-traced and compiled on
+# every call (the dpaudit, uniqueness and condense studies call it once per release)
+@jax.jit
 def lira_online_scores(logits, labels, mask) -> jax.Array:
     """``[M, n]`` online LiRA scores of every (model, example) from ``[M, n, C]`` logits:
     the logit-scaled true-class confidence (:func:`~mis.attacks.logit_scale`) of each model,

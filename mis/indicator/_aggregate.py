@@ -63,6 +63,8 @@ def aggregate_rates(rates: jax.Array, n: int, how: str) -> jax.Array:
     return -logsumexp(-n * rates, axis=-1) / n
 
 
+# jit: an eager vmap of bincount compiles each primitive anew for every (B, n)
+@functools.partial(jax.jit, static_argnums=(1, 2))
 def bootstrap_counts(key, num_bootstrap: int, n: int) -> jax.Array:
     """``[B, n]`` multiplicities of a with-replacement resample of ``n`` samples, per replicate."""
     idx = jax.random.randint(key, (num_bootstrap, n), 0, n)

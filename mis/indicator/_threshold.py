@@ -14,6 +14,7 @@ polynomially. Weights no sample moves (``Σ_g,kk = 0``, e.g. dead units) get ``r
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
@@ -52,7 +53,16 @@ def sample_terms(learner, params, data: Dataset, *, include: Callable = is_weigh
     """Per-sample gradients and Gauss–Newton diagonals of ``learner`` at ``params`` on ``data``
     (single-example code, ``lax.map``-ped over samples in chunks of ``batch_size``)."""
     names = tuple(name for name, _ in selected_leaves(params, include))
+    grads, curvs = _per_sample_terms(learner, names, batch_size, params, data.x, data.y)
+    sizes = tuple(int(leaf.size) for _, leaf in selected_leaves(params, include))
+    return SampleTerms(grads, curvs, names, sizes)
 
+
+# jit: when n is not a multiple of batch_size, lax.map runs the remainder as a plain vmap,
+# which eager dispatch executes primitive by primitive (~170 compilations, 7 s for a 16-unit
+# MLP on 200 samples; 1 program and 2.5 s compiled). The learner is a hashable dataclass.
+@functools.partial(jax.jit, static_argnums=(0, 1, 2))
+def _per_sample_terms(learner, names, batch_size, params, x, y):
     def one(xy):
         x, y = xy
         out_loss = lambda o: learner.output_loss(o[None], x[None], y[None])[0]
@@ -67,9 +77,7 @@ def sample_terms(learner, params, data: Dataset, *, include: Callable = is_weigh
             curvs.append(jnp.einsum("ck,cd,dk->k", j, hess, j))
         return jnp.concatenate(grads), jnp.concatenate(curvs)
 
-    grads, curvs = jax.lax.map(one, (data.x, data.y), batch_size=batch_size)
-    sizes = tuple(int(leaf.size) for _, leaf in selected_leaves(params, include))
-    return SampleTerms(grads, curvs, names, sizes)
+    return jax.lax.map(one, (x, y), batch_size=batch_size)
 
 
 # jit: per-weight rates over all weights and resamples, called once per quantizer: compiled once
@@ -90,8 +98,14 @@ def bootstrap_variances(terms: SampleTerms, penalty: float, counts: jax.Array) -
     depend on the quantizer, so a study that indicates many quantizers of one model computes
     it once and passes it to :func:`threshold_indicator` (``boot_variance=``); the values are
     those the indicator computes itself (the same resamples, mapped in the same batches)."""
-    return jax.lax.map(lambda c: weight_variance(terms.grads, terms.curvatures, penalty, c),
-                       counts, batch_size=16)
+    return _bootstrap_variances(terms.grads, terms.curvatures, penalty, counts)
+
+
+# jit: lax.map's remainder (B not a multiple of 16) would otherwise run eagerly, op by op
+@jax.jit
+def _bootstrap_variances(grads, curvatures, penalty, counts):
+    return jax.lax.map(lambda c: weight_variance(grads, curvatures, penalty, c), counts,
+                       batch_size=16)
 
 
 def weight_rates(delta: jax.Array, variance: jax.Array) -> jax.Array:

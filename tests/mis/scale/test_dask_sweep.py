@@ -21,7 +21,7 @@ GRID = ["sweep", "--smoke", "--families", "uniform", "--bits", "2", "--pool-size
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     cache = tmp_path_factory.getbasetemp().parent / "jax-cache-dask-sweep"
-    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    env = dict(os.environ, XLA_FLAGS=os.environ.get("MIS_TEST_XLA_FLAGS", ""))  # conftest's
     return env | {"JAX_COMPILATION_CACHE_DIR": str(cache),
                   "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
                   "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "-1"}
