@@ -15,6 +15,8 @@ References:
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 from jax.scipy.stats import norm
@@ -163,6 +165,9 @@ def _order_statistic_block(values, valid, kth):
     return _from_key(out, values.dtype).reshape(values.shape[1:])
 
 
+# jit (here and _stats): called eagerly, every call would trace and compile the search's
+# while_loop anew (0.4 s each; 20 times in one `mis compleak --smoke`); jitted, once per shapes
+@functools.partial(jax.jit, static_argnames=("block",))
 def masked_order_statistic(values, valid, kth, *, block: int | None = None):
     """The ``kth`` (0-based, per example) smallest valid value over axis 0, exact.
 
@@ -198,6 +203,7 @@ def _stats_block(refs, valid):
     return median, jnp.sqrt(var)
 
 
+@jax.jit
 def _stats(refs, valid):
     """Masked median and (ddof 0) std over the reference axis, ``[n, Q]`` each (LiRA code);
     NaN where an example has no valid reference."""

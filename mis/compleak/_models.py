@@ -119,6 +119,9 @@ def _dense(key, d_in, d_out):
 MR_WIDTHS = {"prob": (128, 64), "loss": (128, 64), "head": (256, 128, 64, 2)}
 
 
+# jit (init_mr, init_samia, _forward): one program each instead of an eager compilation per
+# layer shape and per primitive (compleak's smoke run compiled 21 He-normal draws eagerly)
+@functools.partial(jax.jit, static_argnums=(1, 2))
 def init_mr(key, num_prob: int, num_loss: int) -> dict:
     """CompLeak_MR's network: prob branch ``num_prob → 128 → 64``, loss branch ``num_loss →
     128 → 64``, head ``128 → 256 → 128 → 64 → 2`` (He-normal kernels, zero biases)."""
@@ -235,8 +238,13 @@ def train_network(key, init_params, apply, inputs: tuple, member, *, epochs: int
 
 def network_scores(network: Network, apply, *inputs) -> np.ndarray:
     """``P(member)`` of a trained attack network (no dropout)."""
-    out = apply(network.params, *_scaled(network.scales, inputs))
-    return np.asarray(jax.nn.softmax(out, axis=-1)[:, 1])
+    return np.asarray(_member_probability(apply, network.params,
+                                          *_scaled(network.scales, inputs)))
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _member_probability(apply, params, *inputs):
+    return jax.nn.softmax(apply(params, *inputs), axis=-1)[:, 1]
 
 
 def train_mr(key, prob, loss, member, *, epochs: int = 60, learning_rate: float = 1e-2,
@@ -257,6 +265,7 @@ def mr_scores(model: Network, prob, loss) -> np.ndarray:
 SAMIA_WIDTH, SAMIA_HEADS, SAMIA_LAYERS, SAMIA_FF = 64, 4, 3, 128
 
 
+@functools.partial(jax.jit, static_argnums=1)
 def init_samia(key, num_classes: int) -> dict:
     """SAMIA's Transformer: tokens of 3 features (``p_c, s_c, e_y,c`` per class ``c``) →
     embedding 64 → 3 post-norm encoder layers (4 heads, feed-forward 128, GELU) → flatten →

@@ -59,11 +59,18 @@ def membership_mask(key, num_models: int, n: int, *, design: str = "balanced") -
     IN independently with probability 1/2."""
     if design not in DESIGNS:
         raise UserError(f"design={design!r} is unknown; use one of {', '.join(DESIGNS)}")
+    if design == "balanced" and num_models % 2:
+        raise UserError(f"num_models={num_models} must be even for the balanced design")
+    return _draw_mask(key, num_models, n, design)
+
+
+# jit: one program per (num_models, n, design); eagerly, each new size compiled its five
+# primitives one by one
+@functools.partial(jax.jit, static_argnums=(1, 2, 3))
+def _draw_mask(key, num_models: int, n: int, design: str) -> jax.Array:
     u = jax.random.uniform(key, (num_models, n))
     if design == "bernoulli":
         return (u < 0.5).astype(jnp.float32)
-    if num_models % 2:
-        raise UserError(f"num_models={num_models} must be even for the balanced design")
     ranks = jnp.argsort(jnp.argsort(u, axis=0), axis=0)
     return (ranks < num_models // 2).astype(jnp.float32)
 

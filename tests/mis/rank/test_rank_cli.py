@@ -85,20 +85,25 @@ def _cells(out):
 
 
 def test_sweep_never_mixes_cells_of_another_config(tmp_path):
-    """Issue 22: a re-run with other --num-models used to reuse the old cells. Now it is refused
-    (one line, nothing touched) or, with --on-mismatch recompute, the cell is recomputed."""
+    """Issue 22: a re-run with other --num-models used to reuse the old cells. Now another
+    config or seed is refused (one line, nothing touched) or, with --on-mismatch recompute, the
+    cell is recomputed (here under another seed: same shapes, so the compiled programs of the
+    first run serve the second)."""
     one = ["sweep", "--smoke", "--families", "uniform", "--bits", "2", "--pool-sizes", "200",
-           "--out", str(tmp_path / "s")]
-    assert _mis(*one, "--num-models", "8").returncode == 0
+           "--num-models", "8", "--out", str(tmp_path / "s")]
+    assert _mis(*one).returncode == 0
     cell = tmp_path / "s" / "cells" / "pool200" / "uniform_2.json"
     before = cell.read_text()
-    res = _mis(*one, "--num-models", "10")
-    assert res.returncode == 2 and "another config or seed" in res.stderr
-    assert len(res.stderr.strip().splitlines()) == 1 and cell.read_text() == before
-    res = _mis(*one, "--num-models", "10", "--on-mismatch", "recompute")
+    for other in (["--num-models", "10"], ["--steps", "7"], ["--seed", "1"]):
+        res = _mis(*one, *other)
+        assert res.returncode == 2 and "another config or seed" in res.stderr, other
+        assert len(res.stderr.strip().splitlines()) == 1 and cell.read_text() == before
+    res = _mis(*one, "--seed", "1", "--on-mismatch", "recompute")
     assert res.returncode == 0, res.stderr
     after = json.loads(cell.read_text())
     assert after["fingerprint"] != json.loads(before)["fingerprint"]
+    summary = json.loads((tmp_path / "s" / "summary.json").read_text())
+    assert summary["provenance"]["seed"] == 1 and summary["cells"] == [after]
     header = (tmp_path / "s" / "sweep.csv").read_text().splitlines()[0].split(",")
     assert header[:5] == ["quantizer", "family", "bits_or_sparsity", "pool_size", "n"]
 
