@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 
 
+# jit (logit_scale, _probability): called eagerly on every release's logits; one program per
+# shapes instead of a compilation per primitive
+@jax.jit
 def logit_scale(logits, labels) -> jax.Array:
     r"""LiRA's logit-scaled confidence ``φ = log p_y − log Σ_{y'≠y} p_{y'}`` (stable).
 
@@ -66,6 +71,11 @@ def rmia_probability(logits, labels, signal: str = "softmax:1") -> jax.Array:
     if signal not in RMIA_SIGNALS:
         raise ValueError(f"RMIA signal {signal!r} is unknown; use one of {list(RMIA_SIGNALS)}")
     temperature, margin, order = RMIA_SIGNALS[signal]
+    return _probability(logits, labels, temperature, margin, order)
+
+
+@functools.partial(jax.jit, static_argnums=(2, 3, 4))
+def _probability(logits, labels, temperature: float, margin: float, order: int) -> jax.Array:
     z = jnp.asarray(logits) / temperature
     labels = jnp.broadcast_to(jnp.asarray(labels), z.shape[:-1])
     true = jax.nn.one_hot(labels, z.shape[-1], dtype=bool)

@@ -54,6 +54,8 @@ from mis.shadow import (
     MLPLearner,
     dp_epsilon,
     membership_mask,
+    stacked_loss,
+    stacked_predict,
     train_shadow_models,
 )
 from theory import Estimate, mean_estimate
@@ -258,15 +260,13 @@ def run_method(config: CondenseConfig, data: StudyData, method: Method, key, *,
     shadows = train_shadow_models(key, data.pool, learner=method.learner,
                                   num_models=config.num_models, return_params=True,
                                   return_aux=has_aux, progress=progress)
-    predict = jax.vmap(method.learner.predict, (0, None))
-    logits = predict(shadows.params, data.pool.x)
+    logits, test_logits = stacked_predict(method.learner, shadows.params, data.pool.x,
+                                          data.test.x)
     if not bool(jnp.all(jnp.isfinite(logits))):
         raise UserError(f"{method.label}: training diverged (non-finite predictions); lower "
                         f"--dm-learning-rate (now {config.dm_learning_rate:g}) or "
                         f"--learning-rate (now {config.learning_rate:g})")
-    test_logits = predict(shadows.params, data.test.x)
-    losses = jax.vmap(method.learner.loss, (0, None, None))(shadows.params, data.pool.x,
-                                                            data.pool.y)
+    (losses,) = stacked_loss(method.learner, shadows.params, data.pool)
     mask = np.asarray(shadows.mask) > 0
     n = data.pool.x.shape[0]
     used = used_mask(shadows.aux.init_index, n) if has_aux else np.zeros_like(mask)
@@ -359,8 +359,7 @@ def run_scaling(config: CondenseConfig, data: StudyData, key, cached: dict, *,
                 shadows = train_shadow_models(key, pool, learner=method.learner,
                                               num_models=config.num_models, mask=full,
                                               return_params=True, progress=progress)
-                logits = jax.vmap(method.learner.predict, (0, None))(shadows.params,
-                                                                      data.pool.x)
+                (logits,) = stacked_predict(method.learner, shadows.params, data.pool.x)
                 mask = audit_mask
             gap = leakage_per_point(logits, data.pool.y, mask)[ordinary]
             per_point.append(gap)

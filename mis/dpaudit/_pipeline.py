@@ -39,7 +39,14 @@ from mis.data import (
 )
 from mis.dpaudit._config import DPAuditConfig
 from mis.progress import ProgressFn, report
-from mis.shadow import DPSGD, ConvLearner, MLPLearner, dp_epsilon, train_shadow_models
+from mis.shadow import (
+    DPSGD,
+    ConvLearner,
+    MLPLearner,
+    dp_epsilon,
+    stacked_predict,
+    train_shadow_models,
+)
 from theory import Estimate, mean_estimate
 
 
@@ -134,8 +141,7 @@ def audit_sigma(config: DPAuditConfig, data: AuditData, key, sigma: float, *,
     learner = audit_learner(config, data.num_classes, train_sigma)
     shadows = train_shadow_models(key, data.pool, learner=learner, num_models=config.num_models,
                                   return_params=True, progress=progress)
-    logits = jax.vmap(learner.predict, (0, None))(shadows.params, data.pool.x)
-    test_logits = jax.vmap(learner.predict, (0, None))(shadows.params, data.test.x)
+    logits, test_logits = stacked_predict(learner, shadows.params, data.pool.x, data.test.x)
     scores = np.asarray(lira_online_scores(logits, data.pool.y, shadows.mask))
     mask = np.asarray(shadows.mask) > 0
     accuracy = mean_estimate(jnp.mean(jnp.argmax(test_logits, -1) == data.test.y, axis=1))

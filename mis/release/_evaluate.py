@@ -43,6 +43,7 @@ from mis.progress import ProgressFn, report
 from mis.quantizers import parse, quantize_tree, tree_storage
 from mis.release._row import FPRS, ReleaseRow
 from mis.release._setup import ReleaseSetup
+from mis.shadow import stacked_loss, stacked_predict
 from theory import Estimate, mean_estimate
 
 NUM_CALIBRATION = 256
@@ -79,11 +80,10 @@ def _utility(setup: ReleaseSetup, released, loss, fresh_loss, mask):
     and every candidate's leave-one-model-out AUC is kept for the reports' RMIA table (the
     chosen one's is left ``None`` here: :func:`evaluate_release` fills it from the battery's
     own RMIA scores instead of computing them twice)."""
-    learner, pool, fresh = setup.learner, setup.pool, setup.fresh
+    pool, fresh = setup.pool, setup.fresh
     test_loss = mean_estimate(jnp.mean(fresh_loss, axis=1))
     if setup.signal == "classifier":
-        logits = jax.vmap(learner.predict, (0, None))(released, pool.x)
-        fresh_logits = jax.vmap(learner.predict, (0, None))(released, fresh.x)
+        logits, fresh_logits = stacked_predict(setup.learner, released, pool.x, fresh.x)
         chosen, _ = tune_rmia_signal(logits, pool.y, fresh_logits, fresh.y, mask)
         signals = classifier_signals(logits, fresh_logits, pool.y, fresh.y, chosen)
         by_signal = {s: auc_value(np.asarray(rmia_scores(classifier_signals(
@@ -120,9 +120,7 @@ def evaluate_release(setup: ReleaseSetup, spec: str, q_key, boot_key,
         calib0 = learner.calibration_inputs(target, calib_x) if q.needs_calibration else None
         target_released = quantize_tree(q, target, key=key, calibration=calib0)
     storage = tree_storage(q, target, target_released)
-    per_model_loss = jax.vmap(learner.loss, (0, None, None))
-    loss = per_model_loss(released, pool.x, pool.y)
-    fresh_loss = per_model_loss(released, fresh.x, fresh.y)
+    loss, fresh_loss = stacked_loss(learner, released, pool, fresh)
     signals, accuracy, test_loss, rmia_signal, rmia_by_signal = _utility(
         setup, released, loss, fresh_loss, shadows.mask)
     scores = attack_battery(signals, loss, shadows.mask)

@@ -42,6 +42,8 @@ from mis.shadow._learners import WrappedLearner as WrappedLearner
 from mis.shadow._learners import fit_by_gradient as fit_by_gradient
 from mis.shadow._learners import fit_with_curve as fit_with_curve
 from mis.shadow._learners import softmax_regression as softmax_regression
+from mis.shadow._stacked import stacked_loss as stacked_loss
+from mis.shadow._stacked import stacked_predict as stacked_predict
 from mis.shadow._tuning import Tuning as Tuning
 from mis.shadow._tuning import early_stopping_step as early_stopping_step
 from mis.shadow._tuning import tune_l2 as tune_l2
@@ -54,5 +56,6 @@ __all__ = ["DESIGNS", "DPSGD", "DP_BLOCK", "MLP", "ConvLearner", "ConvNet", "Gra
            "dp_gradient", "early_stopping_step", "fit_by_gradient", "fit_keys", "fit_with_curve",
            "image_patches",
            "max_pool", "membership_mask",
-           "per_example_gradients", "softmax_regression", "train_shadow_models", "tune_l2",
+           "per_example_gradients", "softmax_regression", "stacked_loss", "stacked_predict",
+           "train_shadow_models", "tune_l2",
            "tuned_learner", "validation_split", "WrappedLearner"]

@@ -47,7 +47,14 @@ from mis.data import (
 )
 from mis.progress import ProgressFn, report
 from mis.quantizers import parse, quantize_tree
-from mis.shadow import DPSGD, ConvLearner, MLPLearner, dp_epsilon, train_shadow_models
+from mis.shadow import (
+    DPSGD,
+    ConvLearner,
+    MLPLearner,
+    dp_epsilon,
+    stacked_predict,
+    train_shadow_models,
+)
 from mis.uniqueness._config import UniquenessConfig
 from mis.uniqueness._learner import Records, UniquenessLearner
 from theory import Estimate, mean_estimate
@@ -213,9 +220,9 @@ def attack_row(config, data: StudyData, method: str, parameter: float, learner, 
                mask, *, epsilon: float = math.inf, censored: float = 0.0,
                seconds: float = 0.0):
     """``(DefenseRow, LiRA scores [M, n])`` for stacked ``params`` trained on ``mask``."""
-    predict = jax.vmap(learner.predict, (0, None))
-    scores = np.asarray(lira_online_scores(predict(params, data.pool.x), data.pool.y, mask))
-    acc = jnp.mean(jnp.argmax(predict(params, data.test.x), -1) == data.test.y, axis=1)
+    logits, test_logits = stacked_predict(learner, params, data.pool.x, data.test.x)
+    scores = np.asarray(lira_online_scores(logits, data.pool.y, mask))
+    acc = jnp.mean(jnp.argmax(test_logits, -1) == data.test.y, axis=1)
     m, c = np.asarray(mask) > 0, data.is_canary
     row = DefenseRow(method, float(parameter), float(epsilon), float(censored),
                      auc(scores, m), tpr_at_fpr(scores, m, config.fpr),

@@ -22,6 +22,8 @@ from mis.shadow import (
     MLPLearner,
     RidgeLearner,
     membership_mask,
+    stacked_loss,
+    stacked_predict,
     train_shadow_models,
 )
 
@@ -177,3 +179,22 @@ def test_one_and_two_devices_give_the_same_models():
                          env=env, timeout=600)
     assert res.returncode == 0, res.stderr[-3000:]
     assert "same on 1 and 2 devices" in res.stdout
+
+
+@pytest.mark.parametrize("learner", [SMALL, RidgeLearner(l2=0.1)], ids=["mlp", "ridge"])
+def test_stacked_predict_and_loss_equal_a_loop_over_the_models(key, learner):
+    pool = _pool(key)
+    if isinstance(learner, RidgeLearner):
+        pool = Dataset(pool.x, pool.y.astype(jnp.float32))
+    other = _pool(jax.random.fold_in(key, 1), n=13)
+    other = Dataset(other.x, other.y.astype(pool.y.dtype))
+    res = train_shadow_models(key, pool, learner=learner, num_models=4, return_params=True)
+    logits, other_logits = stacked_predict(learner, res.params, pool.x, other.x)
+    losses, other_losses = stacked_loss(learner, res.params, pool, other)
+    for m in range(4):
+        p = jax.tree.map(lambda a, m=m: a[m], res.params)
+        for x, out in ((pool.x, logits), (other.x, other_logits)):
+            np.testing.assert_allclose(out[m], learner.predict(p, x), rtol=1e-5, atol=1e-6)
+        for d, out in ((pool, losses), (other, other_losses)):
+            np.testing.assert_allclose(out[m], learner.loss(p, d.x, d.y), rtol=1e-5, atol=1e-6)
+    assert logits.shape[:2] == (4, 40) and other_losses.shape == (4, 13)
