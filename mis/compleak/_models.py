@@ -119,8 +119,8 @@ def _dense(key, d_in, d_out):
 MR_WIDTHS = {"prob": (128, 64), "loss": (128, 64), "head": (256, 128, 64, 2)}
 
 
-# jit (init_mr, init_samia, _forward): one program each instead of an eager compilation per
-# layer shape and per primitive (compleak's smoke run compiled 21 He-normal draws eagerly)
+# jit (init_mr, init_samia, _member_probability): one program each instead of an eager
+# compilation per layer shape and primitive (the smoke run compiled 21 He-normal draws eagerly)
 @functools.partial(jax.jit, static_argnums=(1, 2))
 def init_mr(key, num_prob: int, num_loss: int) -> dict:
     """CompLeak_MR's network: prob branch ``num_prob → 128 → 64``, loss branch ``num_loss →
