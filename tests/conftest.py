@@ -22,12 +22,12 @@ environment). Most of the suite's time is compiling small programs:
   ``mis sweep --smoke``: 10.8 s -> 7.3 s of compilation; ``mis molecular --smoke`` on one
   embedder: 21.0 s -> 13.5 s).
 
-Only the machine code changes, not the program: XLA's graph passes are the same, and results
-differ from the default build in the last float32 bits (fused multiply-adds, vectorised loops,
-the order of a reduction). Trained models inherit those differences, so a metric at smoke sizes
-may move by an example or two; every tolerance in the suite holds with and without the flags
-(checked: the whole suite passes with ``MIS_TEST_XLA_OPT=default``, which runs it with XLA's
-defaults). A few subprocesses set their own ``XLA_FLAGS`` (several host devices,
+Only XLA's code generation changes, not the programs JAX builds (the same StableHLO goes in),
+and results differ from the default build in the last float32 bits (fused multiply-adds,
+vectorised loops, the order of a reduction). Trained models inherit those differences, so a
+metric at smoke sizes may move by an example or two; every tolerance in the suite holds with and
+without the flags (checked: the whole suite passes with ``MIS_TEST_XLA_OPT=default``, which runs
+it with XLA's defaults). A few subprocesses set their own ``XLA_FLAGS`` (several host devices,
 ``jax.distributed``) and so run with the defaults: the suite covers both.
 """
 
