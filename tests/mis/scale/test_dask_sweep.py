@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from mis.cluster import process_env
 from tests.cli import run_mis
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
@@ -23,10 +24,10 @@ GRID = ["sweep", "--smoke", "--families", "uniform", "--bits", "2", "--pool-size
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     cache = tmp_path_factory.getbasetemp().parent / "jax-cache-dask-sweep"
-    env = dict(os.environ, XLA_FLAGS=os.environ.get("MIS_TEST_XLA_FLAGS", ""))  # conftest's
-    return env | {"JAX_COMPILATION_CACHE_DIR": str(cache),
-                  "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
-                  "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "-1"}
+    return process_env(XLA_FLAGS=os.environ.get("MIS_TEST_XLA_FLAGS", ""),  # conftest's
+                       JAX_COMPILATION_CACHE_DIR=str(cache),
+                       JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0",
+                       JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES="-1")
 
 
 def _mis(env, *args, timeout=300):
