@@ -52,10 +52,10 @@ def sample_terms(learner, params, data: Dataset, *, include: Callable = is_weigh
                  batch_size: int = 64) -> SampleTerms:
     """Per-sample gradients and Gauss–Newton diagonals of ``learner`` at ``params`` on ``data``
     (single-example code, ``lax.map``-ped over samples in chunks of ``batch_size``)."""
-    names = tuple(name for name, _ in selected_leaves(params, include))
+    leaves = selected_leaves(params, include)
+    names = tuple(name for name, _ in leaves)
     grads, curvs = _per_sample_terms(learner, names, batch_size, params, data.x, data.y)
-    sizes = tuple(int(leaf.size) for _, leaf in selected_leaves(params, include))
-    return SampleTerms(grads, curvs, names, sizes)
+    return SampleTerms(grads, curvs, names, tuple(int(leaf.size) for _, leaf in leaves))
 
 
 # jit: when n is not a multiple of batch_size, lax.map runs the remainder as a plain vmap,
