@@ -1,0 +1,42 @@
+"""What an audit can detect: the ceiling of a DP audit (host, SciPy).
+
+With ``P`` positives and ``N`` negatives on the evaluation half and the audit's two-sided
+Clopper–Pearson bounds at level ``c`` (``α = 1 − c``, each side ``α/2``), perfectly separated
+scores give the exact bounds at 0 failures,
+
+.. math::
+   \\mathrm{TPR}_{lo} = (\\alpha/2)^{1/P}, \\qquad \\mathrm{FPR}_{hi} = 1 - (\\alpha/2)^{1/N},
+
+so no attack can certify more than
+``ε_max = max(log((TPR_lo − δ)/FPR_hi), log((1 − FPR_hi − δ)/(1 − TPR_lo)))``. An accountant ε
+above ``ε_max`` cannot be shown violated by that audit, whatever the scores (see
+``METHODS.md`` §6, "Ceiling of a DP audit").
+"""
+
+from __future__ import annotations
+
+import math
+
+from mis.audit import clopper_pearson
+
+
+def implied_epsilon(tpr: float, fpr: float, delta: float = 0.0) -> float:
+    """The smallest ε that ``(ε, δ)``-DP allows for an attack with these rates:
+    ``max(log((TPR − δ)/FPR), log((1 − FPR − δ)/(1 − TPR)), 0)`` (``inf`` when a rate makes
+    it unbounded)."""
+    cands = [0.0]
+    for num, den in ((tpr - delta, fpr), (1 - fpr - delta, 1 - tpr)):
+        if num > 0:
+            cands.append(math.inf if den <= 0 else math.log(num / den))
+    return max(cands)
+
+
+def audit_ceiling(num_positive: int, num_negative: int, *, confidence: float = 0.95,
+                  delta: float = 0.0) -> float:
+    """The largest ε an audit with these evaluation sizes can certify (module docstring),
+    computed from the same Clopper–Pearson bounds the audit uses."""
+    if num_positive < 1 or num_negative < 1:
+        raise ValueError(f"need >= 1 positive and negative, got {num_positive}, {num_negative}")
+    tpr = float(clopper_pearson(num_positive, num_positive, confidence).lower)
+    fpr = float(clopper_pearson(0, num_negative, confidence).upper)
+    return implied_epsilon(tpr, fpr, delta)
