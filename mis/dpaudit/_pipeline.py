@@ -29,7 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from mis.attacks import lira_online_scores
-from mis.audit import auc, epsilon_estimate
+from mis.audit import epsilon_estimate, held_out_halves
 from mis.data import (
     DIGITS_CLASSES,
     Dataset,
@@ -38,16 +38,18 @@ from mis.data import (
     sample_gaussian_mixture,
 )
 from mis.dpaudit._config import DPAuditConfig
+from mis.inference import Finding, audit_ceiling, crossed_mean, crossed_metrics
 from mis.progress import ProgressFn, report
 from mis.shadow import (
     DPSGD,
     ConvLearner,
     MLPLearner,
     dp_epsilon,
+    dp_epsilon_rdp,
     stacked_predict,
     train_shadow_models,
 )
-from theory import Estimate, mean_estimate
+from theory import Estimate
 
 
 class AuditData(NamedTuple):
@@ -66,12 +68,17 @@ class DPAuditRow(NamedTuple):
         sigma: the noise multiplier the accountant was given.
         train_sigma: the noise multiplier training used (equal to ``sigma`` unless a test
             disabled the noise on purpose).
-        epsilon: the accountant's ε at the config's δ (RDP, ``dp_accounting``).
+        epsilon: the accountant's ε at the config's δ (PLD, ``dp_accounting``; the tightest).
         canary: empirical ε from LiRA on the canaries (value, CP lower, CP upper).
         ordinary: the same on the ordinary pool points.
-        canary_auc, ordinary_auc: LiRA AUC with DeLong intervals.
-        accuracy: test accuracy, mean over models (with a t interval).
+        canary_auc, ordinary_auc: LiRA AUC with two-way bootstrap intervals (models and
+            points resampled together).
+        accuracy: test accuracy, mean over models, two-way bootstrap interval.
         seconds: wall time of this σ.
+        epsilon_rdp: the RDP bound over real orders (looser; a second column).
+        ceiling_canary, ceiling_ordinary: the largest ε the canary / ordinary audit could
+            certify even with perfectly separated scores (:func:`mis.inference.audit_ceiling`
+            at its evaluation-half sizes and the audit's confidence and δ).
     """
 
     sigma: float
@@ -83,6 +90,35 @@ class DPAuditRow(NamedTuple):
     ordinary_auc: Estimate
     accuracy: Estimate
     seconds: float
+    epsilon_rdp: float = float("nan")
+    ceiling_canary: float = float("nan")
+    ceiling_ordinary: float = float("nan")
+
+    def detectable(self, group: str) -> bool:
+        """Whether the ``"canary"`` or ``"ordinary"`` audit could show a violation at all: its
+        ceiling exceeds the accountant's ε."""
+        ceiling = self.ceiling_canary if group == "canary" else self.ceiling_ordinary
+        return ceiling > self.epsilon
+
+    def findings(self, confidence: float, smoke: bool = False) -> list[Finding]:
+        """"DP-SGD at σ leaks more than its accountant allows" for both groups: the empirical
+        ε's one-sided lower bound against the accountant's ε (an audit gives no upper bound on
+        the mechanism, so the claim can hold or stay inconclusive); "not enough data" where
+        the ceiling is at or below the accountant's ε (the audit cannot detect a violation
+        there)."""
+        out = []
+        for group, est, ceiling in (("canary", self.canary, self.ceiling_canary),
+                                    ("ordinary", self.ordinary, self.ceiling_ordinary)):
+            one_sided = Estimate(float(est.value), float(est.lower), float("inf"))
+            note = ("" if self.detectable(group) else
+                    f"the audit cannot detect a violation here: its ceiling "
+                    f"{ceiling:.2f} <= accountant ε {self.epsilon:.2f}")
+            out.append(Finding(
+                f"DP-SGD at σ = {self.sigma:g} leaks more than its accountant's ε "
+                f"({group} points)", f"empirical ε ({group})", one_sided, "greater",
+                null=self.epsilon, confidence=confidence, smoke=smoke,
+                enough=self.detectable(group), note=note))
+        return out
 
     @property
     def violated(self) -> bool:
@@ -144,16 +180,30 @@ def audit_sigma(config: DPAuditConfig, data: AuditData, key, sigma: float, *,
     logits, test_logits = stacked_predict(learner, shadows.params, data.pool.x, data.test.x)
     scores = np.asarray(lira_online_scores(logits, data.pool.y, shadows.mask))
     mask = np.asarray(shadows.mask) > 0
-    accuracy = mean_estimate(jnp.mean(jnp.argmax(test_logits, -1) == data.test.y, axis=1))
+    accuracy = crossed_mean(np.asarray(jnp.argmax(test_logits, -1) == data.test.y))
     kw = dict(fpr=config.fpr, delta=config.delta, confidence=config.confidence)
     c, o = data.is_canary, ~data.is_canary
+
+    def ceiling(group):
+        member = mask[:, group].ravel()
+        _, evaluate = held_out_halves(member)
+        pos = int(member[evaluate].sum())
+        return audit_ceiling(pos, evaluate.size - pos, confidence=config.confidence,
+                             delta=config.delta)
+
+    def two_way_auc(group):
+        return crossed_metrics("LiRA", scores[:, group], mask[:, group],
+                               fprs=()).auc.interval(config.confidence)
+
     return DPAuditRow(
         float(sigma), float(train_sigma),
         dp_epsilon(sigma, config.sample_rate, config.steps, config.delta),
         epsilon_estimate(scores[:, c], mask[:, c], **kw),
         epsilon_estimate(scores[:, o], mask[:, o], **kw),
-        auc(scores[:, c], mask[:, c]), auc(scores[:, o], mask[:, o]),
-        Estimate(*(float(v) for v in accuracy)), time.perf_counter() - t0)
+        two_way_auc(c), two_way_auc(o),
+        accuracy.interval(config.confidence), time.perf_counter() - t0,
+        dp_epsilon_rdp(sigma, config.sample_rate, config.steps, config.delta),
+        ceiling(c), ceiling(o))
 
 
 def run_dpaudit(config: DPAuditConfig, key, *,

@@ -1,11 +1,15 @@
 """Outputs of ``mis dpaudit``: ``dpaudit.csv``, ``results.json``, ``report.md`` and
 ``epsilon_vs_sigma.png``, all built from the typed :class:`~mis.dpaudit.DPAuditResult` (host).
 
-``dpaudit.csv`` has one row per σ: ``sigma``, ``train_sigma``, ``epsilon_accountant``, the
-empirical ε from LiRA on the canaries and on ordinary points (``eps_canary`` with ``_lo`` /
-``_hi``: the Clopper–Pearson ends; ``inf`` where a rate is 0 or 1), LiRA AUCs with DeLong
-bounds, test ``accuracy`` with bounds, ``violated`` (a lower bound above the accountant's ε)
-and ``seconds``.
+``dpaudit.csv`` has one row per σ: ``sigma``, ``train_sigma``, ``epsilon_accountant`` (PLD,
+the tightest), ``epsilon_rdp`` (the RDP bound over real orders), the empirical ε from LiRA on
+the canaries and on ordinary points (``eps_canary`` with ``_lo`` / ``_hi``: the
+Clopper–Pearson ends; ``inf`` where a rate is 0 or 1), ``ceiling_canary`` /
+``ceiling_ordinary`` (the largest ε each audit could certify even with perfectly separated
+scores) and ``detectable_canary`` / ``detectable_ordinary`` (ceiling above the accountant's ε:
+only then can the audit show a violation), LiRA AUCs with two-way bootstrap bounds, test
+``accuracy`` with bounds, ``violated`` (a lower bound above the accountant's ε) and
+``seconds``.
 """
 
 from __future__ import annotations
@@ -21,10 +25,21 @@ def _triple(name: str, est) -> dict:
             f"{name}_hi": float(est.upper)}
 
 
+def _eps_columns(name: str, est, ceiling: float) -> dict:
+    """An empirical ε's columns: the value, or ``≥<ceiling>`` beyond the ceiling."""
+    value = float(est.value)
+    return _triple(name, est) | {name: f">={ceiling:.4g}" if value > ceiling else value}
+
+
 def table_rows(result: DPAuditResult) -> list[dict]:
     """One flat record per σ (module docstring)."""
-    return [{"sigma": r.sigma, "train_sigma": r.train_sigma, "epsilon_accountant": r.epsilon}
-            | _triple("eps_canary", r.canary) | _triple("eps_ordinary", r.ordinary)
+    return [{"sigma": r.sigma, "train_sigma": r.train_sigma, "epsilon_accountant": r.epsilon,
+             "epsilon_rdp": r.epsilon_rdp}
+            | _eps_columns("eps_canary", r.canary, r.ceiling_canary)
+            | _eps_columns("eps_ordinary", r.ordinary, r.ceiling_ordinary)
+            | {"ceiling_canary": r.ceiling_canary, "ceiling_ordinary": r.ceiling_ordinary,
+               "detectable_canary": r.detectable("canary"),
+               "detectable_ordinary": r.detectable("ordinary")}
             | _triple("canary_auc", r.canary_auc) | _triple("ordinary_auc", r.ordinary_auc)
             | _triple("accuracy", r.accuracy)
             | {"violated": r.violated, "seconds": round(r.seconds, 2)} for r in result.rows]
@@ -34,33 +49,58 @@ def _eps(x: float, digits: int = 2) -> str:
     return "∞" if x == math.inf else fmt(x, digits)
 
 
-def _interval(est) -> str:
-    return f"{_eps(float(est.value))} [{_eps(float(est.lower))}, {_eps(float(est.upper))}]"
+def _point(value: float, ceiling: float) -> str:
+    """An ε point estimate: finite, or "≥ ceiling" where it is beyond what the audit's sizes
+    can certify (e.g. ∞ from an empirical FPR of 0)."""
+    return f"≥{fmt(ceiling, 2)}" if value > ceiling else _eps(value)
+
+
+def _interval(est, ceiling: float = math.inf) -> str:
+    return (f"{_point(float(est.value), ceiling)} [{_eps(float(est.lower))}, "
+            f"{_eps(float(est.upper))}]")
 
 
 def console_table(result: DPAuditResult) -> str:
     """σ, accountant ε, empirical ε on canaries and ordinary points (value [CP lower, CP
     upper]), LiRA AUC on canaries, test accuracy."""
-    head = (f"{'σ':>6}{'ε accountant':>14}  {'ε canaries [lo, hi]':<24}"
-            f"{'ε ordinary [lo, hi]':<24}{'AUC canary':>11}{'accuracy':>10}")
+    head = (f"{'σ':>6}{'ε PLD':>8}{'ε RDP':>8}  {'ε canaries [lo, hi]':<24}{'ceiling':>8}"
+            f"  {'ε ordinary [lo, hi]':<24}{'ceiling':>8}{'AUC canary':>11}{'accuracy':>10}")
     lines = [head, "-" * len(head)]
     for r in result.rows:
         sigma = f"{r.sigma:g}" + ("" if r.train_sigma == r.sigma else f"({r.train_sigma:g})")
-        lines.append(f"{sigma:>6}{_eps(r.epsilon):>14}  {_interval(r.canary):<24}"
-                     f"{_interval(r.ordinary):<24}{fmt(float(r.canary_auc.value)):>11}"
+        mark = lambda g, r=r: "" if r.detectable(g) else "*"  # noqa: E731
+        lines.append(f"{sigma:>6}{_eps(r.epsilon):>8}{_eps(r.epsilon_rdp):>8}  "
+                     f"{_interval(r.canary, r.ceiling_canary):<24}"
+                     f"{_eps(r.ceiling_canary) + mark('canary'):>8}  "
+                     f"{_interval(r.ordinary, r.ceiling_ordinary):<24}"
+                     f"{_eps(r.ceiling_ordinary) + mark('ordinary'):>8}"
+                     f"{fmt(float(r.canary_auc.value)):>11}"
                      f"{fmt(float(r.accuracy.value)):>10}")
+    lines.append("* ceiling <= accountant ε: this audit cannot detect a violation at this σ")
     return "\n".join(lines)
 
 
+def findings(result: DPAuditResult):
+    """Every row's :meth:`~mis.dpaudit.DPAuditRow.findings` (two per σ)."""
+    smoke = result.config.num_models <= 16
+    return [f for r in result.rows for f in r.findings(result.config.confidence, smoke)]
+
+
 def verdict(result: DPAuditResult) -> str:
-    """One line: whether any empirical lower bound exceeds the accountant's ε."""
+    """One line: whether any empirical lower bound exceeds the accountant's ε, and where the
+    audit could not have shown it."""
     bad = [r for r in result.rows if r.violated]
     conf = f"{result.config.confidence:.0%}"
+    blind = [f"{r.sigma:g}" for r in result.rows
+             if not (r.detectable("canary") or r.detectable("ordinary"))]
+    blind_text = (f"; at σ = {', '.join(blind)} no audit here could show one (ceiling <= "
+                  "accountant ε)" if blind else "")
     if not bad:
-        return (f"no violation: every empirical ε lower bound ({conf} Clopper–Pearson) is at "
-                "most the accountant's ε")
+        return (f"no violation detected: every empirical ε lower bound ({conf} "
+                f"Clopper–Pearson) is at most the accountant's ε{blind_text}")
     return ("VIOLATION at σ = " + ", ".join(f"{r.sigma:g}" for r in bad)
-            + f": the attack proves more leakage than the accountant allows ({conf} bound)")
+            + f": the attack proves more leakage than the accountant allows ({conf} bound)"
+            + blind_text)
 
 
 def console_summary(result: DPAuditResult) -> str:
@@ -77,7 +117,11 @@ def figure(result: DPAuditResult) -> bytes:
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(9, 3.8))
     finite = [(s, r.epsilon) for s, r in zip(sig, rows, strict=True) if math.isfinite(r.epsilon)]
     if finite:
-        ax.plot(*zip(*finite, strict=True), "k-o", ms=4, label="accountant ε (RDP)")
+        ax.plot(*zip(*finite, strict=True), "k-o", ms=4, label="accountant ε (PLD)")
+    ax.plot(sig, [r.ceiling_canary for r in rows], "C3:", lw=1,
+            label="ceiling (canaries): the most this audit can certify")
+    ax.plot(sig, [r.ceiling_ordinary for r in rows], "C0:", lw=1,
+            label="ceiling (ordinary)")
     ax.plot(sig, [float(r.canary.lower) for r in rows], "C3-s", ms=4,
             label="empirical ε lower bound (canaries)")
     ax.plot(sig, [float(r.ordinary.lower) for r in rows], "C0-^", ms=4,
@@ -105,7 +149,16 @@ def report_md(result: DPAuditResult, provenance: dict, command: str) -> bytes:
              "on half the (model, point) pairs, Clopper–Pearson rates on the other half "
              f"({cfg.confidence:.0%}); value [lower, upper]. The lower end is a lower bound "
              "on the trained mechanism's ε; it must not exceed the accountant's ε.", "",
+             "The accountant's ε is `dp_accounting`'s PLD accountant (the tightest); the RDP "
+             "bound over real orders is the second column. The ceiling of an audit is the "
+             "largest ε it could certify even with perfectly separated scores, at its "
+             "evaluation-half sizes; where it is below the accountant's ε the audit cannot "
+             "detect a violation, whatever the training does.", "",
              "```", console_table(result), "```", "", verdict(result), "",
+             "## Findings", "",
+             "Per-finding level " + f"{cfg.confidence:.0%}" + " (one-sided Clopper–Pearson "
+             "lower bound; no correction across σ).", "",
+             *[f"- {f.line(2)}" for f in findings(result)], "",
              "![epsilon vs sigma](epsilon_vs_sigma.png)", "",
              "Run time (s): " + ", ".join(f"{k} {v:.1f}" for k, v in result.seconds.items()),
              ""]
@@ -117,6 +170,7 @@ def dpaudit_outputs(result: DPAuditResult, provenance: dict, command: str) -> di
     rows = table_rows(result)
     return {"dpaudit.csv": to_csv(rows),
             "results.json": to_json({"provenance": provenance, "table": rows,
+                                     "findings": [f.record() for f in findings(result)],
                                      "seconds": result.seconds}),
             "report.md": report_md(result, provenance, command),
             "epsilon_vs_sigma.png": figure(result)}

@@ -43,8 +43,8 @@ def decide(estimate: Estimate, *, direction: str, null: float = 0.0,
     if margin < 0 or not math.isfinite(margin):
         raise ValueError(f"margin={margin!r} must be a finite number >= 0")
     lo, hi = float(estimate.lower), float(estimate.upper)
-    if not (math.isfinite(float(estimate.value)) and math.isfinite(lo) and math.isfinite(hi)):
-        return NOT_ENOUGH
+    if math.isnan(float(estimate.value)) or math.isnan(lo) or math.isnan(hi):
+        return NOT_ENOUGH  # an infinite end is a one-sided interval, not missing data
     inside = margin > 0 and null - margin < lo and hi < null + margin
     if direction == "greater":
         return HOLDS if lo > null else DOES_NOT_HOLD if hi < null or inside else INCONCLUSIVE

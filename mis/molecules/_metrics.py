@@ -1,7 +1,8 @@
 """Property-prediction performance on the test split, with intervals (host, NumPy).
 
 Regression: ``RMSE = √(mean (ŷ − y)²)`` (in the target's units) and
-``R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)²``, each with a percentile bootstrap over test molecules.
+``R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)²``, each with a bias-corrected percentile bootstrap (BC) over
+test molecules.
 Classification: AUROC (binary: Mann–Whitney with a DeLong interval; ``C > 2`` classes: the
 macro one-vs-rest mean of the per-class AUROCs of the softmax probabilities, bootstrap interval)
 and accuracy (Clopper–Pearson).
@@ -12,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from mis.audit import auc, auc_value, clopper_pearson
+from mis.inference import Replicates, bc_interval
 from theory import Estimate
 
 
@@ -33,8 +35,7 @@ def _bootstrap(stat, arrays, *, num_bootstrap, seed, confidence=0.95) -> Estimat
     n = arrays[0].shape[0]
     reps = np.array([stat(*(a[idx] for a in arrays))
                      for idx in rng.integers(0, n, (num_bootstrap, n))])
-    lo, hi = np.nanquantile(reps, [0.5 - confidence / 2, 0.5 + confidence / 2])
-    return Estimate(value, float(min(lo, value)), float(max(hi, value)))
+    return bc_interval(Replicates(value, reps), confidence)
 
 
 def regression_metrics(pred, y, *, num_bootstrap: int = 200, seed: int = 0) -> dict:

@@ -11,6 +11,15 @@ from typing import NamedTuple
 import jax
 import numpy as np
 
+from mis.inference import (
+    Finding,
+    Front,
+    RankedItem,
+    bonferroni_confidence,
+    compare,
+    rank_with_ties,
+    significant_front,
+)
 from mis.progress import ProgressFn
 from mis.quantizers import parse
 from mis.rank._config import RankConfig
@@ -38,9 +47,16 @@ class RankResult(NamedTuple):
         rankings: ``measure -> quantizer specs``, most private first (see
             :func:`privacy_measures`).
         kendall: ``"indicator X vs <measure>" -> Estimate`` of Kendall's τ-b.
-        pareto: quantizers on the utility vs LiRA AUC Pareto front, by increasing AUC.
+        pareto: quantizers on the significant Pareto front (utility, LiRA AUC, bits per
+            weight; :func:`mis.inference.significant_front`), best utility first.
         n: the shadow models' mean training-set size.
         seconds: wall time per step.
+        ties: the primary attack's ranking with rank intervals and tie groups (Holm over all
+            pairs of paired AUC differences, :func:`mis.inference.rank_with_ties`).
+        front: the whole :class:`~mis.inference.Front` (dominating item of each dominated one).
+        findings: the run's :class:`~mis.inference.Finding` s (indicator agreement).
+        reference_diffs: ``spec -> Estimate`` of ``AUC(spec) − AUC(first spec)`` (paired; the
+            first spec is usually full precision).
     """
 
     config: RankConfig
@@ -51,6 +67,10 @@ class RankResult(NamedTuple):
     pareto: list[str]
     n: int
     seconds: dict
+    ties: list[RankedItem] = []
+    front: Front | None = None
+    findings: list[Finding] = []
+    reference_diffs: dict = {}
 
     def ranked_rows(self, measure: str = f"{PRIMARY_ATTACK} AUC") -> list[ReleaseRow]:
         """The rows in the order of ``rankings[measure]`` (most private first), then the rows
@@ -101,22 +121,61 @@ def run_rank(config: RankConfig, key, *, progress: ProgressFn | None = None,
                           {"train": train_seconds} | releases.seconds)
 
 
-def summarize_rows(config: RankConfig, rows, mask, n, seconds) -> RankResult:
-    """Rankings, Kendall τs (indicator vs attacks, pairs bootstrap) and the Pareto front."""
+def _paired_reps(rows, name):
+    """The replicates of attack ``name``'s AUC per row, or None when a row has none."""
+    reps = [r.attack(name) and r.attack(name).replicates for r in rows]
+    return None if any(x is None for x in reps) else [x.auc for x in reps]
+
+
+def summarize_rows(config: RankConfig, rows, mask, n, seconds, *,
+                   accuracy_floor: float | None = None) -> RankResult:
+    """Rankings, Kendall τs (indicator vs attacks, pairs bootstrap), the primary attack's
+    ranking with tie groups, the significant Pareto front (utility, LiRA AUC, bits per weight;
+    releases below ``accuracy_floor`` kept apart) and the findings."""
     names = [r.spec for r in rows]
+    # smoke-sized: no more shadow models than the smoke variant trains
+    smoke = config.num_models <= RankConfig.smoke_sizes(config.task)["num_models"]
     measures = privacy_measures(rows)
     rankings = {m: rank_order(names, v, larger_is_safer=s) for m, (v, s) in measures.items()}
-    kendall = {}
+    kendall, findings = {}, []
+    level = bonferroni_confidence(2)  # the two indicator findings, family-wise 95 %
+    sizes = {"quantizers": len(rows), "models": int(np.shape(mask)[0]),
+             "examples": int(np.shape(mask)[1])}
     for ind in ("indicator A", "indicator B"):
         for target in [f"{PRIMARY_ATTACK} AUC", "RMIA AUC", "exact Δ"]:
             if target in measures:
                 # larger indicator = safer, larger AUC = leakier: τ against −AUC
                 kendall[f"{ind} vs {target}"] = kendall_tau_estimate(
                     measures[ind][0], -np.asarray(measures[target][0]))
-    if config.classifier:
-        utility = [value(r.accuracy) for r in rows]
+        tau = kendall_tau_estimate(measures[ind][0],
+                                   -np.asarray(measures[f"{PRIMARY_ATTACK} AUC"][0]),
+                                   confidence=level)
+        findings.append(Finding(
+            f"{ind} orders the quantizers as {PRIMARY_ATTACK} does (larger indicator, smaller "
+            "AUC)", f"Kendall τ-b({ind}, −{PRIMARY_ATTACK} AUC)", tau, "greater",
+            confidence=level, sizes=sizes | {"ranked": int(np.sum(np.isfinite(
+                measures[ind][0])))}, smoke=smoke,
+            note="the interval resamples quantizers only (each AUC taken as exact)"))
+    ties, front, ref = [], None, {}
+    reps = _paired_reps(rows, PRIMARY_ATTACK)
+    if reps is not None and len(rows) > 1:
+        leak = compare(names, reps)
+        ties = rank_with_ties(leak, smaller_is_better=True)
+        ref = {nm: leak.pair(nm, names[0]) for nm in names}
+        axes = [(np.array([-value(r.test_loss) for r in rows]), True), (leak, False),
+                (np.array([r.bits_per_weight for r in rows]), False)]
+        if all(r.utility_reps is not None for r in rows):
+            util = compare(names, [r.utility_reps for r in rows])
+            if not config.classifier:  # test loss: smaller is better
+                util = util._replace(values=-util.values)
+            axes[0] = (util, True)
+        elif config.classifier:
+            axes[0] = (np.array([value(r.accuracy) for r in rows]), True)
+        front = significant_front(names, axes, floor=accuracy_floor)
     else:
-        utility = [-value(r.test_loss) for r in rows]
-    front = pareto_front(utility, measures[f"{PRIMARY_ATTACK} AUC"][0])
-    return RankResult(config, rows, mask, rankings, kendall, [names[i] for i in front], n,
-                      seconds)
+        utility = ([value(r.accuracy) for r in rows] if config.classifier
+                   else [-value(r.test_loss) for r in rows])
+        front = Front([names[i] for i in pareto_front(
+            utility, measures[f"{PRIMARY_ATTACK} AUC"][0])], [], {})
+    return RankResult(config, rows, mask, rankings, kendall, front.front, n, seconds, ties,
+                      front, findings, ref)

@@ -24,11 +24,28 @@ from mis.release import (
 )
 
 
+def _tie_info(result: RankResult) -> dict:
+    return {t.name: t for t in result.ties}
+
+
 def table_rows(result: RankResult) -> list[dict]:
     """One flat record per quantizer, ordered by the primary attack's AUC (``rank`` 1 =
-    safest)."""
-    return [{"rank": rank} | release_columns(r)
-            for rank, r in enumerate(result.ranked_rows(), 1)]
+    safest), with the rank interval and tie group of the paired comparison (``rank_lo``,
+    ``rank_hi``, ``tie_group``) and the paired difference of its AUC from the first
+    quantizer's (``auc_minus_<first>`` with bounds)."""
+    ties, out = _tie_info(result), []
+    first = result.rows[0].spec if result.rows else ""
+    for rank, r in enumerate(result.ranked_rows(), 1):
+        t = ties.get(r.spec)
+        row = {"rank": rank, "rank_lo": t.rank_lo if t else "", "rank_hi": t.rank_hi if t else "",
+               "tie_group": t.group if t else ""}
+        row |= release_columns(r)
+        d = result.reference_diffs.get(r.spec)
+        row |= {f"auc_minus_{first}": "" if d is None else float(d.value),
+                f"auc_minus_{first}_lo": "" if d is None else float(d.lower),
+                f"auc_minus_{first}_hi": "" if d is None else float(d.upper)}
+        out.append(row)
+    return out
 
 
 def _auc(r: ReleaseRow, name: str) -> float:
@@ -39,16 +56,23 @@ def _auc(r: ReleaseRow, name: str) -> float:
 def console_table(result: RankResult) -> str:
     """The ranked table: quantizer, bits, accuracy, indicator A/B (n·r̂), LiRA AUC and TPR at
     0.1 % FPR and advantage, RMIA AUC, the k-NN two-sample Δ̂, exact Δ."""
-    head = (f"{'#':>2} {'quantizer':<14}{'bits':>7}{'acc':>7}{'n·r̂ A':>9}{'n·r̂ B':>9}"
+    head = (f"{'#':>2} {'ranks':>6} {'tie':>3} {'quantizer':<14}{'bits':>7}{'acc':>7}"
+            f"{'n·r̂ A':>9}{'n·r̂ B':>9}"
             f"{'LiRA AUC':>10}{'TPR@0.1%':>10}{'LiRA adv':>10}{'RMIA AUC':>10}{'Δ̂ k-NN':>9}"
             f"{'exact Δ':>9}")
     lines = [head, "-" * len(head)]
+    ties = _tie_info(result)
     for rank, r in enumerate(result.ranked_rows(), 1):
         lira = r.attack(PRIMARY_ATTACK)
-        lines.append(f"{rank:>2} {r.spec:<14}{r.bits_per_weight:>7.2f}"
+        t = ties.get(r.spec)
+        span = "" if t is None else (f"{t.rank_lo}" if t.rank_lo == t.rank_hi
+                                     else f"{t.rank_lo}-{t.rank_hi}")
+        tpr = (fmt(value(lira.tpr_at_fpr[0.001])) if lira.resolvable(0.001) else "n/r")
+        lines.append(f"{rank:>2} {span:>6} {'' if t is None else t.group:>3} "
+                     f"{r.spec:<14}{r.bits_per_weight:>7.2f}"
                      f"{fmt(value(r.accuracy)):>7}{fmt(indicator_n_rate(r, 'A'), 2):>9}"
                      f"{fmt(indicator_n_rate(r, 'B'), 2):>9}{fmt(value(lira.auc)):>10}"
-                     f"{fmt(value(lira.tpr_at_fpr[0.001])):>10}"
+                     f"{tpr:>10}"
                      f"{fmt(value(lira.advantage)):>10}{fmt(_auc(r, 'RMIA')):>10}"
                      f"{fmt(value(r.delta_knn)):>9}{fmt(value(r.exact_delta), 4):>9}")
     return "\n".join(lines)
@@ -56,11 +80,17 @@ def console_table(result: RankResult) -> str:
 
 def console_summary(result: RankResult) -> str:
     """What ``mis rank`` prints: the table, the Kendall τs and the Pareto front."""
-    lines = [console_table(result)]
+    lines = [console_table(result),
+             "ranks: the rank interval of the LiRA AUC (paired two-way bootstrap, Holm over all "
+             "pairs); tie: its tie group (1 = safest group)"]
     for name, est in result.kendall.items():
         lines.append(f"Kendall τ {name}: {float(est.value):.3f} "
                      f"[{float(est.lower):.3f}, {float(est.upper):.3f}]")
-    lines.append(f"Pareto front (accuracy vs LiRA AUC): {', '.join(result.pareto)}")
+    for f in result.findings:
+        lines.append(f"{f.outcome}: {f.claim} ({f.quantity} = {float(f.estimate.value):.3f} "
+                     f"[{float(f.estimate.lower):.3f}, {float(f.estimate.upper):.3f}])")
+    lines.append(f"Pareto front (utility, LiRA AUC, bits; significant dominance): "
+                 f"{', '.join(result.pareto)}")
     return "\n".join(lines)
 
 
@@ -68,7 +98,12 @@ def results_json(result: RankResult, rows: list[dict], provenance: dict) -> byte
     return to_json({"provenance": provenance, "n": result.n, "table": rows,
                     "rankings": result.rankings,
                     "kendall_tau": {k: list(map(float, v)) for k, v in result.kendall.items()},
-                    "pareto_front": result.pareto, "seconds": result.seconds})
+                    "pareto_front": result.pareto,
+                    "pareto_below_floor": result.front.below_floor if result.front else [],
+                    "pareto_dominated_by": result.front.dominated_by if result.front else {},
+                    "ties": [t._asdict() for t in result.ties],
+                    "findings": [f.record() for f in result.findings],
+                    "seconds": result.seconds})
 
 
 def _utility(result: RankResult, r: ReleaseRow) -> float:
@@ -103,7 +138,7 @@ def figures(result: RankResult) -> dict[str, bytes]:
     front = [by_spec[s] for s in result.pareto]
     ax.plot([_auc(r, PRIMARY_ATTACK) for r in front], [_utility(result, r) for r in front],
             "k--", lw=0.8, label="Pareto front")
-    ax.set(xlabel="LiRA AUC (leakage), 95 % DeLong interval",
+    ax.set(xlabel="LiRA AUC (leakage), 95 % two-way bootstrap interval",
            ylabel=("test accuracy" if mixture else "test loss") + ", 95 % interval",
            title="privacy–utility")
     ax.legend(fontsize=8)
@@ -130,7 +165,7 @@ def figures(result: RankResult) -> dict[str, bytes]:
     tau = result.kendall.get(f"indicator A vs {PRIMARY_ATTACK} AUC")
     title = "indicator A vs LiRA" + (f" (Kendall τ = {float(tau.value):.2f})" if tau else "")
     ax.set(xlabel="n·r̂ (indicator A, lse; larger = safer), 95 % bootstrap interval",
-           ylabel="LiRA AUC, 95 % DeLong interval", title=title)
+           ylabel="LiRA AUC, 95 % two-way bootstrap interval", title=title)
     annotate_spread(ax, xs, ys, names)
     out["indicator_vs_attack.png"] = png_bytes(fig)
     mask = result.mask > 0
@@ -158,6 +193,29 @@ def report_md(result: RankResult, provenance: dict, command: str) -> bytes:
         missing = [r.spec for r in result.rows if r.spec not in order]
         lines.append(f"- **{measure}**: " + ", ".join(order)
                      + (f" (not ranked, no value: {', '.join(missing)})" if missing else ""))
+    lines += ["", "## Ties (LiRA AUC, paired)", "",
+              "Every pair of quantizers is compared by the difference of their LiRA AUCs on the "
+              "same shadow models and examples (two-way bootstrap: models and examples "
+              "resampled together, the same resamples for every quantizer); Holm's step-down "
+              "over all pairs at family-wise 5 %. Two quantizers whose difference is not "
+              "significant are tied: the rank interval counts only significant differences, "
+              "and a tie group takes every quantizer tied with its first member.", "",
+              "| tie group | rank interval | quantizer | LiRA AUC | AUC − "
+              f"{result.rows[0].spec if result.rows else ''} | tied with |",
+              "|---|---|---|---|---|---|"]
+    for t in result.ties:
+        d = result.reference_diffs.get(t.name)
+        diff = "" if d is None else (f"{float(d.value):+.4f} [{float(d.lower):+.4f}, "
+                                     f"{float(d.upper):+.4f}]")
+        lines.append(f"| {t.group} | {t.rank_lo}–{t.rank_hi} | {t.name} | {t.value:.4f} | "
+                     f"{diff} | {', '.join(t.tied_with) or '—'} |")
+    lines += ["", "## Findings", "",
+              "Each finding is decided by the interval of the quantity it is about: holds, "
+              "does not hold, or inconclusive. "
+              f"{len(result.findings)} findings, each interval at "
+              f"{result.findings[0].confidence:.1%} (Bonferroni: family-wise 95 %)."
+              if result.findings else "", ""]
+    lines += [f"- {f.line()}" for f in result.findings]
     lines += ["", "## Agreement of the indicator with the attacks (Kendall τ-b)", ""]
     for name, est in result.kendall.items():
         lines.append(f"- {name}: τ = {float(est.value):.3f} [{float(est.lower):.3f}, "
@@ -172,7 +230,18 @@ def report_md(result: RankResult, provenance: dict, command: str) -> bytes:
                   "`rmia_signal` column. Every candidate's leave-one-model-out AUC, and the "
                   "agreement of its quantizer ordering with LiRA and with indicator A:", "",
                   "```", *rmia, "```"]
-    lines += ["", f"Pareto front (utility vs LiRA AUC): {', '.join(result.pareto)}", "",
+    front = result.front
+    lines += ["", f"Pareto front (utility, LiRA AUC, bits per weight): "
+              f"{', '.join(result.pareto)}. A quantizer is dominated only by one that is not "
+              "significantly worse on any axis and significantly better on one (paired "
+              "differences, Holm per axis; bits compared exactly).", ""]
+    if front is not None and front.dominated_by:
+        lines += ["Dominated: " + ", ".join(f"{k} (by {v})"
+                                            for k, v in front.dominated_by.items()), ""]
+    if front is not None and front.below_floor:
+        lines += ["Below the accuracy floor (broken, kept out of the front): "
+                  + ", ".join(front.below_floor), ""]
+    lines += [
               "![privacy–utility](privacy_utility.png)", "",
               "![indicator vs attack](indicator_vs_attack.png)", "", "![ROC](roc.png)", "",
               "Run time (s): " + ", ".join(f"{k} {v:.1f}" for k, v in result.seconds.items()),

@@ -28,7 +28,7 @@ from mis.attacks import (
     rmia_scores,
     tune_rmia_signal,
 )
-from mis.audit import auc_value, metrics_table
+from mis.audit import auc_value
 from mis.indicator import (
     SampleTerms,
     bootstrap_counts,
@@ -38,13 +38,14 @@ from mis.indicator import (
     threshold_distances,
     threshold_indicator,
 )
+from mis.inference import Replicates, crossed_mean, stacked_metrics_table
 from mis.keys import fold_in_name
 from mis.progress import ProgressFn, report
 from mis.quantizers import parse, quantize_tree, tree_storage
 from mis.release._row import FPRS, ReleaseRow
 from mis.release._setup import ReleaseSetup
 from mis.shadow import stacked_loss, stacked_predict
-from theory import Estimate, mean_estimate
+from theory import Estimate
 
 NUM_CALIBRATION = 256
 
@@ -74,14 +75,23 @@ def target_params(setup: ReleaseSetup):
     return _first(setup.shadows.params) if setup.target is None else setup.target
 
 
-def _utility(setup: ReleaseSetup, released, loss, fresh_loss, mask):
-    """``(signals, accuracy, test_loss, rmia_signal, rmia_by_signal)`` of a stacked release:
+def _mean(table, num_bootstrap: int) -> tuple[Estimate, Replicates]:
+    """The mean of a ``[M, n_fresh]`` table with its two-way interval (models and fresh
+    examples resampled together), and the replicates for paired comparisons."""
+    rep = crossed_mean(np.asarray(table, np.float64), num_bootstrap=num_bootstrap)
+    return rep.interval(), rep
+
+
+def _utility(setup: ReleaseSetup, released, loss, fresh_loss, mask, num_bootstrap: int):
+    """``(signals, accuracy, test_loss, rmia_signal, rmia_by_signal, utility_reps)`` of a
+    stacked release (``utility_reps``: the accuracy's two-way replicates, or the test
+    loss's for regression):
     RMIA's signal is chosen on the reference models (:func:`~mis.attacks.tune_rmia_signal`)
     and every candidate's leave-one-model-out AUC is kept for the reports' RMIA table (the
     chosen one's is left ``None`` here: :func:`evaluate_release` fills it from the battery's
     own RMIA scores instead of computing them twice)."""
     pool, fresh = setup.pool, setup.fresh
-    test_loss = mean_estimate(jnp.mean(fresh_loss, axis=1))
+    test_loss, utility_reps = _mean(fresh_loss, num_bootstrap)
     if setup.signal == "classifier":
         logits, fresh_logits = stacked_predict(setup.learner, released, pool.x, fresh.x)
         chosen, _ = tune_rmia_signal(logits, pool.y, fresh_logits, fresh.y, mask)
@@ -89,12 +99,12 @@ def _utility(setup: ReleaseSetup, released, loss, fresh_loss, mask):
         by_signal = {s: auc_value(np.asarray(rmia_scores(classifier_signals(
             logits, fresh_logits, pool.y, fresh.y, s), mask)).ravel(), np.asarray(mask).ravel()
             > 0) if s != chosen else None for s in RMIA_SIGNALS}  # chosen: the battery's
-        accuracy = mean_estimate(jnp.mean(jnp.argmax(fresh_logits, -1) == fresh.y, axis=1))
+        accuracy, utility_reps = _mean(jnp.argmax(fresh_logits, -1) == fresh.y, num_bootstrap)
     else:
         signals = loss_signals(loss, fresh_loss)
         chosen, by_signal = "gaussian", {}
         accuracy = Estimate(*(jnp.array(jnp.nan),) * 3)
-    return signals, accuracy, test_loss, chosen, by_signal
+    return signals, accuracy, test_loss, chosen, by_signal, utility_reps
 
 
 def evaluate_release(setup: ReleaseSetup, spec: str, q_key, boot_key,
@@ -102,7 +112,10 @@ def evaluate_release(setup: ReleaseSetup, spec: str, q_key, boot_key,
                      num_candidates: int = 32, boot_variance=None) -> ReleaseRow:
     """One quantizer ``spec`` applied to every shadow model and to the target, attacked and
     indicated (module docstring). Keys: ``fold_in_name(q_key, spec)`` for the quantizer,
-    ``boot_key`` for the indicator's bootstrap; ``terms`` from :func:`sample_terms` on the
+    ``boot_key`` for the indicator's bootstrap; ``num_bootstrap`` resamples for the indicator
+    and for the two-way intervals of the attacks and the utility (:mod:`mis.inference`,
+    seeded by :data:`mis.inference` ``SEED``, shared by every quantizer so that any two
+    releases are paired); ``terms`` from :func:`sample_terms` on the
     target (shared by every quantizer), ``boot_variance`` optionally their
     :func:`~mis.indicator.bootstrap_variances` under ``boot_key``'s resamples (shared too)."""
     learner, pool, fresh, shadows = setup.learner, setup.pool, setup.fresh, setup.shadows
@@ -121,8 +134,8 @@ def evaluate_release(setup: ReleaseSetup, spec: str, q_key, boot_key,
         target_released = quantize_tree(q, target, key=key, calibration=calib0)
     storage = tree_storage(q, target, target_released)
     loss, fresh_loss = stacked_loss(learner, released, pool, fresh)
-    signals, accuracy, test_loss, rmia_signal, rmia_by_signal = _utility(
-        setup, released, loss, fresh_loss, shadows.mask)
+    signals, accuracy, test_loss, rmia_signal, rmia_by_signal, utility_reps = _utility(
+        setup, released, loss, fresh_loss, shadows.mask, num_bootstrap)
     scores = attack_battery(signals, loss, shadows.mask)
     if rmia_signal in rmia_by_signal:
         rmia_by_signal[rmia_signal] = auc_value(np.asarray(scores["RMIA"]).ravel(),
@@ -131,7 +144,8 @@ def evaluate_release(setup: ReleaseSetup, spec: str, q_key, boot_key,
     if setup.extras is not None:
         scores, exact = setup.extras(q, released, scores)
     scores = {k: np.asarray(v) for k, v in scores.items()}
-    attacks = metrics_table(scores, np.asarray(shadows.mask), fprs=FPRS)
+    attacks = stacked_metrics_table(scores, np.asarray(shadows.mask), fprs=FPRS,
+                                    num_bootstrap=num_bootstrap)
     delta = (threshold_distances(q, target, key=key, calibration=calib0)
              if q.has_thresholds else None)  # shared by both variants
     common = dict(key=key, calibration=calib0, terms=terms, delta=delta,
@@ -146,7 +160,7 @@ def evaluate_release(setup: ReleaseSetup, spec: str, q_key, boot_key,
     return ReleaseRow(spec, storage.bits_per_weight, storage.sparsity, accuracy, test_loss,
                       ind_a, ind_b, attacks, exact, scores, performance,
                       release_delta(signals.phi, scores.get("LiRA offline"), shadows.mask),
-                      rmia_signal, rmia_by_signal)
+                      rmia_signal, rmia_by_signal, utility_reps)
 
 
 def release_delta(phi, offline, mask, *, seed: int = 0) -> Estimate | None:

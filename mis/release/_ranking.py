@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from mis.inference import Replicates, bc_interval
 from theory import Estimate
 
 
@@ -22,7 +23,9 @@ def kendall_tau(x, y) -> float:
 
 def kendall_tau_estimate(x, y, *, seed: int = 0, num_bootstrap: int = 2000,
                          confidence: float = 0.95) -> Estimate:
-    """τ-b of the finite pairs with a percentile interval from resampling the pairs (items)."""
+    """τ-b of the finite pairs with a bias-corrected percentile interval
+    (:func:`mis.inference.bc_interval`, not forced to contain the estimate) from resampling
+    the pairs (items)."""
     x, y = np.asarray(x, float), np.asarray(y, float)
     ok = np.isfinite(x) & np.isfinite(y)
     x, y = x[ok], y[ok]
@@ -32,8 +35,7 @@ def kendall_tau_estimate(x, y, *, seed: int = 0, num_bootstrap: int = 2000,
     rng = np.random.default_rng(seed)
     boot = np.array([kendall_tau(x[idx], y[idx]) for idx in
                      rng.integers(0, x.size, (num_bootstrap, x.size))])
-    lo, hi = np.nanpercentile(boot, [50 * (1 - confidence), 50 * (1 + confidence)])
-    return Estimate(value, float(min(lo, value)), float(max(hi, value)))
+    return bc_interval(Replicates(value, boot), confidence)
 
 
 def rank_order(names, values, *, larger_is_safer: bool) -> list[str]:

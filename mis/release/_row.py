@@ -8,7 +8,11 @@ indicator variants with bootstrap bounds) and ``ind_a_mis`` (implied ``1 − exp
 when ``n·r̂ < 0``: a negative rate means the sample is outside the indicator's asymptotic
 regime, not that MIS is 0); for
 each attack ``<attack>_auc``, ``<attack>_tpr@0.1%``, ``<attack>_tpr@1%``,
-``<attack>_advantage`` with bounds; ``rmia_signal`` (RMIA's ``Pr(x | θ)``, chosen on the
+``<attack>_advantage`` with bounds (two-way bootstrap intervals: models and examples
+resampled together, :mod:`mis.inference`), ``<attack>_fpr@0.1%`` / ``<attack>_fpr@1%``: the FPR
+the held-out threshold really has on the evaluation half; ``min_fpr``: the smallest FPR a
+threshold can aim at (1 / non-members of the choosing half; a TPR at a smaller target is left
+empty, "not resolvable"); ``rmia_signal`` (RMIA's ``Pr(x | θ)``, chosen on the
 reference models: ``softmax:T`` or ``taylor:T``); ``delta_knn`` (with bounds): the cross-fitted k-NN
 two-sample estimate of the optimal advantage of an adversary who sees the query (φ, LiRA
 offline score) of a (model, example) pair (:func:`mis.estimate.classifier_tv`; its lower end
@@ -19,7 +23,7 @@ released target's ``performance`` metrics. An empty cell means "not defined".
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from mis.audit import AttackMetrics
 from mis.indicator import Indicator
@@ -49,6 +53,8 @@ class ReleaseRow(NamedTuple):
             the reference models only (classifiers; ``"gaussian"`` for loss signals).
         rmia_by_signal: the leave-one-model-out RMIA AUC under every candidate signal
             (classifiers), for the RMIA table of the reports.
+        utility_reps: two-way bootstrap replicates (:class:`mis.inference.Replicates`) of the
+            accuracy (classifiers) or test loss, for paired comparisons between releases.
     """
 
     spec: str
@@ -65,6 +71,7 @@ class ReleaseRow(NamedTuple):
     delta_knn: Estimate | None = None
     rmia_signal: str = ""
     rmia_by_signal: dict = {}
+    utility_reps: Any = None
 
     def attack(self, name: str) -> AttackMetrics | None:
         """The metrics of attack ``name``, or None when it was not run."""
@@ -87,8 +94,9 @@ def value(est) -> float:
 
 
 def estimate_columns(prefix: str, est) -> dict:
-    """``{prefix, prefix_lo, prefix_hi}`` of an Estimate, empty strings for None."""
-    if est is None:
+    """``{prefix, prefix_lo, prefix_hi}`` of an Estimate, empty strings for None or a ``nan``
+    value (not defined, e.g. a TPR at an FPR that is not resolvable)."""
+    if est is None or math.isnan(float(est.value)):
         return {prefix: "", f"{prefix}_lo": "", f"{prefix}_hi": ""}
     return {prefix: float(est.value), f"{prefix}_lo": float(est.lower),
             f"{prefix}_hi": float(est.upper)}
@@ -115,9 +123,13 @@ def release_columns(r: ReleaseRow, *, shadow_utility: bool = True) -> dict:
     for a in r.attacks:
         name = attack_column(a.attack)
         row |= estimate_columns(f"{name}_auc", a.auc)
-        row |= estimate_columns(f"{name}_tpr@0.1%", a.tpr_at_fpr[0.001])
-        row |= estimate_columns(f"{name}_tpr@1%", a.tpr_at_fpr[0.01])
+        for f, label in ((0.001, "0.1%"), (0.01, "1%")):
+            row |= estimate_columns(f"{name}_tpr@{label}", a.tpr_at_fpr[f])
+            real = a.realised_fpr.get(f)
+            row[f"{name}_fpr@{label}"] = ("" if real is None or math.isnan(float(real.value))
+                                          else float(real.value))
         row |= estimate_columns(f"{name}_advantage", a.advantage)
+    row["min_fpr"] = min((a.min_fpr for a in r.attacks), default="")
     row["rmia_signal"] = r.rmia_signal
     row |= estimate_columns("delta_knn", r.delta_knn)
     row |= estimate_columns("exact_delta", r.exact_delta)

@@ -14,6 +14,9 @@ Example (five lines: 256 shadow models of a logistic head, losses on the pool):
     ((16, 100), (16, 100))
 """
 
+from mis.shadow._accounting import dp_epsilon as dp_epsilon
+from mis.shadow._accounting import dp_epsilon_rdp as dp_epsilon_rdp
+from mis.shadow._accounting import log_a as log_a
 from mis.shadow._conv import ConvLearner as ConvLearner
 from mis.shadow._conv import ConvNet as ConvNet
 from mis.shadow._conv import conv2d as conv2d
@@ -23,7 +26,6 @@ from mis.shadow._conv import max_pool as max_pool
 from mis.shadow._dpsgd import DP_BLOCK as DP_BLOCK
 from mis.shadow._dpsgd import DPSGD as DPSGD
 from mis.shadow._dpsgd import clip_gradients as clip_gradients
-from mis.shadow._dpsgd import dp_epsilon as dp_epsilon
 from mis.shadow._dpsgd import dp_gradient as dp_gradient
 from mis.shadow._dpsgd import per_example_gradients as per_example_gradients
 from mis.shadow._engine import DESIGNS as DESIGNS
@@ -53,6 +55,7 @@ from mis.shadow._tuning import validation_split as validation_split
 __all__ = ["DESIGNS", "DPSGD", "DP_BLOCK", "MLP", "ConvLearner", "ConvNet", "GradientLearner",
            "Learner", "MLPLearner", "MeanLearner", "RidgeLearner", "ShadowModels", "Tuning",
            "auto_batch_size", "clip_gradients", "conv2d", "conv_relu_pool", "dp_epsilon",
+           "dp_epsilon_rdp", "log_a",
            "dp_gradient", "early_stopping_step", "fit_by_gradient", "fit_keys", "fit_with_curve",
            "image_patches",
            "max_pool", "membership_mask",

@@ -10,9 +10,10 @@ One step of DP-SGD (Abadi et al. 2016, Algorithm 1) on the members ``w_i = 1`` o
 
 and the optimizer (SGD or Adam, post-processing) takes ``g̃``. With sampling rate ``q``,
 noise multiplier ``σ`` and ``T`` steps the mechanism is the ``T``-fold composition of the
-Poisson-subsampled Gaussian mechanism, whose ``(ε, δ)`` :func:`dp_epsilon` computes with the RDP
-accountant of ``dp_accounting`` (Mironov 2017; Mironov, Talwar, Zhang 2019). With ``q = 1`` no
-amplification is claimed (the event is the plain Gaussian mechanism composed ``T`` times).
+Poisson-subsampled Gaussian mechanism, whose ``(ε, δ)`` :func:`~mis.shadow.dp_epsilon` computes
+(``_accounting.py``: ``dp_accounting``'s PLD accountant, and an RDP bound over real orders). With
+``q = 1`` no amplification is claimed (the event is the plain Gaussian mechanism composed ``T``
+times).
 
 References:
     Abadi et al., "Deep Learning with Differential Privacy", 2016, arXiv:1607.00133.
@@ -23,7 +24,6 @@ References:
 from __future__ import annotations
 
 import dataclasses
-import logging
 import math
 
 import jax
@@ -132,35 +132,3 @@ def dp_gradient(key, loss, params, x, y, weights, dp: DPSGD, *, block: int = DP_
         total = jax.tree.map(jnp.add, total, noise)
     denominator = dp.sample_rate * jnp.maximum(jnp.sum(weights), 1.0)
     return jax.tree.map(lambda a: a / denominator, total)
-
-
-def dp_epsilon(noise_multiplier: float, sample_rate: float, steps: int, delta: float) -> float:
-    """``ε`` such that ``steps`` DP-SGD steps with Poisson rate ``sample_rate`` and noise
-    multiplier ``noise_multiplier`` are ``(ε, δ)``-DP, by ``dp_accounting``'s RDP accountant
-    (``inf`` for ``noise_multiplier = 0``).
-
-    >>> round(dp_epsilon(1.1, 0.01, 1000, 1e-5), 3)
-    1.712
-    """
-    import dp_accounting
-    from dp_accounting.rdp import RdpAccountant
-
-    DPSGD(1.0, noise_multiplier, sample_rate)  # validates σ and q
-    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
-        raise UserError(f"steps={steps!r} is not allowed; use an integer >= 1")
-    if not _number(delta) or not 0 < delta < 1:
-        raise UserError(f"delta={delta!r} is not allowed; use a number in (0, 1)")
-    if noise_multiplier == 0:
-        return math.inf
-    event = dp_accounting.GaussianDpEvent(noise_multiplier)
-    if sample_rate < 1:
-        event = dp_accounting.PoissonSampledDpEvent(sample_rate, event)
-    log = logging.getLogger("absl")  # the accountant notes every RDP order it drops
-    level = log.level
-    log.setLevel(logging.ERROR)
-    try:
-        accountant = RdpAccountant()
-        accountant.compose(dp_accounting.SelfComposedDpEvent(event, steps))
-        return float(accountant.get_epsilon(delta))
-    finally:
-        log.setLevel(level)

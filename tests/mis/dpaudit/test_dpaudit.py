@@ -35,6 +35,8 @@ def test_disabled_noise_is_caught(data):
     assert row.epsilon < 0.5
     assert float(row.canary.lower) > 4 * row.epsilon and row.violated
     assert float(row.canary_auc.lower) > 0.9
+    canary = row.findings(0.95)[0]
+    assert row.detectable("canary") and canary.outcome == "holds"
 
 
 @pytest.mark.slow
@@ -45,6 +47,10 @@ def test_honest_dp_sgd_never_exceeds_its_accountant(data, sigma):
     row = audit_sigma(SMALL, data, jax.random.key(2), sigma)
     assert not row.violated
     assert float(row.canary.lower) <= row.epsilon and float(row.ordinary.lower) <= row.epsilon
+    # never "holds"; where the ceiling is below the accountant's ε, "not enough data"
+    for f, group in zip(row.findings(0.95), ("canary", "ordinary"), strict=True):
+        assert f.outcome == ("inconclusive" if row.detectable(group) else "not enough data")
+    assert row.epsilon_rdp >= row.epsilon
     assert float(row.canary_auc.value) < 0.9
 
 
@@ -110,4 +116,4 @@ def test_smoke_writes_every_output(tmp_path):
     assert results["provenance"]["versions"]["dp-accounting"] == "0.6.0"
     assert "DP-SGD audit" in (out / "report.md").read_text()
     assert (out / "epsilon_vs_sigma.png").read_bytes()[:4] == b"\x89PNG"
-    assert "ε accountant" in res.stdout
+    assert "ε PLD" in res.stdout and "ceiling" in res.stdout

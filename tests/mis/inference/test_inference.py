@@ -218,3 +218,17 @@ def test_perfectly_separated_audit_reaches_its_ceiling():
     m = s > 0
     lb = epsilon_lower_bound(s, m, fpr=0.01)
     assert lb == pytest.approx(audit_ceiling(50, 300), rel=1e-9)
+
+
+def test_stacked_table_marks_unresolvable_targets_and_reports_the_realised_fpr():
+    from mis.inference import stacked_metrics_table
+
+    s, mask = _scores(5, m=8, n=100)  # 800 pairs: about 200 non-members choose the threshold
+    (row,) = stacked_metrics_table({"a": s}, mask, fprs=(0.001, 0.1), num_bootstrap=50)
+    assert row.min_fpr > 0.001 and not row.resolvable(0.001) and row.resolvable(0.1)
+    assert math.isnan(float(row.tpr_at_fpr[0.001].value))
+    st = StackedScores(s, mask)
+    tpr, fpr = st.tpr_at_fpr(0.1)
+    assert float(row.tpr_at_fpr[0.1].value) == pytest.approx(tpr)
+    assert float(row.realised_fpr[0.1].value) == pytest.approx(fpr)
+    assert row.min_fpr == pytest.approx(1 / np.sum(st.choose & ~st.member))

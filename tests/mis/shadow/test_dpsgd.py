@@ -18,7 +18,9 @@ from mis.shadow import (
     MLPLearner,
     clip_gradients,
     dp_epsilon,
+    dp_epsilon_rdp,
     dp_gradient,
+    log_a,
     per_example_gradients,
 )
 
@@ -100,26 +102,86 @@ def test_poisson_sampling_is_unbiased(key):
         assert np.all(np.abs(mean - want) <= 5 * se + 1e-7)
 
 
-def test_dp_epsilon_equals_dp_accounting_and_bounds_the_exact_gaussian():
-    import dp_accounting
-    from dp_accounting.rdp import RdpAccountant
+def _exact_one_step_epsilon(sigma, q, delta):
+    """The exact ε of one Poisson-subsampled Gaussian step (add or remove one example): the
+    hockey-stick divergence of P = (1−q)N(0,σ²) + qN(1,σ²) against Q = N(0,σ²) in both
+    directions, in closed form (the likelihood ratio is monotone in z), solved for δ."""
+    def curve(e):
+        t = math.exp(e)
+        z = sigma**2 * math.log((t - (1 - q)) / q) + 0.5
+        d1 = ((1 - q) * stats.norm.sf(z / sigma) + q * stats.norm.sf((z - 1) / sigma)
+              - t * stats.norm.sf(z / sigma))
+        d2 = 0.0
+        if math.exp(-e) > 1 - q:
+            z2 = sigma**2 * math.log((math.exp(-e) - (1 - q)) / q) + 0.5
+            d2 = stats.norm.cdf(z2 / sigma) - t * ((1 - q) * stats.norm.cdf(z2 / sigma)
+                                                    + q * stats.norm.cdf((z2 - 1) / sigma))
+        return max(d1, d2) - delta
+    return optimize.brentq(curve, 1e-9, 60)
 
-    acc = RdpAccountant()
-    acc.compose(dp_accounting.PoissonSampledDpEvent(0.02, dp_accounting.GaussianDpEvent(1.5)),
-                300)
-    assert dp_epsilon(1.5, 0.02, 300, 1e-5) == pytest.approx(acc.get_epsilon(1e-5), rel=1e-12)
-    # Full batch: T Gaussian steps = one Gaussian mechanism with mu = sqrt(T)/sigma, whose exact
-    # curve is delta(eps) = Phi(-eps/mu + mu/2) - e^eps Phi(-eps/mu - mu/2) (Balle & Wang
-    # 2018). RDP gives an upper bound on the exact epsilon, within ~25 % at these sizes.
+
+def _binomial_log_a(order, sigma, q):
+    k = np.arange(order + 1)
+    from scipy.special import gammaln, logsumexp
+    return float(logsumexp(gammaln(order + 1) - gammaln(k + 1) - gammaln(order - k + 1)
+                           + (order - k) * math.log1p(-q) + k * math.log(q)
+                           + (k * k - k) / (2 * sigma**2)))
+
+
+def test_pld_epsilon_against_exact_computations():
+    # one step: the exact ε by the closed-form hockey stick; PLD is pessimistic (an upper
+    # bound) and its discretization costs at most a few 1e-3 here
+    for sigma, q in ((1.0, 0.25), (0.5, 0.25), (2.0, 0.1)):
+        exact = _exact_one_step_epsilon(sigma, q, 1e-5)
+        got = dp_epsilon(sigma, q, 1, 1e-5)
+        assert exact - 1e-9 <= got <= exact + 5e-3, (sigma, q, got, exact)
+    # full batch: T Gaussian steps = one Gaussian mechanism with mu = sqrt(T)/sigma, whose exact
+    # curve is delta(eps) = Phi(-eps/mu + mu/2) - e^eps Phi(-eps/mu - mu/2) (Balle & Wang 2018)
     sigma, steps, delta = 4.0, 50, 1e-5
     mu = math.sqrt(steps) / sigma
     curve = lambda e: (stats.norm.cdf(-e / mu + mu / 2)
                        - math.exp(e) * stats.norm.cdf(-e / mu - mu / 2) - delta)
     exact = optimize.brentq(curve, 1e-6, 50)
-    got = dp_epsilon(sigma, 1.0, steps, delta)
-    assert exact <= got <= 1.25 * exact
+    assert exact - 1e-9 <= dp_epsilon(sigma, 1.0, steps, delta) <= exact + 5e-3
     assert dp_epsilon(0.0, 0.1, 10, 1e-5) == math.inf
     assert dp_epsilon(2.0, 0.01, 100, 1e-5) < dp_epsilon(1.0, 0.01, 100, 1e-5)
+
+
+def test_rdp_over_real_orders_against_the_binomial_form_and_dp_accounting():
+    import dp_accounting
+    from dp_accounting.rdp import RdpAccountant
+
+    for order in (2, 3, 8, 32):  # log A_α: numerical integral vs the exact binomial sum
+        assert log_a(order, 1.0, 0.25) == pytest.approx(_binomial_log_a(order, 1.0, 0.25),
+                                                        rel=1e-9, abs=1e-9)
+    orders = list(range(2, 65))  # integer orders: the same ε as dp_accounting's RDP
+    acc = RdpAccountant(orders)
+    acc.compose(dp_accounting.PoissonSampledDpEvent(0.02, dp_accounting.GaussianDpEvent(1.5)),
+                300)
+    got = dp_epsilon_rdp(1.5, 0.02, 300, 1e-5, orders=orders)
+    assert got == pytest.approx(acc.get_epsilon(1e-5), rel=1e-6)
+
+
+@pytest.mark.parametrize("sigma, q, steps", [(0.5, 0.25, 100), (1.0, 0.25, 100),
+                                             (2.0, 0.25, 100), (4.0, 0.25, 100),
+                                             (1.0, 0.1, 4000), (8.0, 0.1, 4000)])
+def test_default_settings_pld_is_tighter_than_both_rdp_bounds(sigma, q, steps):
+    """The defaults of experiments/dp_audit.toml (q 0.25, 100 steps) and estimate.toml (q 0.1,
+    4000 steps): PLD <= RDP over real orders <= dp_accounting's RDP (which drops the
+    fractional orders near 1)."""
+    import logging
+
+    import dp_accounting
+    from dp_accounting.rdp import RdpAccountant
+
+    logging.getLogger("absl").setLevel(logging.ERROR)  # this reference's dropped orders
+    acc = RdpAccountant()
+    acc.compose(dp_accounting.PoissonSampledDpEvent(q, dp_accounting.GaussianDpEvent(sigma)),
+                steps)
+    pld, rdp, reference = (dp_epsilon(sigma, q, steps, 1e-5),
+                           dp_epsilon_rdp(sigma, q, steps, 1e-5), acc.get_epsilon(1e-5))
+    assert pld <= rdp <= reference + 1e-9
+    assert pld >= 0.85 * rdp  # the two bounds of one mechanism stay close
 
 
 @pytest.mark.parametrize("kwargs,match", [
