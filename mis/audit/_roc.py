@@ -152,16 +152,22 @@ def _halves(s, m):
     return (s[a], m[a]), (s[b], m[b])
 
 
-def tpr_at_fpr(scores, is_member, fpr: float, *, confidence: float = 0.95) -> Estimate:
-    """Held-out TPR at FPR ``<= fpr``: the threshold is the ROC point with the largest TPR
-    among those with FPR ``<= fpr`` (no interpolation) on one half of
-    :func:`held_out_halves`; the value is that threshold's TPR on the other half and the
-    interval its Clopper–Pearson interval there, so the interval belongs to the value (an
-    in-sample maximum would be biased upward and could lie outside it)."""
+def held_out_rates(scores, is_member, fpr: float, *, confidence: float = 0.95) -> Rates:
+    """The rates of the threshold chosen at FPR ``<= fpr`` on one half of
+    :func:`held_out_halves` (the ROC point with the largest TPR among those with FPR
+    ``<= fpr``, no interpolation), measured on the other half with Clopper–Pearson intervals:
+    its TPR and the FPR it really has there."""
     s, m = check_scores(scores, is_member)
     (sa, ma), (sb, mb) = _halves(s, m)
-    held = rates_at_threshold(threshold_at_fpr(sa, ma, fpr), sb, mb, confidence=confidence)
-    return held.tpr
+    return rates_at_threshold(threshold_at_fpr(sa, ma, fpr), sb, mb, confidence=confidence)
+
+
+def tpr_at_fpr(scores, is_member, fpr: float, *, confidence: float = 0.95) -> Estimate:
+    """Held-out TPR at FPR ``<= fpr`` (:func:`held_out_rates`): the value is the threshold's
+    TPR on the evaluation half and the interval its Clopper–Pearson interval there, so the
+    interval belongs to the value (an in-sample maximum would be biased upward and could lie
+    outside it)."""
+    return held_out_rates(scores, is_member, fpr, confidence=confidence).tpr
 
 
 def _dkw(n: int, alpha: float) -> float:
@@ -211,9 +217,7 @@ def epsilon_estimate(scores, is_member, *, fpr: float = 0.01, delta: float = 0.0
     the other the value uses the observed rates, ``lower`` the Clopper–Pearson
     ``(TPR_lo, FPR_hi)`` (a lower confidence bound on the ε of the mechanism that produced
     the scores) and ``upper`` ``(TPR_hi, FPR_lo)``; both may be ``inf``."""
-    s, m = check_scores(scores, is_member)
-    (sa, ma), (sb, mb) = _halves(s, m)
-    r = rates_at_threshold(threshold_at_fpr(sa, ma, fpr), sb, mb, confidence=confidence)
+    r = held_out_rates(scores, is_member, fpr, confidence=confidence)
     return Estimate(_implied_epsilon(float(r.tpr.value), float(r.fpr.value), delta),
                     _implied_epsilon(float(r.tpr.lower), float(r.fpr.upper), delta),
                     _implied_epsilon(float(r.tpr.upper), float(r.fpr.lower), delta))

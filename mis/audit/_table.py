@@ -7,14 +7,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from mis.audit._roc import (
-    advantage,
-    auc,
-    check_scores,
-    held_out_halves,
-    rates_at_threshold,
-    threshold_at_fpr,
-)
+from mis.audit._roc import advantage, auc, check_scores, held_out_halves, held_out_rates
 from theory import Estimate
 
 NOT_RESOLVABLE = Estimate(math.nan, math.nan, math.nan)
@@ -31,8 +24,6 @@ class AttackMetrics(NamedTuple):
         realised_fpr: ``fpr -> Estimate``: the FPR the chosen threshold actually has on the
             evaluation half (empty where not measured).
         min_fpr: ``1 / non-members used to choose the threshold`` (``nan``: not recorded).
-        interval: how the intervals were made (``"DeLong / Clopper-Pearson"`` for independent
-            examples, ``"two-way bootstrap"`` for stacked shadow-model scores).
         replicates: the :class:`mis.inference.CrossedMetrics` behind two-way intervals (for
             paired comparisons), else None.
     """
@@ -43,7 +34,6 @@ class AttackMetrics(NamedTuple):
     tpr_at_fpr: dict  # fpr -> Estimate
     realised_fpr: dict = {}
     min_fpr: float = math.nan
-    interval: str = "DeLong / Clopper-Pearson"
     replicates: Any = None
 
     def resolvable(self, fpr: float) -> bool:
@@ -60,15 +50,14 @@ def metrics_table(scores: dict, is_member, *, fprs=(0.001, 0.01, 0.1),
     out = []
     for name, s in scores.items():
         sc, m = check_scores(s, is_member)
-        choose, evaluate = held_out_halves(m)
+        choose, _ = held_out_halves(m)
         min_fpr = 1.0 / max(int(np.sum(~m[choose])), 1)
         tprs, realised = {}, {}
         for f in fprs:
             if f < min_fpr - 1e-15:
                 tprs[f] = realised[f] = NOT_RESOLVABLE
                 continue
-            t = threshold_at_fpr(sc[choose], m[choose], f)
-            r = rates_at_threshold(t, sc[evaluate], m[evaluate], confidence=confidence)
+            r = held_out_rates(sc, m, f, confidence=confidence)
             tprs[f], realised[f] = r.tpr, r.fpr
         out.append(AttackMetrics(name, auc(sc, m, confidence=confidence),
                                  advantage(sc, m, confidence=confidence), tprs, realised,

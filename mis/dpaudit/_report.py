@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 
+from mis.dpaudit._config import DPAuditConfig
 from mis.dpaudit._pipeline import DPAuditResult
 from mis.io import fmt, png_bytes, to_csv, to_json
 
@@ -82,7 +83,8 @@ def console_table(result: DPAuditResult) -> str:
 
 def findings(result: DPAuditResult):
     """Every row's :meth:`~mis.dpaudit.DPAuditRow.findings` (two per σ)."""
-    smoke = result.config.num_models <= 16
+    # smoke-sized: no more shadow models than the smoke variant trains
+    smoke = result.config.num_models <= DPAuditConfig.smoke_sizes()["num_models"]
     return [f for r in result.rows for f in r.findings(result.config.confidence, smoke)]
 
 

@@ -36,7 +36,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from mis.audit import held_out_halves
+from mis.audit import check_scores, held_out_halves
 from mis.errors import UserError
 from mis.inference._bootstrap import Replicates
 from theory import Estimate
@@ -63,7 +63,8 @@ def crossed_counts(num_models: int, num_examples: int, num_bootstrap: int = NUM_
 class StackedScores:
     """Scores ``[M, n]`` and membership ``[M, n]`` prepared for weighted statistics: tie blocks
     in ascending score order and the two held-out halves. ``w`` arguments are ``[M, n]`` pair
-    weights (``None``: every pair once)."""
+    weights (``None``: every pair once). Its NumPy methods give the point values and are the
+    reference the compiled resampling kernel is tested against."""
 
     def __init__(self, scores, mask):
         s = np.asarray(scores, np.float64)
@@ -72,20 +73,12 @@ class StackedScores:
             s, m = s[None, :], m[None, :]
         if s.ndim != 2 or s.shape != m.shape:
             raise UserError(f"scores {s.shape} and mask {m.shape} must share [models, examples]")
-        if m.dtype != bool:
-            if not np.all(np.isin(m, (0, 1))):
-                raise UserError("mask must be 0/1 or boolean with 1 = member")
-            m = m.astype(bool)
-        if np.isnan(s).any():
-            raise UserError(f"{int(np.isnan(s).sum())} scores are NaN")
-        if m.all() or not m.any():
-            raise UserError("the mask must contain both members and non-members")
+        flat, member = check_scores(s, m)  # labels 0/1, no NaN, both classes
         self.shape = s.shape
-        flat = s.ravel()
         uniq, block = np.unique(flat, return_inverse=True)
         self.num_blocks = uniq.size
         self.block = block.ravel()
-        self.member = m.ravel()
+        self.member = member
         choose, _ = held_out_halves(self.member)
         self.choose = np.zeros(flat.size, bool)
         self.choose[choose] = True
@@ -109,26 +102,26 @@ class StackedScores:
         return tuple(np.bincount(self.block[idx], w[idx], self.num_blocks)
                      for idx in self._categories)
 
-    def auc(self, w=None, sums=None) -> float:
+    def auc(self, w=None) -> float:
         """Weighted Mann–Whitney AUC (ties ½)."""
-        a1, a0, b1, b0 = sums or self._category_sums(w)
+        a1, a0, b1, b0 = self._category_sums(w)
         w1, w0 = a1 + b1, a0 + b0
         below = np.cumsum(w0) - w0
         den = w1.sum() * w0.sum()
         return float(np.sum(w1 * (below + 0.5 * w0)) / den) if den > 0 else float("nan")
 
-    def advantage(self, w=None, sums=None) -> float:
+    def advantage(self, w=None) -> float:
         """Weighted ``max_t (TPR − FPR)`` over every threshold (0 at ``t = +inf``)."""
-        a1, a0, b1, b0 = sums or self._category_sums(w)
+        a1, a0, b1, b0 = self._category_sums(w)
         w1, w0 = a1 + b1, a0 + b0
         if w1.sum() <= 0 or w0.sum() <= 0:
             return float("nan")
         tpr, fpr = np.cumsum(w1[::-1]) / w1.sum(), np.cumsum(w0[::-1]) / w0.sum()
         return float(max(np.max(tpr - fpr), 0.0))
 
-    def tpr_at_fpr(self, fpr: float, w=None, sums=None) -> tuple[float, float]:
+    def tpr_at_fpr(self, fpr: float, w=None) -> tuple[float, float]:
         """Held-out ``(TPR, realised FPR)`` at target ``fpr`` (module docstring)."""
-        a1, a0, b1, b0 = sums or self._category_sums(w)
+        a1, a0, b1, b0 = self._category_sums(w)
         if min(a1.sum(), a0.sum(), b1.sum(), b0.sum()) <= 0:
             return float("nan"), float("nan")
         fpr_a = np.cumsum(a0[::-1]) / a0.sum()

@@ -7,8 +7,6 @@ import numpy as np
 from mis.audit import AttackMetrics, advantage
 from mis.inference._crossed import NUM_BOOTSTRAP, SEED, crossed_metrics
 
-INTERVAL = "two-way bootstrap (models × examples, BC)"
-
 
 def stacked_metrics_table(scores: dict, mask, *, fprs=(0.001, 0.01),
                           confidence: float = 0.95, num_bootstrap: int = NUM_BOOTSTRAP,
@@ -31,6 +29,5 @@ def stacked_metrics_table(scores: dict, mask, *, fprs=(0.001, 0.01),
                                  advantage(np.asarray(s), np.asarray(mask),
                                            confidence=confidence),
                                  {f: r.tpr for f, r in rates.items()},
-                                 {f: r.fpr for f, r in rates.items()}, cm.min_fpr, INTERVAL,
-                                 cm))
+                                 {f: r.fpr for f, r in rates.items()}, cm.min_fpr, cm))
     return out

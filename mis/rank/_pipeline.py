@@ -29,7 +29,7 @@ from mis.release import (
     ReleaseRow,
     evaluate_releases,
     indicator_rate,
-    kendall_tau_estimate,
+    kendall_tau_replicates,
     pareto_front,
     rank_order,
     value,
@@ -142,14 +142,14 @@ def summarize_rows(config: RankConfig, rows, mask, n, seconds, *,
     sizes = {"quantizers": len(rows), "models": int(np.shape(mask)[0]),
              "examples": int(np.shape(mask)[1])}
     for ind in ("indicator A", "indicator B"):
+        taus = {}
         for target in [f"{PRIMARY_ATTACK} AUC", "RMIA AUC", "exact Δ"]:
             if target in measures:
                 # larger indicator = safer, larger AUC = leakier: τ against −AUC
-                kendall[f"{ind} vs {target}"] = kendall_tau_estimate(
-                    measures[ind][0], -np.asarray(measures[target][0]))
-        tau = kendall_tau_estimate(measures[ind][0],
-                                   -np.asarray(measures[f"{PRIMARY_ATTACK} AUC"][0]),
-                                   confidence=level)
+                taus[target] = kendall_tau_replicates(measures[ind][0],
+                                                      -np.asarray(measures[target][0]))
+                kendall[f"{ind} vs {target}"] = taus[target].interval()
+        tau = taus[f"{PRIMARY_ATTACK} AUC"].interval(level)
         findings.append(Finding(
             f"{ind} orders the quantizers as {PRIMARY_ATTACK} does (larger indicator, smaller "
             "AUC)", f"Kendall τ-b({ind}, −{PRIMARY_ATTACK} AUC)", tau, "greater",
@@ -162,16 +162,15 @@ def summarize_rows(config: RankConfig, rows, mask, n, seconds, *,
         leak = compare(names, reps)
         ties = rank_with_ties(leak, smaller_is_better=True)
         ref = {nm: leak.pair(nm, names[0]) for nm in names}
-        axes = [(np.array([-value(r.test_loss) for r in rows]), True), (leak, False),
+        # utility: accuracy (larger is better) or test loss (smaller), paired where possible
+        util = (compare(names, [r.utility_reps for r in rows])
+                if all(r.utility_reps is not None for r in rows)
+                else np.array([value(r.accuracy if config.classifier else r.test_loss)
+                               for r in rows]))
+        axes = [(util, config.classifier), (leak, False),
                 (np.array([r.bits_per_weight for r in rows]), False)]
-        if all(r.utility_reps is not None for r in rows):
-            util = compare(names, [r.utility_reps for r in rows])
-            if not config.classifier:  # test loss: smaller is better
-                util = util._replace(values=-util.values)
-            axes[0] = (util, True)
-        elif config.classifier:
-            axes[0] = (np.array([value(r.accuracy) for r in rows]), True)
-        front = significant_front(names, axes, floor=accuracy_floor)
+        front = significant_front(names, axes,
+                                  floor=accuracy_floor if config.classifier else None)
     else:
         utility = ([value(r.accuracy) for r in rows] if config.classifier
                    else [-value(r.test_loss) for r in rows])

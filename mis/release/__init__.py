@@ -17,6 +17,7 @@ from mis.release._evaluate import target_params as target_params
 from mis.release._ranking import RmiaSignalRow as RmiaSignalRow
 from mis.release._ranking import kendall_tau as kendall_tau
 from mis.release._ranking import kendall_tau_estimate as kendall_tau_estimate
+from mis.release._ranking import kendall_tau_replicates as kendall_tau_replicates
 from mis.release._ranking import pareto_front as pareto_front
 from mis.release._ranking import rank_order as rank_order
 from mis.release._ranking import rmia_signal_lines as rmia_signal_lines
@@ -38,5 +39,6 @@ __all__ = ["FPRS", "NUM_CALIBRATION", "PRIMARY_ATTACK", "SIGNALS", "ReleaseRow",
            "RmiaSignalRow", "rmia_signal_lines", "rmia_signal_table",
            "Releases", "attack_column", "estimate_columns", "evaluate_release",
            "evaluate_releases", "indicator_n_rate", "indicator_rate", "kendall_tau",
-           "kendall_tau_estimate", "pareto_front", "rank_order", "release_columns", "unranked",
+           "kendall_tau_estimate", "kendall_tau_replicates", "pareto_front", "rank_order",
+           "release_columns", "unranked",
            "target_params", "value"]

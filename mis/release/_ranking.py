@@ -21,21 +21,27 @@ def kendall_tau(x, y) -> float:
     return float(np.sum(sx * sy) / denom) if denom > 0 else float("nan")
 
 
-def kendall_tau_estimate(x, y, *, seed: int = 0, num_bootstrap: int = 2000,
-                         confidence: float = 0.95) -> Estimate:
-    """τ-b of the finite pairs with a bias-corrected percentile interval
-    (:func:`mis.inference.bc_interval`, not forced to contain the estimate) from resampling
-    the pairs (items)."""
+def kendall_tau_replicates(x, y, *, seed: int = 0, num_bootstrap: int = 2000) -> Replicates:
+    """τ-b of the finite pairs and its bootstrap replicates from resampling the pairs (items);
+    ``nan`` replicates with fewer than three pairs."""
     x, y = np.asarray(x, float), np.asarray(y, float)
     ok = np.isfinite(x) & np.isfinite(y)
     x, y = x[ok], y[ok]
     value = kendall_tau(x, y)
     if x.size < 3:
-        return Estimate(value, float("nan"), float("nan"))
+        return Replicates(value, np.full(num_bootstrap, np.nan))
     rng = np.random.default_rng(seed)
-    boot = np.array([kendall_tau(x[idx], y[idx]) for idx in
-                     rng.integers(0, x.size, (num_bootstrap, x.size))])
-    return bc_interval(Replicates(value, boot), confidence)
+    return Replicates(value, np.array([kendall_tau(x[idx], y[idx]) for idx in
+                                       rng.integers(0, x.size, (num_bootstrap, x.size))]))
+
+
+def kendall_tau_estimate(x, y, *, seed: int = 0, num_bootstrap: int = 2000,
+                         confidence: float = 0.95) -> Estimate:
+    """τ-b of the finite pairs with a bias-corrected percentile interval
+    (:func:`mis.inference.bc_interval`, not forced to contain the estimate) from
+    :func:`kendall_tau_replicates`."""
+    return bc_interval(kendall_tau_replicates(x, y, seed=seed, num_bootstrap=num_bootstrap),
+                       confidence)
 
 
 def rank_order(names, values, *, larger_is_safer: bool) -> list[str]:
