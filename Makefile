@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/attack_scoring.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/gnq.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/scaling.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/inference.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

@@ -54,3 +54,29 @@ def test_the_checker_finds_a_planted_private_import(tmp_path, monkeypatch):
         assert any("_planted_for_test" in b for b in _private_cross_imports())
     finally:
         planted.unlink()
+
+
+STUDIES = ("compleak", "condense", "dpaudit", "estimate", "molecules", "rank", "theorems",
+           "uniqueness")
+CORE = ("release",)
+
+
+def _study_imports():
+    """``(file, imported study)`` for every module of a study or of the shared core that
+    imports a study other than its own package (top-level or inside a function)."""
+    bad = []
+    for top in STUDIES + CORE:
+        for path in sorted((ROOT / "mis" / top).rglob("*.py")):
+            for module, _ in _imports(path):
+                parts = module.split(".")
+                if len(parts) > 1 and parts[0] == "mis" and parts[1] in STUDIES \
+                        and parts[1] != top:
+                    bad.append(f"{path.relative_to(ROOT)}: {module}")
+    return bad
+
+
+def test_no_study_or_core_imports_a_study():
+    """Blocks stand below the studies: a study composes blocks, never another study, and the
+    shared release core imports none (the Δ estimators live in mis.tv, the molecular sets and
+    embedders in mis.data)."""
+    assert _study_imports() == []

@@ -19,6 +19,7 @@ from mis.audit._roc import balanced_accuracy as balanced_accuracy
 from mis.audit._roc import bootstrap_auc as bootstrap_auc
 from mis.audit._roc import check_scores as check_scores
 from mis.audit._roc import epsilon_estimate as epsilon_estimate
+from mis.audit._roc import epsilon_from_rates as epsilon_from_rates
 from mis.audit._roc import epsilon_lower_bound as epsilon_lower_bound
 from mis.audit._roc import held_out_halves as held_out_halves
 from mis.audit._roc import held_out_rates as held_out_rates
@@ -33,6 +34,7 @@ from mis.audit._table import metrics_table as metrics_table
 __all__ = [
     "AttackMetrics", "Rates", "RocCurve", "advantage", "audit_outputs", "auc", "auc_value",
     "balanced_accuracy", "bootstrap_auc", "check_scores", "clopper_pearson", "epsilon_estimate",
+    "epsilon_from_rates",
     "epsilon_lower_bound", "format_table", "held_out_halves", "held_out_rates", "load_audit_input",
     "annotate_spread", "histogram_grid", "metrics_table", "plot_roc",
     "plot_score_histograms", "rates_at_threshold", "roc_curve", "threshold_at_fpr", "tpr_at_fpr",

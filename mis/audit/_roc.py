@@ -199,7 +199,7 @@ def balanced_accuracy(scores, is_member) -> float:
     return 0.5 * (1 + float(advantage(scores, is_member).value))
 
 
-def _implied_epsilon(tpr: float, fpr: float, delta: float) -> float:
+def epsilon_from_rates(tpr: float, fpr: float, delta: float = 0.0) -> float:
     """The smallest ε that ``(ε, δ)``-DP allows for an attack with these rates:
     ``max(log((TPR − δ)/FPR), log((1 − FPR − δ)/(1 − TPR)), 0)``."""
     tpr, fpr = np.float64(tpr), np.float64(fpr)
@@ -218,9 +218,9 @@ def epsilon_estimate(scores, is_member, *, fpr: float = 0.01, delta: float = 0.0
     ``(TPR_lo, FPR_hi)`` (a lower confidence bound on the ε of the mechanism that produced
     the scores) and ``upper`` ``(TPR_hi, FPR_lo)``; both may be ``inf``."""
     r = held_out_rates(scores, is_member, fpr, confidence=confidence)
-    return Estimate(_implied_epsilon(float(r.tpr.value), float(r.fpr.value), delta),
-                    _implied_epsilon(float(r.tpr.lower), float(r.fpr.upper), delta),
-                    _implied_epsilon(float(r.tpr.upper), float(r.fpr.lower), delta))
+    return Estimate(epsilon_from_rates(float(r.tpr.value), float(r.fpr.value), delta),
+                    epsilon_from_rates(float(r.tpr.lower), float(r.fpr.upper), delta),
+                    epsilon_from_rates(float(r.tpr.upper), float(r.fpr.lower), delta))
 
 
 def epsilon_lower_bound(scores, is_member, *, fpr: float = 0.01, delta: float = 0.0,

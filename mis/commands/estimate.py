@@ -50,15 +50,9 @@ def npz_queries(path):
 def run_npz(args, config, seed: int) -> int:
     import sys
 
-    from mis.estimate import (
-        check_k,
-        check_samples,
-        estimate_all,
-        fold_train_size,
-        implied_epsilon,
-    )
     from mis.io import check_out_dir, fmt, to_csv, to_json, write_files
     from mis.provenance import provenance
+    from mis.tv import check_k, check_samples, estimate_all, fold_train_size, implied_epsilon
 
     out = check_out_dir(args.out, "estimate FILE") if args.out is not None else None
     member, nonmember, what = npz_queries(args.input)

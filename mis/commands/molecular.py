@@ -19,13 +19,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from mis.molecules import (
-        MolecularConfig,
-        console_summary,
-        dataset_names,
-        molecular_outputs,
-        run_molecular,
-    )
+    from mis.data import dataset_names
+    from mis.molecules import MolecularConfig, console_summary, molecular_outputs, run_molecular
 
     if args.list:
         print("datasets: " + ", ".join(dataset_names()))

@@ -117,7 +117,7 @@ class CompleakConfig:
     def check_molecules(self) -> None:
         """The molecular set is a shipped classification set, the embedder known, the pool
         within its training split, the cache folder usable."""
-        from mis.molecules import EMBEDDERS, check_cache_dir, dataset_names, load_dataset
+        from mis.data import EMBEDDERS, check_cache_dir, dataset_names, load_dataset
 
         if self.molecules not in dataset_names():
             raise UserError(f"molecules={self.molecules!r} is unknown; use one of "
@@ -141,7 +141,7 @@ class CompleakConfig:
     @property
     def num_classes(self) -> int:
         if self.dataset == "molecular":
-            from mis.molecules import load_dataset
+            from mis.data import load_dataset
 
             return max(load_dataset(self.molecules).num_classes, 2)
         return 10 if self.dataset == "digits" else 2

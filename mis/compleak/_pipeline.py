@@ -102,7 +102,7 @@ def study_data(config: CompleakConfig, key) -> tuple[Dataset, Dataset]:
     (1000 test draws). Keys: ``task, pool, test = split(key, 3)``."""
     task_key, pool_key, test_key = jax.random.split(key, 3)
     if config.dataset == "molecular":
-        from mis.molecules import cached_features, load_dataset, standardize
+        from mis.data import cached_features, load_dataset, standardize
 
         ds = load_dataset(config.molecules)
         feats, _ = cached_features(ds, config.embedder, cache_dir=config.cache_dir or None)

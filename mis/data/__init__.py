@@ -1,5 +1,7 @@
-"""Synthetic data with exact likelihoods (numpyro) for shadow models and attacks, and real
-images that ship inside an installed package (``load_digits``).
+"""Synthetic data with exact likelihoods (numpyro) for shadow models and attacks, real
+images that ship inside an installed package (``load_digits``), and real molecular property
+sets shipped in packages with their RDKit embedders (``load_dataset``, ``cached_features``;
+RDKit imported only when a set is parsed or embedded).
 
 ``sample_<family>(key, n, *, ...) -> Dataset(x, y)``; tasks (mixture means, regression
 coefficients) are NamedTuples with an exact ``*_log_prob``.
@@ -7,6 +9,11 @@ coefficients) are NamedTuples with an exact ``*_log_prob``.
 
 from mis.data._canaries import KINDS as KINDS
 from mis.data._canaries import canary_pool as canary_pool
+from mis.data._embedders import EMBEDDERS as EMBEDDERS
+from mis.data._embedders import cached_features as cached_features
+from mis.data._embedders import check_cache_dir as check_cache_dir
+from mis.data._embedders import featurize as featurize
+from mis.data._embedders import standardize as standardize
 from mis.data._generators import Dataset as Dataset
 from mis.data._generators import GaussianTask as GaussianTask
 from mis.data._generators import LinearTask as LinearTask
@@ -28,9 +35,17 @@ from mis.data._images import DIGITS_CLASSES as DIGITS_CLASSES
 from mis.data._images import DIGITS_TRAIN as DIGITS_TRAIN
 from mis.data._images import digits_split_indices as digits_split_indices
 from mis.data._images import load_digits as load_digits
+from mis.data._molecules import MoleculeSet as MoleculeSet
+from mis.data._molecules import chembl_names as chembl_names
+from mis.data._molecules import dataset_names as dataset_names
+from mis.data._molecules import load_dataset as load_dataset
+from mis.data._molecules import read_csv_set as read_csv_set
+from mis.data._molecules import read_sdf_set as read_sdf_set
 
 __all__ = [
-    "DIGITS_CLASSES", "DIGITS_TRAIN", "KINDS", "Dataset", "GaussianTask", "LinearTask",
+    "DIGITS_CLASSES", "DIGITS_TRAIN", "EMBEDDERS", "KINDS", "Dataset", "MoleculeSet",
+    "cached_features", "check_cache_dir", "chembl_names", "dataset_names", "featurize",
+    "load_dataset", "read_csv_set", "read_sdf_set", "standardize", "GaussianTask", "LinearTask",
     "LogisticTask", "MixtureTask", "canary_pool", "digits_split_indices",
     "gaussian_distribution", "linear_log_prob", "load_digits",
     "logistic_log_prob", "make_gaussian_mixture", "mixture_distribution", "mixture_log_prob",

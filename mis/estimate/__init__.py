@@ -1,5 +1,6 @@
-"""Estimates of the optimal membership advantage Δ = TV(P_in, P_out) from samples of any
-query (MACE, arXiv:2009.05683), individual risk, and the study ``mis estimate``."""
+"""The study ``mis estimate``: the optimal membership advantage Δ = TV(P_in, P_out) of any
+query estimated from samples (MACE, arXiv:2009.05683) and individual risk. The estimators are
+the block :mod:`mis.tv`, which the release core uses too."""
 
 from mis.estimate._config import EstimateConfig as EstimateConfig
 from mis.estimate._known import discrete_queries as discrete_queries
@@ -20,22 +21,3 @@ from mis.estimate._pipeline import run_generative as run_generative
 from mis.estimate._pipeline import train_vaes as train_vaes
 from mis.estimate._report import console_summary as console_summary
 from mis.estimate._report import estimate_outputs as estimate_outputs
-from mis.estimate._tv import SCALAR_ESTIMATORS as SCALAR_ESTIMATORS
-from mis.estimate._tv import balanced_posterior as balanced_posterior
-from mis.estimate._tv import check_k as check_k
-from mis.estimate._tv import check_samples as check_samples
-from mis.estimate._tv import classifier_tv as classifier_tv
-from mis.estimate._tv import cross_fit_predictions as cross_fit_predictions
-from mis.estimate._tv import default_bins as default_bins
-from mis.estimate._tv import default_k as default_k
-from mis.estimate._tv import dkw_width as dkw_width
-from mis.estimate._tv import estimate_all as estimate_all
-from mis.estimate._tv import fold_train_size as fold_train_size
-from mis.estimate._tv import histogram_edges as histogram_edges
-from mis.estimate._tv import histogram_tv as histogram_tv
-from mis.estimate._tv import implied_epsilon as implied_epsilon
-from mis.estimate._tv import knn_posterior as knn_posterior
-from mis.estimate._tv import knn_risk as knn_risk
-from mis.estimate._tv import ks_estimate as ks_estimate
-from mis.estimate._tv import l1_width as l1_width
-from mis.estimate._tv import neighbours as neighbours

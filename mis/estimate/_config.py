@@ -44,7 +44,7 @@ class EstimateConfig:
         elbo_samples: reparameterisation draws per image in the −ELBO query.
         dp_sigmas, dp_clip, dp_sample_rate, dp_steps, delta: the DP-SGD VAEs (largest
             training size; one per noise multiplier) and the δ of the accountant's (ε, δ).
-        k: k-NN neighbours (0 = ``≈ √n``, :func:`mis.estimate.default_k`).
+        k: k-NN neighbours (0 = ``≈ √n``, :func:`mis.tv.default_k`).
         folds: cross-fitting folds of the classifier estimate.
         confidence: two-sided level of every interval.
     """

@@ -34,10 +34,10 @@ import optax
 from mis.data import load_digits
 from mis.estimate._config import EstimateConfig
 from mis.estimate._known import discrete_queries, gaussian_mean_queries
-from mis.estimate._tv import cross_fit_predictions, estimate_all, implied_epsilon, knn_risk
 from mis.generative import VAELearner, fit_gmm, gmm_log_prob
 from mis.progress import ProgressFn, report
 from mis.shadow import DPSGD, dp_epsilon
+from mis.tv import cross_fit_predictions, estimate_all, implied_epsilon, knn_risk
 from theory import Estimate, discrete_delta, gaussian_mean_delta
 
 QUERIES = ("neg_elbo", "recon", "nn_dist", "vector")

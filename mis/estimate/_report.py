@@ -4,7 +4,7 @@
 
 CSV columns. ``value``, ``lo``, ``hi``: the estimate and its interval (the interval is for
 the estimator's own functional, at most Δ, so ``lo`` is a lower confidence bound on Δ; see
-:mod:`mis.estimate._tv`). ``convergence.csv``: ``model``, ``exact`` (Δ; ``exact_se`` its Monte
+:mod:`mis.tv`). ``convergence.csv``: ``model``, ``exact`` (Δ; ``exact_se`` its Monte
 Carlo standard error, 0 for a closed form), ``num_members``, ``num_nonmembers``,
 ``estimator``, ``covers`` (``lo ≤ exact ≤ hi``), ``accuracy`` (the k-NN rule's accuracy on
 the sample: the plain majority-vote rule, whose accuracy moves with the member share while

@@ -15,28 +15,16 @@ above ``ε_max`` cannot be shown violated by that audit, whatever the scores (se
 
 from __future__ import annotations
 
-import math
-
-from mis.audit import clopper_pearson
-
-
-def implied_epsilon(tpr: float, fpr: float, delta: float = 0.0) -> float:
-    """The smallest ε that ``(ε, δ)``-DP allows for an attack with these rates:
-    ``max(log((TPR − δ)/FPR), log((1 − FPR − δ)/(1 − TPR)), 0)`` (``inf`` when a rate makes
-    it unbounded)."""
-    cands = [0.0]
-    for num, den in ((tpr - delta, fpr), (1 - fpr - delta, 1 - tpr)):
-        if num > 0:
-            cands.append(math.inf if den <= 0 else math.log(num / den))
-    return max(cands)
+from mis.audit import clopper_pearson, epsilon_from_rates
 
 
 def audit_ceiling(num_positive: int, num_negative: int, *, confidence: float = 0.95,
                   delta: float = 0.0) -> float:
     """The largest ε an audit with these evaluation sizes can certify (module docstring),
-    computed from the same Clopper–Pearson bounds the audit uses."""
+    computed from the same Clopper–Pearson bounds and the same rates-to-ε rule
+    (:func:`mis.audit.epsilon_from_rates`) the audit uses."""
     if num_positive < 1 or num_negative < 1:
         raise ValueError(f"need >= 1 positive and negative, got {num_positive}, {num_negative}")
     tpr = float(clopper_pearson(num_positive, num_positive, confidence).lower)
     fpr = float(clopper_pearson(0, num_negative, confidence).upper)
-    return implied_epsilon(tpr, fpr, delta)
+    return epsilon_from_rates(tpr, fpr, delta)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 from mis.config import at_least, check_fraction, check_specs, check_training
+from mis.data import EMBEDDERS
 from mis.errors import UserError
-from mis.molecules._features import EMBEDDERS
 
 MOLECULAR_ZOO = ("none", "uniform:8", "uniform:4", "uniform:2", "sign", "bitnet", "ternary:0.33",
                  "ternary:0.9", "prune:0.5", "prune:0.9")
@@ -19,7 +19,7 @@ class MolecularConfig:
     """The molecular study: every dataset × embedder × quantizer.
 
     Attributes:
-        datasets: dataset names (``mis.molecules.dataset_names()``).
+        datasets: dataset names (``mis.data.dataset_names()``).
         embedders: RDKit embedders (``morgan``, ``descriptors``, ``maccs``, ``atompair``).
         quantizers: quantizer specs applied to the trained heads.
         fp_size: bins of the Morgan and atom-pair count fingerprints.
@@ -57,12 +57,12 @@ class MolecularConfig:
     cache_dir: str = ""
 
     def __post_init__(self):
-        from mis.molecules._datasets import dataset_names
+        from mis.data import dataset_names
 
         for name in ("datasets", "embedders", "quantizers", "hidden", "recipes", "l2_grid"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         if self.cache_dir:  # before any work
-            from mis.molecules._features import check_cache_dir
+            from mis.data import check_cache_dir
 
             check_cache_dir(self.cache_dir)
         known = dataset_names()

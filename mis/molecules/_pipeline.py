@@ -26,11 +26,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from mis.data import Dataset
+from mis.data import Dataset, MoleculeSet, cached_features, load_dataset, standardize
 from mis.keys import fold_in_name
 from mis.molecules._config import MolecularConfig
-from mis.molecules._datasets import MoleculeSet, load_dataset
-from mis.molecules._features import cached_features, standardize
 from mis.molecules._metrics import classification_metrics, regression_metrics
 from mis.progress import ProgressFn, report
 from mis.release import ReleaseRow, ReleaseSetup, evaluate_releases

@@ -164,10 +164,10 @@ def evaluate_release(setup: ReleaseSetup, spec: str, q_key, boot_key,
 
 
 def release_delta(phi, offline, mask, *, seed: int = 0) -> Estimate | None:
-    """The k-NN two-sample Δ̂ (:func:`mis.estimate.classifier_tv`, 5 folds seeded by
+    """The k-NN two-sample Δ̂ (:func:`mis.tv.classifier_tv`, 5 folds seeded by
     ``seed``) of the per-(model, example) query ``(φ, LiRA offline score)``: members are the
     IN pairs of ``mask``; None without the offline score."""
-    from mis.estimate import classifier_tv
+    from mis.tv import classifier_tv
 
     if offline is None:
         return None

@@ -15,7 +15,7 @@ threshold can aim at (1 / non-members of the choosing half; a TPR at a smaller t
 empty, "not resolvable"); ``rmia_signal`` (RMIA's ``Pr(x | θ)``, chosen on the
 reference models: ``softmax:T`` or ``taylor:T``); ``delta_knn`` (with bounds): the cross-fitted k-NN
 two-sample estimate of the optimal advantage of an adversary who sees the query (φ, LiRA
-offline score) of a (model, example) pair (:func:`mis.estimate.classifier_tv`; its lower end
+offline score) of a (model, example) pair (:func:`mis.tv.classifier_tv`; its lower end
 is a lower confidence bound on that Δ); ``exact_delta`` where ``theory`` computes it; then the
 released target's ``performance`` metrics. An empty cell means "not defined".
 """

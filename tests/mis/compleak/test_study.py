@@ -85,7 +85,7 @@ def test_molecular_pool_is_the_training_split_standardised():
     import numpy as np
 
     from mis.compleak import study_data
-    from mis.molecules import load_dataset
+    from mis.data import load_dataset
 
     config = CompleakConfig(dataset="molecular", pool_size=300)
     pool, test = study_data(config, jax.random.key(0))

@@ -11,13 +11,12 @@ from scipy import stats
 from sklearn.neighbors import KNeighborsClassifier
 
 from mis.errors import UserError
-from mis.estimate import (
+from mis.estimate import discrete_queries, gaussian_mean_queries
+from mis.tv import (
     balanced_posterior,
     classifier_tv,
     cross_fit_predictions,
-    discrete_queries,
     estimate_all,
-    gaussian_mean_queries,
     histogram_edges,
     histogram_tv,
     implied_epsilon,

@@ -9,9 +9,9 @@ import numpyro.distributions as dist
 import pytest
 
 from mis.data import load_digits
-from mis.estimate import ks_estimate
 from mis.generative import VAELearner, fit_gmm, gmm_log_prob
 from mis.shadow import DPSGD
+from mis.tv import ks_estimate
 
 
 def _relu(x):

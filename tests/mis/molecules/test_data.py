@@ -11,17 +11,10 @@ from rdkit import RDLogger
 from rdkit.Chem import AllChem, Descriptors, MACCSkeys, rdMolDescriptors
 from sklearn.metrics import accuracy_score, mean_squared_error, r2_score, roc_auc_score
 
+from mis.data import cached_features, featurize, load_dataset, read_csv_set, standardize
+from mis.data._molecules import freesolv_test_rows
 from mis.errors import UserError
-from mis.molecules import (
-    cached_features,
-    classification_metrics,
-    featurize,
-    load_dataset,
-    read_csv_set,
-    regression_metrics,
-    standardize,
-)
-from mis.molecules._datasets import freesolv_test_rows
+from mis.molecules import classification_metrics, regression_metrics
 
 RDLogger.DisableLog("rdApp.*")  # the legacy fingerprint calls below log deprecations
 
@@ -159,7 +152,7 @@ def test_cache_hits_and_invalidates_on_parameter_change(tmp_path, monkeypatch):
     ds = load_dataset("freesolv")
     small = ds._replace(mols=ds.mols[:20], source_digest="test-digest")
     calls = []
-    import mis.molecules._features as features
+    import mis.data._embedders as features
 
     real = features.featurize
     monkeypatch.setattr(features, "featurize", lambda *a, **k: calls.append(k) or real(*a, **k))

@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from mis.molecules import TradeoffPoint, cached_features, findings, load_dataset
+from mis.data import cached_features, load_dataset
+from mis.molecules import TradeoffPoint, findings
 from tests.cli import run_mis as _mis
 
 
