@@ -66,4 +66,5 @@ from mis.compleak._pipeline import study_data as study_data
 from mis.compleak._pipeline import train_versions as train_versions
 from mis.compleak._report import compleak_outputs as compleak_outputs
 from mis.compleak._report import console_summary as console_summary
+from mis.compleak._report import findings as findings
 from mis.compleak._report import verdicts as verdicts

@@ -46,7 +46,9 @@ class CompleakConfig:
             (the kept epoch is chosen on a held-out shadow split).
         covariance: the multi-version LiRA's Gaussian (``diag`` or ``full``).
         fprs: the TPR columns (the first is the verdicts' low FPR).
-        confidence: interval level.
+        confidence: interval level (per interval; the verdicts widen it by Bonferroni).
+        num_bootstrap: two-way resamples (victim models × victim points) behind every AUC /
+            TPR interval and every paired difference.
     """
 
     dataset: str = "digits"
@@ -71,6 +73,7 @@ class CompleakConfig:
     cache_dir: str = ""
     fprs: tuple[float, ...] = (0.001, 0.01)
     confidence: float = 0.95
+    num_bootstrap: int = 400
 
     def __post_init__(self):
         for name in ("versions", "channels", "hidden", "fprs"):
@@ -83,7 +86,7 @@ class CompleakConfig:
         for name, lo in (("pool_size", 16), ("num_models", 2), ("num_victims", 1),
                          ("steps", 1), ("fine_tune_steps", 1), ("trees", 1),
                          ("max_shadow_rows", 100), ("mr_epochs", 1), ("samia_epochs", 1),
-                         ("d", 1)):
+                         ("d", 1), ("num_bootstrap", 20)):
             at_least(self, name, lo)
         if self.num_models % 2:
             raise UserError(f"num_models={self.num_models} must be even (balanced IN/OUT "
@@ -153,4 +156,4 @@ class CompleakConfig:
         return dict(dataset="mixture", pool_size=200, num_models=8, num_victims=2,
                     versions=("prune:0.5", "int8", "cluster:4", "ptq:prune:0.5"), steps=60,
                     fine_tune_steps=15, trees=20, max_shadow_rows=600, mr_epochs=5,
-                    samia_epochs=3)
+                    samia_epochs=3, num_bootstrap=100)

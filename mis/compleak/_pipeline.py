@@ -22,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from mis.attacks import lira_online, logit_scale
-from mis.audit import auc, balanced_accuracy, tpr_at_fpr
+from mis.audit import balanced_accuracy
 from mis.compleak._compress import CompressedLearner
 from mis.compleak._config import CompleakConfig
 from mis.compleak._features import (
@@ -49,6 +49,7 @@ from mis.compleak._models import (
     train_samia,
 )
 from mis.data import Dataset, load_digits, make_gaussian_mixture, sample_gaussian_mixture
+from mis.inference import CrossedMetrics, crossed_metrics
 from mis.progress import ProgressFn, report
 from mis.shadow import ConvLearner, MLPLearner, membership_mask, train_shadow_models
 from theory import Estimate
@@ -60,15 +61,29 @@ SR_ATTACKS = ("sr1-lr", "sr1-rf", "sr2-lr", "sr2-rf")
 
 class AttackRow(NamedTuple):
     """One attack on one set of versions: ``kind`` NR / SR / MR / MV-LiRA, the versions it
-    sees (``original`` and version specs), its scores on the victim rows and metrics."""
+    sees (``original`` and version specs), its scores on the victim rows and metrics.
+
+    Attributes:
+        auc: AUC with its two-way (victim models × victim points) bootstrap interval.
+        tpr: ``fpr -> Estimate``: held-out TPR with its two-way interval; ``nan`` when the
+            target is below ``metrics.min_fpr`` (not resolvable).
+        balanced_accuracy: ½(TPR + TNR) at the best threshold chosen on the victim rows
+            themselves (in-sample, an upper bound of what a fixed rule achieves).
+        rule_accuracy: ½(TPR + TNR) of the attack's own decision rule ("member iff
+            P(member) ≥ ½" for the attack models, "score ≥ class threshold" for entropy and
+            modified entropy); ``nan`` for LiRA / RMIA, whose threshold is a free choice.
+        metrics: the two-way bootstrap replicates (same resamples for every row: paired).
+    """
 
     kind: str
     attack: str
     versions: tuple[str, ...]
     auc: Estimate
-    tpr: dict  # fpr -> Estimate (held-out Clopper-Pearson)
+    tpr: dict
     balanced_accuracy: float
     scores: np.ndarray
+    rule_accuracy: float = float("nan")
+    metrics: CrossedMetrics | None = None
 
 
 class VersionUtility(NamedTuple):
@@ -169,11 +184,33 @@ def _subsample(n: int, cap: int, seed: int) -> np.ndarray:
         else np.arange(n)
 
 
-def metric_row(kind, attack, versions, scores, member, config: CompleakConfig) -> AttackRow:
+RULE_THRESHOLD = 0.5  # the attack models' decision: member iff P(member) >= 1/2
+NO_RULE = ("lira", "rmia-1ref")  # thresholds chosen by the user, no fixed decision
+
+
+def rule_accuracy(decision, member) -> float:
+    """½(TPR + TNR) of a fixed decision ``[N]`` bool against ``member``."""
+    d, m = np.asarray(decision, bool), np.asarray(member, bool)
+    return float(0.5 * (d[m].mean() + (~d[~m]).mean()))
+
+
+def metric_row(kind, attack, versions, scores, member, config: CompleakConfig, *,
+               num_victims: int, decision=None) -> AttackRow:
+    """The row of one attack on the victim rows (victim-model-major, ``num_victims`` blocks):
+    AUC and TPRs from :func:`mis.inference.crossed_metrics`, so intervals resample victims and
+    points together. ``decision``: the attack's own member / non-member call (default: an
+    attack model's ``P(member) ≥ ½``, none for LiRA-like scores)."""
+    scores = np.asarray(scores, np.float64)
+    grid = scores.reshape(num_victims, -1)
+    cm = crossed_metrics(attack, grid, np.asarray(member).reshape(num_victims, -1),
+                         fprs=config.fprs, num_bootstrap=config.num_bootstrap)
     conf = config.confidence
-    return AttackRow(kind, attack, tuple(versions), auc(scores, member, confidence=conf),
-                     {f: tpr_at_fpr(scores, member, f, confidence=conf) for f in config.fprs},
-                     balanced_accuracy(scores, member), np.asarray(scores))
+    if decision is None and not (attack in NO_RULE or attack.startswith("mv-lira")):
+        decision = scores >= RULE_THRESHOLD
+    rule = rule_accuracy(decision, member) if decision is not None else float("nan")
+    return AttackRow(kind, attack, tuple(versions), cm.auc.interval(conf),
+                     {f: cm.rate(f, conf).tpr for f in config.fprs},
+                     balanced_accuracy(scores, member), scores, rule, cm)
 
 
 class AttackData:
@@ -186,6 +223,7 @@ class AttackData:
     def __init__(self, config, logits, mask, y, side: Sides, seed: int, sensitivity=None):
         self.config, self.side, self.seed = config, side, seed
         self.sensitivity = sensitivity
+        self.decisions: dict = {}  # (attack, version) -> a fixed decision other than P >= 1/2
         self.names = ["original"] + [v for v in config.versions]
         self.p = posterior(logits)  # [M, V+1, n, C]
         self.y = np.asarray(y)
@@ -220,7 +258,11 @@ class AttackData:
         for name, fn in (("entropy", lambda p, y: entropy_score(p)),
                          ("m-entropy", modified_entropy_score)):
             t_c = class_thresholds(fn(s, self.sy), self.sy, self.s_member, c)
-            out[name] = thresholded(fn(t, self.vy), self.vy, t_c)
+            raw = fn(t, self.vy)
+            # the ROC of the raw score (as CompLeak computes it); the class-wise
+            # thresholds give the attack's decision
+            out[name] = raw
+            self.decisions[(name, v)] = thresholded(raw, self.vy, t_c) >= 0
         if self.sensitivity is not None:
             out["samia"] = self.samia(v)
         out["rmia-1ref"] = self.rmia(v)
@@ -309,10 +351,19 @@ class AttackData:
             tl.append(_rows(self.loss[:, v], self.side.victim_models, self.side.victim_points))
         return (np.stack(sp, 1), np.stack(sl, 1)), (np.stack(tp, 1), np.stack(tl, 1))
 
-    def mr(self, versions: list[int], with_original: bool, key):
-        (sp, sl), (tp, tl) = self.mr_features(versions, with_original)
+    def mr(self, features, key):
+        """CompLeak_MR's network on :meth:`mr_features` ``features``: victim scores, epoch."""
+        (sp, sl), (tp, tl) = features
         model = train_mr(key, sp, sl, self.s_member[self.keep], epochs=self.config.mr_epochs)
         return mr_scores(model, tp, tl), model.epoch
+
+    def mr_logistic(self, features, offset: int) -> np.ndarray:
+        """A logistic regression on MR's own inputs (probabilities and losses side by side):
+        the floor a trained MR network should reach."""
+        (sp, sl), (tp, tl) = features
+        model = fit_classifier("lr", np.concatenate([sp, sl], 1), self.s_member[self.keep],
+                               seed=self.seed + offset)
+        return member_probability(model, np.concatenate([tp, tl], 1))
 
 
 def utility(config, logits, mask, y, n: int) -> list[VersionUtility]:
@@ -344,6 +395,7 @@ def run_compleak(config: CompleakConfig, key, *,
     seed = int(jax.random.randint(side_key, (), 0, 2**30))
     st = AttackData(config, logits[:, :, :n], mask, pool.y, side, seed, sens[:, :, :n])
     member = st.v_member
+    nv = len(side.victim_models)
     rows: list[AttackRow] = []
     versions = config.parsed_versions()
     tuned = [i + 1 for i, v in enumerate(versions) if v.fine_tuned]
@@ -351,26 +403,30 @@ def run_compleak(config: CompleakConfig, key, *,
     for v in range(len(versions) + 1):
         report(progress, "attacks", v, total)
         for name, s in st.nr(v).items():
-            rows.append(metric_row("NR", name, [st.names[v]], s, member, config))
+            rows.append(metric_row("NR", name, [st.names[v]], s, member, config,
+                                   num_victims=nv, decision=st.decisions.get((name, v))))
     for v in range(1, len(versions) + 1):
         report(progress, "attacks", len(versions) + v, total)
         for name, s in st.sr(v).items():
-            rows.append(metric_row("SR", name, ["original", st.names[v]], s, member, config))
+            rows.append(metric_row("SR", name, ["original", st.names[v]], s, member, config,
+                                   num_victims=nv))
     epochs = {}
     if tuned:
         report(progress, "attacks", total - 3, total)
         names = [st.names[v] for v in tuned]
         k1, k2 = jax.random.split(mr_key)
-        s, epochs["mr"] = st.mr(tuned, True, k1)
-        rows.append(metric_row("MR", "mr", ["original", *names], s, member, config))
-        report(progress, "attacks", total - 2, total)
-        s, epochs["mr-no-original"] = st.mr(tuned, False, k2)
-        rows.append(metric_row("MR", "mr-no-original", names, s, member, config))
-        report(progress, "attacks", total - 1, total)
+        for tag, with_original, k in (("mr", True, k1), ("mr-no-original", False, k2)):
+            feats = st.mr_features(tuned, with_original)
+            seen = ["original", *names] if with_original else names
+            s, epochs[tag] = st.mr(feats, k)
+            rows.append(metric_row("MR", tag, seen, s, member, config, num_victims=nv))
+            rows.append(metric_row("MR", f"{tag}-lr", seen, st.mr_logistic(feats, 500),
+                                   member, config, num_victims=nv))
+            report(progress, "attacks", total - (2 if with_original else 1), total)
         cov = config.covariance
         s = st.lira([0, *tuned], covariance=cov)
         rows.append(metric_row("MV-LiRA", f"mv-lira-{cov}", ["original", *names], s, member,
-                               config))
+                               config, num_victims=nv))
     report(progress, "attacks", total, total)
     seconds["attacks"] = time.perf_counter() - t
     seconds["total"] = time.perf_counter() - t0

@@ -3,10 +3,14 @@ provenance, report.md with the four verdicts, and the figures (host)."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from mis.compleak._compress import parse_version
+from mis.compleak._config import CompleakConfig
 from mis.compleak._pipeline import AttackRow, CompleakResult
+from mis.inference import OUTCOMES, Finding, bonferroni_confidence, difference, family_note
 from mis.io import fmt, png_bytes, to_csv, to_json
 from mis.io import fmt_estimate as _est
 from mis.release import estimate_columns
@@ -16,15 +20,18 @@ NR_COMPLEAK = ("nn-lr", "nn-rf", "label-lr", "label-rf", "entropy", "m-entropy",
 
 
 def attack_rows(result: CompleakResult) -> list[dict]:
-    """CSV rows: kind, attack, versions ('+'-joined), AUC and TPRs with intervals (TPR: the
-    held-out estimate its Clopper–Pearson interval belongs to), balanced accuracy."""
+    """CSV rows: kind, attack, versions ('+'-joined), AUC and held-out TPRs with their two-way
+    intervals (empty where the FPR is below ``min_fpr``: not resolvable), ``min_fpr``, the
+    best-threshold balanced accuracy and the attack's decision-rule one."""
     out = []
     for r in result.rows:
         row = {"kind": r.kind, "attack": r.attack, "versions": "+".join(r.versions)}
         row |= estimate_columns("auc", r.auc)
         for f, est in r.tpr.items():
             row |= estimate_columns(f"tpr@{f:g}", est)
+        row["min_fpr"] = r.metrics.min_fpr if r.metrics is not None else ""
         row["balanced_accuracy"] = r.balanced_accuracy
+        row["rule_accuracy"] = "" if np.isnan(r.rule_accuracy) else r.rule_accuracy
         out.append(row)
     return out
 
@@ -38,103 +45,148 @@ def _best(rows: list[AttackRow], kind: str, version: str | None = None,
     return max(pool, key=lambda r: float(r.auc.value), default=None)
 
 
-def _word(ok: bool) -> str:
-    return "holds" if ok else "does not hold"
+def _row(rows, attack, versions) -> AttackRow | None:
+    return next((r for r in rows if r.attack == attack and r.versions == tuple(versions)),
+                None)
 
 
-def verdicts(result: CompleakResult) -> list[str]:
-    """The four verdicts, each with its numbers and "holds" / "does not hold". NR means
-    CompLeak's six families (our LiRA is reported beside them, not counted as NR); "beats"
-    compares point estimates and the interval is printed beside each number."""
-    rows, low = result.rows, result.config.fprs[0]
+MILD_MARGIN = 0.01  # "not less leaky": AUC at most this much below the original's
+
+
+class _Spec(NamedTuple):
+    group: str
+    claim: str
+    quantity: str
+    a: AttackRow
+    b: AttackRow
+    direction: str
+    margin: float = 0.0
+    note: str = ""
+
+
+def _specs(result: CompleakResult) -> list[_Spec]:
+    rows = result.rows
     versions = [parse_version(v) for v in result.config.versions]
     out = []
-    # (i) SR2 beats NR on the original and on the compressed version
-    lines, wins = [], 0
     nr0 = _best(rows, "NR", "original", NR_COMPLEAK)
-    compressed = [v.spec for v in versions]
-    for spec in compressed:
-        sr2 = _best(rows, "SR", spec, ("sr2-lr", "sr2-rf"))
-        nrv = _best(rows, "NR", spec, NR_COMPLEAK)
+    lira0 = _row(rows, "lira", ["original"])
+    for v in versions:  # (i)
+        sr2 = _best(rows, "SR", v.spec, ("sr2-lr", "sr2-rf"))
+        nrv = _best(rows, "NR", v.spec, NR_COMPLEAK)
         if sr2 is None or nrv is None or nr0 is None:
             continue
-        ok = (sr2.auc.value > max(nr0.auc.value, nrv.auc.value)
-              and sr2.tpr[low].value > max(nr0.tpr[low].value, nrv.tpr[low].value))
-        wins += ok
-        lines.append(f"  - {spec}: {sr2.attack} AUC {_est(sr2.auc)}, TPR@{low:g} "
-                     f"{fmt(sr2.tpr[low].value)} vs NR original {nr0.attack} "
-                     f"{fmt(nr0.auc.value)} / {fmt(nr0.tpr[low].value)}, NR {spec} "
-                     f"{nrv.attack} {fmt(nrv.auc.value)} / {fmt(nrv.tpr[low].value)}: "
-                     f"{_word(ok)}")
-    out.append(f"(i) SR2 beats NR on the original and on the compressed version (AUC and "
-               f"TPR@{low:g}): holds for {wins} of {len(lines)} versions; "
-               f"{_word(wins == len(lines) and wins > 0)} for all")
-    out += lines
-    # (ii) MR beats the best SR
-    mr = next((r for r in rows if r.attack == "mr"), None)
+        nr = max((nr0, nrv), key=lambda r: float(r.auc.value))
+        note = (f"strongest NR: {nr.attack} on {nr.versions[0]}")
+        if lira0 is not None:
+            note += (f"; our LiRA on the original (the shadow models as references on the "
+                     f"victim points: a stronger threat model, not counted as NR) AUC "
+                     f"{fmt(lira0.auc.value)}")
+        out.append(_Spec("i", f"{v.spec}: SR2 beats NR on the original and on the version",
+                         f"AUC({sr2.attack}) − AUC(best NR)", sr2, nr, "greater", note=note))
+    mrs = [r for r in rows if r.kind == "MR" and r.attack.startswith("mr") and
+           not r.attack.startswith("mr-no-original")]
     sr = _best(rows, "SR")
-    if mr is not None and sr is not None:
-        ok = mr.auc.value > sr.auc.value and mr.tpr[low].value >= sr.tpr[low].value
-        out.append(f"(ii) MR beats the best SR: MR AUC {_est(mr.auc)}, TPR@{low:g} "
-                   f"{_est(mr.tpr[low])} vs best SR ({sr.attack}, {'+'.join(sr.versions)}) "
-                   f"AUC {_est(sr.auc)}, TPR@{low:g} {_est(sr.tpr[low])}: {_word(ok)}")
-    else:
-        out.append("(ii) MR beats the best SR: not enough data (no fine-tuned version)")
-    # (iii) mild compression not less leaky, extreme compression less leaky (NR)
-    if nr0 is not None:
-        mild, extreme = [], []
+    if mrs and sr is not None:  # (ii)
+        mr = max(mrs, key=lambda r: float(r.auc.value))
+        out.append(_Spec("ii", "MR beats the best SR", f"AUC({mr.attack}) − AUC({sr.attack}, "
+                         f"{'+'.join(sr.versions[1:])})", mr, sr, "greater",
+                         note="the better of the MR network and a logistic regression on "
+                              "MR's own inputs (" + ", ".join(
+                                  f"{r.attack} {fmt(r.auc.value)}" for r in mrs) + ")"))
+    if nr0 is not None:  # (iii)
         for v in versions:
             if not v.fine_tuned:
                 continue
             best = _best(rows, "NR", v.spec, NR_COMPLEAK)
-            if v.kind == "int8" or (v.kind == "prune" and v.parameter <= 0.8) or \
-                    (v.kind == "cluster" and v.parameter >= 16):
-                mild.append((v.spec, best, best.auc.upper >= nr0.auc.value))
-            elif (v.kind == "prune" and v.parameter >= 0.9) or \
-                    (v.kind == "cluster" and v.parameter <= 4):
-                extreme.append((v.spec, best, best.auc.upper < nr0.auc.lower))
-        part = lambda items: ", ".join(f"{s} {_est(b.auc)} ({_word(ok)})" for s, b, ok in items)
-        ok = all(o for *_, o in mild + extreme) and bool(mild or extreme)
-        out.append(f"(iii) best NR AUC of the original {_est(nr0.auc)}; mild compression is "
-                   f"not less leaky (AUC upper bound >= the original's AUC): {part(mild)}; "
-                   f"extreme compression is less leaky (AUC upper bound < the original's "
-                   f"lower bound): {part(extreme)}: {_word(ok)}")
-    # (iv) fine-tuned vs post-training compression of the same sparsity / bits
-    pairs = {"prune": "prune", "int8": "uniform", "cluster": "kmeans"}
-    found = []
-    for v in versions:
+            mild = v.kind == "int8" or (v.kind == "prune" and v.parameter <= 0.8) or \
+                (v.kind == "cluster" and v.parameter >= 16)
+            extreme = (v.kind == "prune" and v.parameter >= 0.9) or \
+                (v.kind == "cluster" and v.parameter <= 4)
+            q = "AUC(best NR, version) − AUC(best NR, original)"
+            if mild:
+                out.append(_Spec("iii", f"{v.spec} (mild) is not less leaky than the original",
+                                 q, best, nr0, "at_least", MILD_MARGIN))
+            elif extreme:
+                out.append(_Spec("iii", f"{v.spec} (extreme) is less leaky than the original",
+                                 q, best, nr0, "less"))
+    for v in versions:  # (iv)
         if v.kind != "ptq":
             continue
-        zoo = v.parameter
         for w in versions:
-            if not w.fine_tuned:
+            same = w.fine_tuned and (
+                (w.kind == "prune" and v.parameter == f"prune:{w.parameter:g}") or
+                (w.kind == "int8" and v.parameter.startswith("uniform:8")) or
+                (w.kind == "cluster" and v.parameter == f"kmeans:{w.parameter}"))
+            if not same:
                 continue
-            same = (w.kind == "prune" and zoo == f"prune:{w.parameter:g}") or \
-                (w.kind == "int8" and zoo.startswith("uniform:8")) or \
-                (w.kind == "cluster" and zoo == f"kmeans:{w.parameter}")
-            if same and pairs[w.kind]:
-                a, b = _best(rows, "NR", w.spec, NR_COMPLEAK), _best(rows, "NR", v.spec,
-                                                                      NR_COMPLEAK)
-                la = next(r for r in rows if r.attack == "lira" and r.versions == (w.spec,))
-                lb = next(r for r in rows if r.attack == "lira" and r.versions == (v.spec,))
-                more = "fine-tuned" if a.auc.value > b.auc.value else "post-training"
-                found.append(f"  - {w.spec} (fine-tuned) best NR AUC {_est(a.auc)}, LiRA "
-                             f"{_est(la.auc)} vs {v.spec} {_est(b.auc)}, LiRA {_est(lb.auc)}: "
-                             f"the {more} version leaks more")
-    out.append("(iv) fine-tuned vs post-training compression of the same sparsity / bits:"
-               + ("" if found else " not enough data (no matching ptq: version)"))
-    out += found
+            a, b = _best(rows, "NR", w.spec, NR_COMPLEAK), _best(rows, "NR", v.spec,
+                                                                   NR_COMPLEAK)
+            la, lb = _row(rows, "lira", [w.spec]), _row(rows, "lira", [v.spec])
+            note = ""
+            if la is not None and lb is not None:
+                d = difference(la.metrics.auc, lb.metrics.auc).interval(
+                    result.config.confidence)
+                note = f"LiRA: AUC difference {_est(d)} (95 %, not part of the family)"
+            out.append(_Spec("iv", f"{w.spec} (fine-tuned) leaks more than {v.spec} "
+                             "(post-training)", "AUC(best NR, fine-tuned) − AUC(best NR, ptq)",
+                             a, b, "greater", note=note))
     return out
+
+
+def findings(result: CompleakResult) -> list[Finding]:
+    """Every verdict as a :class:`~mis.inference.Finding` on the paired two-way bootstrap
+    difference of AUCs (victim models × victim points resampled together, the same resamples
+    for both attacks); Bonferroni over all findings of the run. The attacks compared are the
+    strongest by point estimate (selection noted in the report)."""
+    c = result.config
+    specs = _specs(result)
+    level = bonferroni_confidence(max(len(specs), 1), c.confidence)
+    smoke = c.num_models <= CompleakConfig.smoke_sizes()["num_models"]
+    out = []
+    for sp in specs:
+        d = difference(sp.a.metrics.auc, sp.b.metrics.auc)
+        sizes = {k: sp.a.metrics.sizes[k] for k in ("models", "examples", "resamples")}
+        out.append(Finding(f"({sp.group}) {sp.claim}", sp.quantity, d.interval(level),
+                           sp.direction, margin=sp.margin, confidence=level,
+                           sizes={"victim models": sizes["models"],
+                                  "victim points": sizes["examples"],
+                                  "resamples": sizes["resamples"]},
+                           smoke=smoke, note=sp.note))
+    return out
+
+
+def verdicts(result: CompleakResult) -> list[str]:
+    """The four verdicts: a summary line per group (how many findings hold, do not hold, are
+    inconclusive) and one indented line per :class:`~mis.inference.Finding`."""
+    found = findings(result)
+    titles = {"i": "(i) SR2 beats NR on the original and on the compressed version (AUC)",
+              "ii": "(ii) MR beats the best SR (AUC)",
+              "iii": "(iii) mild compression is not less leaky, extreme compression is less "
+                     f"leaky (best NR AUC; 'not less' allows {MILD_MARGIN:g} below)",
+              "iv": "(iv) fine-tuned vs post-training compression of the same sparsity / bits "
+                    "(best NR AUC)"}
+    out = []
+    for g, title in titles.items():
+        mine = [f for f in found if f.claim.startswith(f"({g}) ")]
+        if not mine:
+            out.append(f"{title}: not enough data (no such version)")
+            continue
+        counts = {o: sum(f.outcome == o for f in mine) for o in OUTCOMES}
+        out.append(f"{title}: " + ", ".join(f"{o} {n}" for o, n in counts.items() if n)
+                   + f" of {len(mine)}")
+        out += [f"  - {f.line()}" for f in mine]
+    return out + [family_note(len(found), result.config.confidence)]
 
 
 def attack_table(result: CompleakResult) -> str:
     low = result.config.fprs
     head = "| kind | attack | versions | AUC | " + " | ".join(f"TPR@{f:g}" for f in low) + \
-        " | bal. acc. |"
-    lines = [head, "|" + "---|" * (5 + len(low))]
+        " | best-threshold bal. acc. | decision-rule bal. acc. |"
+    lines = [head, "|" + "---|" * (6 + len(low))]
     for r in result.rows:
         cells = [r.kind, r.attack, "+".join(r.versions), _est(r.auc)] + \
-            [_est(r.tpr[f]) for f in low] + [fmt(r.balanced_accuracy)]
+            [_est(r.tpr[f]) if np.isfinite(r.tpr[f].value) else "not resolvable"
+             for f in low] + [fmt(r.balanced_accuracy), fmt(r.rule_accuracy)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -160,10 +212,25 @@ def report_md(result: CompleakResult, provenance: dict, command: str) -> str:
         "× victim-side points; LiRA, the multi-version LiRA and RMIA use the shadow models as "
         "references on the victim-side points. MR's epoch is chosen on a held-out 20 % of the "
         "shadow rows (CompLeak's released notebook picks the best epoch on the victim test "
-        f"set); kept epochs: {result.mr_epochs}. TPR columns are held-out estimates with "
-        "their Clopper–Pearson intervals (`mis.audit`); AUC with DeLong intervals.", "",
-        "## Verdicts", "", *[f"- {v}" if not v.startswith("  ") else v
-                             for v in verdicts(result)], "",
+        f"set); kept epochs: {result.mr_epochs}; `mr-lr` is a logistic regression on the "
+        "same inputs, the floor a trained network should reach. Every interval resamples "
+        f"victim models and victim points together ({c.num_bootstrap} two-way bootstrap "
+        "resamples, bias-corrected percentile; `mis.inference`), because the scores of one "
+        "victim on many points are not independent; the verdicts compare two attacks by the "
+        "paired difference on the same resamples. TPR columns are held-out estimates (the "
+        "threshold chosen on half the victim non-members); a target FPR below 1 / (non-members "
+        "of that half) is \"not resolvable\". The entropy and modified-entropy AUCs are of the "
+        "raw score, as CompLeak computes them; their class-wise thresholds are the decision "
+        "rule. 'best-threshold bal. acc.' picks the threshold on the victim rows themselves "
+        "(in-sample); 'decision-rule bal. acc.' is the attack's own call (P(member) >= 1/2, "
+        "or the class threshold); LiRA and RMIA have none.", "",
+        "## Verdicts", "",
+        "Each finding is decided by the interval of the paired AUC difference: \"holds\" "
+        "when it excludes the null in the claimed direction, \"does not hold\" when it "
+        "excludes it the other way, \"inconclusive\" otherwise. The attacks compared are the "
+        "strongest by point estimate; choosing them on the same rows makes the comparison "
+        "favour the chosen one slightly.", "",
+        *[f"- {v}" if not v.startswith("  ") else v for v in verdicts(result)], "",
         "## Utility", "", utility_table(result), "",
         "## Attacks", "", attack_table(result), "",
         "Departures from CompLeak's code, for speed on a 2-core CPU or for soundness: the "
@@ -172,7 +239,11 @@ def report_md(result: CompleakResult, provenance: dict, command: str) -> str:
         f"{c.samia_epochs} epochs (SGD at 1e-3 for 100 epochs there); the MR and SAMIA "
         "networks see inputs standardised by their shadow statistics (SAMIA's batch-norm on "
         "the input); MR's per-version SR2 probabilities are cross-fitted (2 folds) on the "
-        "shadow side instead of in-sample; several shadow models instead of one.",
+        "shadow side instead of in-sample; several shadow models instead of one; every "
+        f"version is fine-tuned with Adam for {c.fine_tune_steps} full-batch steps at "
+        f"{c.fine_tune_learning_rate:g} (CompLeak: 30 epochs of SGD, lr 1e-3, momentum 0.9, "
+        "batch 128, cosine schedule, early stopping; clustering at lr 1e-5 with tied "
+        "gradients).",
         "", f"Seconds: {', '.join(f'{k} {v:.1f}' for k, v in result.seconds.items())}.",
         f"Git commit {provenance.get('git_commit', '?')}.", ""])
 
@@ -192,7 +263,7 @@ def auc_figure(result: CompleakResult) -> bytes:
     ax.set_yticks(ys, [f"{r.kind} {r.attack} {'+'.join(r.versions)}"[:60] for r in rows],
                   fontsize=5)
     ax.axvline(0.5, color="gray", lw=0.5)
-    ax.set_xlabel("AUC (95 % DeLong interval)")
+    ax.set_xlabel("AUC (95 % two-way bootstrap interval: victim models × points)")
     for kind, c in colors.items():
         ax.plot([], [], "o", color=c, label=kind)
     ax.legend(fontsize=7)
@@ -223,6 +294,7 @@ def compleak_outputs(result: CompleakResult, provenance: dict, command: str) -> 
                                      "utility": [u._asdict() for u in result.utility],
                                      "mr_epochs": result.mr_epochs,
                                      "verdicts": verdicts(result),
+                                     "findings": [f.record() for f in findings(result)],
                                      "seconds": result.seconds}),
             "report.md": report_md(result, provenance, command).encode(),
             "auc.png": auc_figure(result),

@@ -154,7 +154,7 @@ def test_sr_and_mr_use_the_second_version_only_when_it_carries_information(indep
              if name in ("nn-lr", "label-lr", "nn-rf", "label-rf"))
     sr = data.sr(1)
     best_sr = max(float(auc(sr[k], member).value) for k in ("sr2-lr", "sr2-rf"))
-    mr, _ = data.mr([1], True, jax.random.key(0))
+    mr, _ = data.mr(data.mr_features([1], True), jax.random.key(0))
     mr_auc = float(auc(mr, member).value)
     # the AUC's standard error on 2000 rows with AUC ~0.6-0.7 is ~0.012 (Hanley-McNeil)
     se = float(auc(sr["sr2-lr"], member).upper - auc(sr["sr2-lr"], member).lower) / 3.92
@@ -227,3 +227,23 @@ def test_attack_network_keeps_the_epoch_of_lowest_held_out_loss():
     net = train_mr(jax.random.key(1), prob, loss, member, epochs=6)
     assert net.epoch == int(np.argmin(net.curve)) + 1 and len(net.curve) == 6
     assert np.isfinite(net.curve).all()
+
+
+def test_entropy_rows_score_the_raw_entropy_and_decide_by_class_thresholds():
+    """CompLeak computes the entropy attacks' AUC on the raw score; the class-wise thresholds
+    fitted on the shadow side are only the decision rule."""
+    from mis.compleak import class_thresholds, entropy_score, modified_entropy_score
+
+    logits, mask, y = _planted(True)
+    config = CompleakConfig(dataset="mixture", pool_size=1000, num_models=24, num_victims=4,
+                            versions=("prune:0.5",), trees=10, max_shadow_rows=2000)
+    order = np.random.default_rng(9).permutation(1000)
+    side = Sides(np.arange(4, 24), np.arange(4), np.sort(order[:500]), np.sort(order[500:]))
+    data = AttackData(config, logits, mask, y, side, seed=0)
+    got = data.nr(0)
+    s, t = data.version_rows(0)
+    np.testing.assert_allclose(got["entropy"], entropy_score(t))
+    np.testing.assert_allclose(got["m-entropy"], modified_entropy_score(t, data.vy))
+    t_c = class_thresholds(modified_entropy_score(s, data.sy), data.sy, data.s_member, 2)
+    want = modified_entropy_score(t, data.vy) >= t_c[data.vy]
+    np.testing.assert_array_equal(data.decisions[("m-entropy", 0)], want)

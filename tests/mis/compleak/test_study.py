@@ -63,19 +63,38 @@ def test_smoke_writes_every_output(tmp_path):
     assert {r["versions"] for r in rows if r["kind"] == "SR"} == {
         f"original+{v}" for v in versions}
     for r in rows:
-        assert float(r["auc_lo"]) <= float(r["auc"]) <= float(r["auc_hi"])
-        assert float(r["tpr@0.001_lo"]) <= float(r["tpr@0.001"]) <= float(r["tpr@0.001_hi"])
+        assert float(r["auc_lo"]) < float(r["auc_hi"])
+        # 2 victims x 100 points: the threshold half holds ~50 non-members, so 0.1 % FPR is
+        # below the resolution (1/50) and has no number; 1 % neither
+        assert float(r["min_fpr"]) > 0.01 and r["tpr@0.001"] == "" and r["tpr@0.01"] == ""
         assert 0 <= float(r["balanced_accuracy"]) <= 1
+        if r["attack"] in ("lira", "rmia-1ref") or r["kind"] == "MV-LiRA":
+            assert r["rule_accuracy"] == ""
+        else:  # a fixed rule cannot beat the best in-sample threshold
+            assert float(r["rule_accuracy"]) <= float(r["balanced_accuracy"]) + 1e-12
+    assert {r["attack"] for r in rows if r["kind"] == "MR"} == {
+        "mr", "mr-lr", "mr-no-original", "mr-no-original-lr"}
     results = json.loads((out / "results.json").read_text())
     assert results["provenance"]["seed"] == 3
     assert [v[:4] for v in results["verdicts"] if v.startswith("(")] == \
         ["(i) ", "(ii)", "(iii", "(iv)"]
+    found = results["findings"]
+    assert len(found) == 9 and all(f["smoke"] for f in found)
+    for f in found:  # the outcome follows from the printed interval (decide's table)
+        lo, hi, null, m = f["lower"], f["upper"], f["null"], f["margin"]
+        assert lo <= hi and f["confidence"] == pytest.approx(1 - 0.05 / 9)
+        expect = {"greater": "holds" if lo > null else "does not hold" if hi < null
+                  else "inconclusive",
+                  "less": "holds" if hi < null else "does not hold" if lo > null
+                  else "inconclusive",
+                  "at_least": "holds" if lo > null - m else "does not hold"
+                  if hi < null - m else "inconclusive"}[f["direction"]]
+        assert f["outcome"] == expect, f
     assert {r["attack"] for r in rows if r["kind"] == "NR"} == {
         "nn-lr", "nn-rf", "label-lr", "label-rf", "entropy", "m-entropy", "samia", "rmia-1ref",
         "lira"}
     assert "SAMIA's Transformer" in (out / "report.md").read_text()
-    assert "the fine-tuned version leaks more" in res.stdout or \
-        "the post-training version leaks more" in res.stdout
+    assert "(fine-tuned) leaks more than ptq:prune:0.5" in res.stdout
     for fig in ("auc.png", "roc.png"):
         assert (out / fig).read_bytes()[:4] == b"\x89PNG"
 
