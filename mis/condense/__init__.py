@@ -46,6 +46,7 @@ from mis.condense._pipeline import CondenseResult as CondenseResult
 from mis.condense._pipeline import GroupRow as GroupRow
 from mis.condense._pipeline import Method as Method
 from mis.condense._pipeline import MethodResult as MethodResult
+from mis.condense._pipeline import expected_members as expected_members
 from mis.condense._pipeline import fit_slope as fit_slope
 from mis.condense._pipeline import group_pairs as group_pairs
 from mis.condense._pipeline import leakage_per_point as leakage_per_point
@@ -54,14 +55,17 @@ from mis.condense._pipeline import nearest_members as nearest_members
 from mis.condense._pipeline import run_condense as run_condense
 from mis.condense._pipeline import study_data as study_data
 from mis.condense._pipeline import used_mask as used_mask
+from mis.condense._pipeline import weighted_leakage as weighted_leakage
 from mis.condense._report import condense_outputs as condense_outputs
 from mis.condense._report import console_summary as console_summary
+from mis.condense._report import findings as findings
 
 __all__ = ["DATASETS", "EMBEDDINGS", "INITS", "OPS", "Augment", "CondenseConfig",
            "CondenseResult", "Condensed", "CondensedLearner", "Embedding", "GroupRow", "Method",
            "MethodResult", "PipelineAux", "SubsetLearner", "augment_by_class", "augment_image",
            "class_means", "condense", "condense_outputs", "console_summary", "dm_loss",
-           "fit_slope", "group_pairs", "identity", "initial_synthetic", "leakage_per_point",
+           "expected_members", "findings", "fit_slope", "group_pairs", "identity",
+           "initial_synthetic", "leakage_per_point",
            "methods", "nearest_members", "random_embedding", "run_condense",
            "sample_augment", "select_per_class", "study_data", "synthetic_labels",
-           "used_mask"]
+           "used_mask", "weighted_leakage"]

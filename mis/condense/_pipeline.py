@@ -12,13 +12,16 @@ metrics).
 3. **Attacks.** Online LiRA (leave-one-pipeline-out) and the loss attack on every pipeline,
    reported for *ordinary* points (members that did not start a synthetic image or were not
    selected vs non-members), for the *initialising* / selected members, for *all* ordinary
-   members, and for the *canaries*; AUC with DeLong intervals, TPR at each FPR held out with
-   Clopper–Pearson intervals (:mod:`mis.audit`). The nearest real member of every synthetic
-   image (L2) is the visual check.
+   members, and for the *canaries*; AUC and held-out TPR at each FPR with two-way bootstrap
+   intervals over pipelines and points (:func:`mis.inference.crossed_metrics`; every group,
+   method and attack shares the resamples, so differences are paired). The nearest real
+   member of every synthetic image (L2) is the visual check.
 4. **O(m/n).** DM from noise at the largest ipc and whole-pool training on pools of
    ``scaling_sizes`` (the audit set plus always-IN filler): the leakage of an ordinary audit
    point is its mean IN − OUT gap of the logit-scaled confidence; the slope of log leakage on
-   log n, with a paired bootstrap over audit points.
+   log of the expected number of members per class, ``((n − audit) + audit / 2) / classes``
+   (every audit point is IN for half the pipelines), with a two-way bootstrap over pipelines
+   and audit points, the same resamples at every size.
 
 References:
     Dong, Zhao, Lyu, arXiv:2206.00240; Carlini, Feldman, Nasr, arXiv:2209.14987;
@@ -36,7 +39,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from mis.attacks import lira_online_scores, logit_scale
-from mis.audit import auc, tpr_at_fpr
 from mis.condense._config import CondenseConfig
 from mis.condense._learner import CondensedLearner, SubsetLearner
 from mis.data import (
@@ -47,6 +49,13 @@ from mis.data import (
     sample_gaussian_mixture,
 )
 from mis.errors import UserError
+from mis.inference import (
+    CrossedMetrics,
+    Replicates,
+    crossed_counts,
+    crossed_mean,
+    crossed_metrics,
+)
 from mis.progress import ProgressFn, report
 from mis.shadow import (
     DPSGD,
@@ -58,7 +67,7 @@ from mis.shadow import (
     stacked_predict,
     train_shadow_models,
 )
-from theory import Estimate, mean_estimate
+from theory import Estimate
 
 ATTACKS = ("lira", "loss")
 
@@ -103,10 +112,12 @@ class GroupRow(NamedTuple):
     tprs: tuple
     positives: int
     negatives: int
+    metrics: CrossedMetrics | None = None
 
 
 class MethodResult(NamedTuple):
-    """One method: test accuracy (mean over pipelines, normal interval), ε (DP-SGD) or NaN,
+    """One method: test accuracy (mean over pipelines and test points, two-way bootstrap
+    interval; ``accuracy_reps`` its replicates, paired across methods), ε (DP-SGD) or NaN,
     the nearest-member distance of its synthetic images (mean; NaN without), its rows and the
     first pipeline's training set (for the figure) and their nearest members."""
 
@@ -120,25 +131,30 @@ class MethodResult(NamedTuple):
     example_images: np.ndarray | None
     nearest_images: np.ndarray | None
     seconds: float
+    accuracy_reps: Replicates | None = None
 
 
 class ScalingRow(NamedTuple):
-    """Leakage (mean IN − OUT gap of the logit-scaled confidence over ordinary audit points)
-    and LiRA AUC of one method at pool size ``n``."""
+    """Leakage (mean IN − OUT gap of the logit-scaled confidence over ordinary audit points,
+    two-way interval) and LiRA AUC of one method at pool size ``n`` with ``members`` expected
+    members per class."""
 
     method: str
     n: int
     leakage: Estimate
     auc: Estimate
+    members: float = float("nan")
 
 
 class Slope(NamedTuple):
-    """The log-log slope of leakage on ``n`` with its bootstrap interval and the share of
-    bootstrap replicates where a leakage was not positive (no logarithm)."""
+    """The log-log slope of leakage on the expected members per class, with its two-way
+    bootstrap replicates and interval, and the share of replicates where a leakage was not
+    positive (no logarithm)."""
 
     method: str
     slope: Estimate
     invalid: float
+    reps: Replicates | None = None
 
 
 class CondenseResult(NamedTuple):
@@ -230,16 +246,22 @@ def group_pairs(kind, mask, used) -> dict[str, tuple[np.ndarray, np.ndarray]]:
             "canaries": (m & canary, ~m & canary)}
 
 
-def group_metrics(scores, positive, negative, fprs, confidence: float):
-    """AUC and held-out TPRs of ``scores`` on the pairs of one group, or None when a side has
-    fewer than 4 pairs (no interval)."""
-    s = np.asarray(scores, np.float64)
-    if positive.sum() < 4 or negative.sum() < 4:
+def group_metrics(scores, positive, negative, fprs, confidence: float,
+                  num_bootstrap: int = 400):
+    """``(AUC, held-out TPRs, CrossedMetrics)`` of ``scores [M, n]`` on the pairs of one group
+    (``positive`` / ``negative`` ``[M, n]`` masks), intervals from the two-way bootstrap over
+    pipelines and points; a TPR whose target is below the resolution is ``nan``. None when
+    a side has fewer than 4 pairs (no interval)."""
+    pos, neg = np.asarray(positive, bool), np.asarray(negative, bool)
+    if pos.sum() < 4 or neg.sum() < 4:
         return None
-    values = np.r_[s[positive], s[negative]]
-    labels = np.r_[np.ones(positive.sum(), bool), np.zeros(negative.sum(), bool)]
-    return (auc(values, labels, confidence=confidence),
-            tuple(tpr_at_fpr(values, labels, f, confidence=confidence) for f in fprs))
+    try:
+        cm = crossed_metrics("", scores, pos, fprs=tuple(fprs), valid=pos | neg,
+                             num_bootstrap=num_bootstrap)
+    except UserError:  # a held-out half without 2 members and 2 non-members
+        return None
+    return (cm.auc.interval(confidence),
+            tuple(cm.rate(f, confidence).tpr for f in fprs), cm)
 
 
 def nearest_members(images, pool_x, member) -> tuple[np.ndarray, np.ndarray]:
@@ -275,12 +297,13 @@ def run_method(config: CondenseConfig, data: StudyData, method: Method, key, *,
     rows = []
     for group, (pos, neg) in group_pairs(data.kind, mask, used).items():
         for attack in ATTACKS:
-            got = group_metrics(scores[attack], pos, neg, config.fprs, config.confidence)
+            got = group_metrics(scores[attack], pos, neg, config.fprs, config.confidence,
+                                config.num_bootstrap)
             if got is not None:
                 rows.append(GroupRow(method.name, method.parameter, attack, group, got[0],
-                                     got[1], int(pos.sum()), int(neg.sum())))
-    accuracy = mean_estimate(jnp.mean(jnp.argmax(test_logits, -1) == data.test.y, axis=1),
-                             config.confidence)
+                                     got[1], int(pos.sum()), int(neg.sum()), got[2]))
+    correct = np.asarray(jnp.argmax(test_logits, -1) == data.test.y, np.float64)
+    accuracy_reps = crossed_mean(correct, num_bootstrap=config.num_bootstrap)
     epsilon = (dp_epsilon(method.parameter, config.sample_rate, config.steps, config.delta)
                if method.name == "dpsgd" else math.nan)
     nearest, example, near_img = math.nan, None, None
@@ -294,8 +317,9 @@ def run_method(config: CondenseConfig, data: StudyData, method: Method, key, *,
                 near_img = np.asarray(data.pool.x)[idx]
         nearest = float(np.mean(dists))
     return (MethodResult(method.name, method.parameter, method.label,
-                         Estimate(*(float(v) for v in accuracy)), epsilon, nearest, rows,
-                         example, near_img, time.perf_counter() - t0), logits, shadows.mask)
+                         accuracy_reps.interval(config.confidence), epsilon, nearest, rows,
+                         example, near_img, time.perf_counter() - t0, accuracy_reps),
+            logits, shadows.mask)
 
 
 def leakage_per_point(logits, labels, mask) -> np.ndarray:
@@ -307,28 +331,53 @@ def leakage_per_point(logits, labels, mask) -> np.ndarray:
             - np.where(~m, phi, 0).sum(0) / np.maximum((~m).sum(0), 1))
 
 
-def fit_slope(sizes, per_point: list[np.ndarray], *, seed: int, num_bootstrap: int,
-              confidence: float) -> tuple[Estimate, float]:
-    """``(slope, invalid share)``: least-squares slope of ``log mean(leakage)`` on ``log n``;
-    the interval resamples the audit points (the same draw at every size: a paired
-    bootstrap); replicates with a non-positive mean are left out and counted."""
-    x = np.log(np.asarray(sizes, np.float64))
-    stacked = np.stack(per_point)  # [sizes, points]
+def weighted_leakage(phi, mask, a, c) -> np.ndarray:
+    """``[B]`` mean over points (weights ``c [B, n]``) of each point's IN − OUT gap of
+    ``phi [M, n]`` over pipelines (weights ``a [B, M]``); a point without an IN or an OUT
+    pipeline in a resample is left out of it."""
+    phi = np.asarray(phi, np.float64)
+    m = np.asarray(mask) > 0
+    w_in, w_out = a @ m, a @ ~m  # [B, n]
+    g_in = a @ np.where(m, phi, 0.0)
+    g_out = a @ np.where(~m, phi, 0.0)
+    ok = (w_in > 0) & (w_out > 0)
+    gap = np.where(ok, g_in / np.where(ok, w_in, 1) - g_out / np.where(ok, w_out, 1), 0.0)
+    cw = c * ok
+    den = cw.sum(1)
+    return np.where(den > 0, (cw * gap).sum(1) / np.where(den > 0, den, 1), np.nan)
+
+
+def fit_slope(members, tables, *, seed: int, num_bootstrap: int,
+              confidence: float) -> tuple[Estimate, float, Replicates, list[Replicates]]:
+    """``(slope, invalid share, slope replicates, leakage replicates per size)``:
+    least-squares slope of ``log mean(leakage)`` on ``log members``. ``tables``: one
+    ``(phi [M, n], mask [M, n])`` per size, the same pipelines and points at every size. The
+    interval resamples pipelines and points together (two-way bootstrap, the same draw at
+    every size); replicates with a non-positive mean are left out and counted; the interval
+    is the bias-corrected percentile one."""
+    x = np.log(np.asarray(members, np.float64))
+    num_models, num_points = np.asarray(tables[0][0]).shape
+    a, c = crossed_counts(num_models, num_points, num_bootstrap, seed)
+    ones_a, ones_c = np.ones((1, num_models)), np.ones((1, num_points))
+    values = np.array([weighted_leakage(p, m, ones_a, ones_c)[0] for p, m in tables])
+    reps = np.stack([weighted_leakage(p, m, a, c) for p, m in tables], 1)  # [B, sizes]
 
     def slope(means):
-        if np.any(means <= 0):
+        if not np.all(np.isfinite(means)) or np.any(means <= 0):
             return math.nan
         return float(np.polyfit(x, np.log(means), 1)[0])
 
-    value = slope(stacked.mean(1))
-    rng = np.random.default_rng(seed)
-    reps = np.array([slope(stacked[:, rng.integers(0, stacked.shape[1], stacked.shape[1])]
-                           .mean(1)) for _ in range(num_bootstrap)])
-    ok = np.isfinite(reps)
-    if not ok.any():
-        return Estimate(value, math.nan, math.nan), 1.0
-    lo, hi = np.quantile(reps[ok], [0.5 - confidence / 2, 0.5 + confidence / 2])
-    return Estimate(value, float(lo), float(hi)), float(1 - ok.mean())
+    slope_reps = Replicates(slope(values), np.array([slope(r) for r in reps]))
+    leak = [Replicates(float(values[k]), reps[:, k]) for k in range(len(tables))]
+    invalid = float(1 - np.isfinite(slope_reps.reps).mean())
+    return slope_reps.interval(confidence), invalid, slope_reps, leak
+
+
+def expected_members(config: CondenseConfig, n: int) -> float:
+    """Expected members per class of a pipeline trained on a pool of ``n``: the always-IN
+    filler plus half the audit set, over the classes."""
+    audit = config.audit_size
+    return ((n - audit) + audit / 2) / config.num_classes
 
 
 def run_scaling(config: CondenseConfig, data: StudyData, key, cached: dict, *,
@@ -343,8 +392,9 @@ def run_scaling(config: CondenseConfig, data: StudyData, key, cached: dict, *,
               if (m.name == "dm-noise" and m.parameter == max(config.ipcs)) or m.name == "whole"]
     rows, slopes = [], []
     total, done = len(chosen) * len(config.scaling_sizes), 0
+    members = [expected_members(config, n) for n in config.scaling_sizes]
     for i, method in enumerate(chosen):
-        per_point = []
+        tables, aucs = [], []
         for n in config.scaling_sizes:
             report(progress, "O(m/n) runs", done, total)
             done += 1
@@ -361,18 +411,20 @@ def run_scaling(config: CondenseConfig, data: StudyData, key, cached: dict, *,
                                               return_params=True, progress=progress)
                 (logits,) = stacked_predict(method.learner, shadows.params, data.pool.x)
                 mask = audit_mask
-            gap = leakage_per_point(logits, data.pool.y, mask)[ordinary]
-            per_point.append(gap)
-            scores = np.asarray(lira_online_scores(logits, data.pool.y, mask))[:, ordinary]
+            phi = np.asarray(logit_scale(logits, data.pool.y), np.float64)[:, ordinary]
             m = np.asarray(mask)[:, ordinary] > 0
-            rows.append(ScalingRow(method.name, int(n),
-                                   Estimate(*(float(v) for v in mean_estimate(
-                                       jnp.asarray(gap), config.confidence))),
-                                   auc(scores, m, confidence=config.confidence)))
-        slope, invalid = fit_slope(config.scaling_sizes, per_point, seed=i,
-                                   num_bootstrap=config.num_bootstrap,
-                                   confidence=config.confidence)
-        slopes.append(Slope(method.name, slope, invalid))
+            tables.append((phi, m))
+            scores = np.asarray(lira_online_scores(logits, data.pool.y, mask))[:, ordinary]
+            aucs.append(crossed_metrics("lira", scores, m, fprs=(),
+                                        num_bootstrap=config.num_bootstrap)
+                        .auc.interval(config.confidence))
+        slope, invalid, reps, leak = fit_slope(members, tables, seed=i,
+                                               num_bootstrap=config.num_bootstrap,
+                                               confidence=config.confidence)
+        rows += [ScalingRow(method.name, int(n), lk.interval(config.confidence), a_, mb)
+                 for n, lk, a_, mb in zip(config.scaling_sizes, leak, aucs, members,
+                                          strict=True)]
+        slopes.append(Slope(method.name, slope, invalid, reps))
     report(progress, "O(m/n) runs", total, total)
     return rows, slopes
 

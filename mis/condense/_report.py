@@ -15,14 +15,18 @@ over pipelines with a normal interval), ``epsilon`` (DP-SGD accountant) and
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
 from mis.audit import annotate_spread
+from mis.condense._config import CondenseConfig
 from mis.condense._pipeline import CondenseResult, MethodResult
+from mis.inference import OUTCOMES, Finding, bonferroni_confidence, difference, family_note
 from mis.io import fmt, png_bytes, to_csv, to_json
 from mis.io import fmt_estimate as _est
 from mis.release import estimate_columns
+from theory import Estimate
 
 NEAR_CHANCE_AUC = 0.55
 EXPOSED_TPR_FACTOR = 10
@@ -47,7 +51,8 @@ def method_rows(result: CondenseResult) -> list[dict]:
 
 
 def scaling_rows(result: CondenseResult) -> list[dict]:
-    return [{"method": r.method, "n": r.n} | estimate_columns("leakage", r.leakage)
+    return [{"method": r.method, "n": r.n, "members_per_class": r.members}
+            | estimate_columns("leakage", r.leakage)
             | estimate_columns("lira_auc", r.auc) for r in result.scaling]
 
 
@@ -79,98 +84,175 @@ def method_table(result: CondenseResult) -> str:
     return "\n".join(lines)
 
 
-def verdicts(result: CondenseResult) -> list[str]:
-    """The five verdicts of the study, each with its numbers and "holds" / "does not hold"
-    (or "not enough data")."""
+SLOPE_MARGIN = 0.2  # O(m/n): slope at most −1 + this
+
+
+def _strongest(m: MethodResult, group: str):
+    """The stronger attack (larger AUC) on ``group`` of method ``m``, or None."""
+    rows = [r for r in m.rows if r.group == group and r.metrics is not None]
+    return max(rows, key=lambda r: float(r.auc.value), default=None)
+
+
+def _first_resolvable(r, fprs) -> tuple[int, float] | None:
+    """Index and value of the first FPR of ``fprs`` the row can resolve."""
+    return next(((k, f) for k, f in enumerate(fprs) if np.isfinite(float(r.tprs[k].value))),
+                None)
+
+
+class _Claim(NamedTuple):
+    group: str
+    claim: str
+    quantity: str
+    reps: object  # Replicates, or None (not enough data)
+    direction: str
+    null: float = 0.0
+    margin: float = 0.0
+    sizes: dict = {}
+    note: str = ""
+
+
+def _claims(result: CondenseResult) -> list[_Claim]:
     cfg, out = result.config, []
-    low = cfg.fprs[0]
-    word = lambda ok: "holds" if ok else "does not hold"
     noise = _methods(result, "dm-noise")
-    # (1) DM from noise: near-chance LiRA on ordinary members
-    if noise:
-        parts = [(m, _row(m, "ordinary")) for m in noise]
-        ok = all(r is not None and float(r.auc.upper) <= NEAR_CHANCE_AUC for _, r in parts)
-        out.append(f"(1) DM from noise gives near-chance LiRA on ordinary pool members (AUC "
-                   f"interval below {NEAR_CHANCE_AUC}): {word(ok)} — " + "; ".join(
-                       f"{m.label}: AUC {_est(r.auc)}, TPR@{low:g} {_est(r.tprs[0])}"
-                       for m, r in parts if r is not None) + ".")
-    # (2) DM from real images exposes the initialising images
-    real = _methods(result, "dm-real")
-    if real:
-        parts = [(m, _row(m, "initialising")) for m in real]
-        ok = all(r is not None and float(r.tprs[0].lower) > EXPOSED_TPR_FACTOR * low
-                 for _, r in parts)
-        out.append(f"(2) DM from real images exposes the initialising images (TPR@{low:g} "
-                   f"above {EXPOSED_TPR_FACTOR}× the FPR): {word(ok)} — " + "; ".join(
-                       f"{m.label}: TPR@{low:g} {_est(r.tprs[0])}, AUC {_est(r.auc)}"
-                       for m, r in parts if r is not None) + ".")
-    # (3) the random subset matches DM's privacy for non-selected points at similar accuracy
-    subset = {m.parameter: m for m in _methods(result, "subset")}
-    pairs = [(m, subset[m.parameter]) for m in noise if m.parameter in subset]
-    if pairs:
-        texts, good, bad = [], [], []
-        for dm, sub in pairs:
-            a, b = _row(dm, "ordinary"), _row(sub, "ordinary")
-            if a is None or b is None:
-                continue
-            private = float(b.auc.value) <= float(a.auc.value) + COMPARABLE_AUC
-            accurate = float(sub.accuracy.value) >= float(dm.accuracy.value) - COMPARABLE_ACCURACY
-            (good if private and accurate else bad).append(str(int(dm.parameter)))
-            texts.append(f"ipc {int(dm.parameter)}: non-selected AUC {_est(b.auc)} vs DM "
-                         f"{_est(a.auc)}, accuracy {_est(sub.accuracy)} vs DM "
-                         f"{_est(dm.accuracy)}")
-        verdict = word(not bad) if not good or not bad else \
-            f"holds at ipc {', '.join(good)}, does not hold at ipc {', '.join(bad)}"
-        out.append(f"(3) The random-subset baseline is as private for non-selected points (AUC "
-                   f"at most {COMPARABLE_AUC} above DM's) at comparable accuracy (at most "
-                   f"{COMPARABLE_ACCURACY} below DM's): {verdict} — " + "; ".join(texts) + ".")
-    # (4) at equal leakage, the most accurate method
-    if noise:
-        fpr = cfg.fprs[-1]
-        ref = max(noise, key=lambda m: m.parameter)
-        cap = float(_row(ref, "all members").tprs[-1].upper)
-        rivals = [m for m in result.methods if m.method != "whole" and m is not ref
-                  and _row(m, "all members") is not None
-                  and float(_row(m, "all members").tprs[-1].value) <= cap]
-        dp = [m for m in rivals if m.method == "dpsgd"]
-        dp_best = max(dp, key=lambda m: float(m.accuracy.value)) if dp else None
-        claim = dp_best is not None and float(dp_best.accuracy.value) >= float(
-            ref.accuracy.value)
-        if rivals:
-            best = max(rivals, key=lambda m: float(m.accuracy.value))
-            answer = (f"the most accurate other method is {best.label} (accuracy "
-                      f"{_est(best.accuracy)}, TPR {_est(_row(best, 'all members').tprs[-1])})"
-                      f" against {ref.label}'s accuracy {_est(ref.accuracy)}")
-        else:
-            answer = f"no other method leaks as little; {ref.label}'s accuracy is " \
-                     f"{_est(ref.accuracy)}"
-        out.append(f"(4) At no more measured leakage than {ref.label} (LiRA TPR@{fpr:g} on all "
-                   f"ordinary members ≤ {fmt(cap, 3)}, its upper bound), {answer}. The "
-                   f"rebuttal's claim that DP-SGD is at least as accurate as DM at no more "
-                   f"leakage: {word(claim)}"
-                   + (f" — best DP-SGD there: {dp_best.label}, accuracy "
-                      f"{_est(dp_best.accuracy)}, ε {fmt(dp_best.epsilon, 2)}."
-                      if dp_best is not None else " — no DP-SGD level leaks as little."))
-    # (5) O(m/n)
-    for s in result.slopes:
-        if s.method != "dm-noise":
+    sizes = lambda r: {"pipelines": r.metrics.sizes["models"],  # noqa: E731
+                       "positive pairs": r.positives, "negative pairs": r.negatives}
+    for m in noise:  # (1)
+        r = _strongest(m, "ordinary")
+        if r is not None:
+            out.append(_Claim("1", f"{m.label}: near-chance membership inference on ordinary "
+                              f"pool members ({r.attack}, the stronger attack)",
+                              f"AUC({r.attack}, ordinary)", r.metrics.auc, "at_most", 0.5,
+                              NEAR_CHANCE_AUC - 0.5, sizes(r)))
+    for m in _methods(result, "dm-real"):  # (2)
+        rows = [r for r in m.rows if r.group == "initialising" and r.metrics is not None]
+        got = [(r, _first_resolvable(r, cfg.fprs)) for r in rows]
+        got = [(r, kf) for r, kf in got if kf is not None]
+        if not got:
+            f = cfg.fprs[-1]
+            out.append(_Claim("2", f"{m.label} exposes the initialising images",
+                              f"TPR@{f:g}(initialising)", None, "greater",
+                              EXPOSED_TPR_FACTOR * f,
+                              note="no FPR of the run is resolvable on this group (too few "
+                                   "non-member pairs)"))
             continue
-        rows = [r for r in result.scaling if r.method == s.method]
-        positive = all(float(r.leakage.lower) > 0 for r in rows)
-        if not positive or math.isnan(float(s.slope.lower)):
-            verdict = "not enough data (a leakage interval reaches 0, so its logarithm is " \
-                      "not estimable)"
-        else:
-            verdict = word(float(s.slope.lower) <= -1)
+        r, (k, f) = max(got, key=lambda t: float(t[0].tprs[t[1][0]].value))
+        out.append(_Claim("2", f"{m.label} exposes the initialising images ({r.attack})",
+                          f"TPR@{f:g}({r.attack}, initialising)", r.metrics.rates[f][0],
+                          "greater", EXPOSED_TPR_FACTOR * f, sizes=sizes(r),
+                          note=f"held out; realised FPR {_est(r.metrics.rate(f).fpr)}"))
+    subset = {m.parameter: m for m in _methods(result, "subset")}
+    for dm in noise:  # (3)
+        sub = subset.get(dm.parameter)
+        if sub is None:
+            continue
+        a, b = _strongest(dm, "ordinary"), _strongest(sub, "ordinary")
+        if a is None or b is None:
+            continue
+        attack = a if float(a.auc.value) >= float(b.auc.value) else b
+        ra, rb = _row(dm, "ordinary", attack.attack), _row(sub, "ordinary", attack.attack)
+        ipc = int(dm.parameter)
+        out.append(_Claim("3", f"ipc {ipc}: the random subset is as private as DM for "
+                          f"non-selected points ({attack.attack})",
+                          "AUC(subset) − AUC(DM), ordinary", difference(rb.metrics.auc,
+                                                                         ra.metrics.auc),
+                          "at_most", 0.0, COMPARABLE_AUC, sizes(rb)))
+        out.append(_Claim("3", f"ipc {ipc}: the random subset is about as accurate as DM",
+                          "accuracy(subset) − accuracy(DM)",
+                          difference(sub.accuracy_reps, dm.accuracy_reps), "at_least", 0.0,
+                          COMPARABLE_ACCURACY,
+                          {"pipelines": cfg.num_models, "test points": _test_points(result)}))
+    dp = _methods(result, "dpsgd")
+    if noise and dp:  # (4)
+        ref = max(noise, key=lambda m: m.parameter)
+        r0 = _strongest(ref, "all members")
+        if r0 is not None:
+            leak = {m.label: _row(m, "all members", r0.attack) for m in dp}
+            dp = [m for m in dp if leak[m.label] is not None]
+            quiet = [m for m in dp if float(leak[m.label].auc.value) <= float(r0.auc.value)]
+            best = max(quiet or dp, key=lambda m: (float(m.accuracy.value) if quiet else
+                                                   -float(leak[m.label].auc.value)))
+            note = (f"{best.label}: ε {fmt(best.epsilon, 2)}; chosen as the most accurate "
+                    "DP-SGD level leaking no more by point estimate" if quiet else
+                    f"{best.label}: ε {fmt(best.epsilon, 2)}; no DP-SGD level leaks as little "
+                    "by point estimate, so the least leaky one")
+            out.append(_Claim("4", f"{best.label} leaks no more than {ref.label} "
+                              f"({r0.attack}, all ordinary members)",
+                              "AUC(DP-SGD) − AUC(DM)", difference(leak[best.label].metrics.auc,
+                                                                  r0.metrics.auc),
+                              "at_most", 0.0, COMPARABLE_AUC, sizes(r0), note))
+            out.append(_Claim("4", f"{best.label} is at least as accurate as {ref.label} "
+                              "(the rebuttal's claim)", "accuracy(DP-SGD) − accuracy(DM)",
+                              difference(best.accuracy_reps, ref.accuracy_reps), "at_least",
+                              0.0, COMPARABLE_ACCURACY,
+                              {"pipelines": cfg.num_models,
+                               "test points": _test_points(result)}))
+    for s in result.slopes:  # (5)
+        if s.method != "dm-noise" or s.reps is None:
+            continue
         whole = next((w for w in result.slopes if w.method == "whole"), None)
-        out.append(f"(5) O(m/n): at fixed m the leakage of DM from noise decays at least as "
-                   f"fast as 1/n (the slope's interval reaches −1 or below): {verdict} — slope "
-                   f"{_est(s.slope, 2)}; leakage "
-                   + ", ".join(f"n={r.n}: {_est(r.leakage)}" for r in rows)
-                   + (f". Whole-pool training decays too (slope {_est(whole.slope, 2)}), so "
-                      "an O(1/n) influence alone does not set DM apart"
-                      if whole is not None else "") + ".")
+        out.append(_Claim("5", "O(m/n): at fixed m the leakage of DM from noise decays at "
+                          "least as fast as 1 / members",
+                          "slope of log leakage on log expected members per class", s.reps,
+                          "at_most", -1.0, SLOPE_MARGIN,
+                          {"pipelines": cfg.num_models, "audit points": _ordinary(result),
+                           "sizes": len(cfg.scaling_sizes)},
+                          f"replicates without a logarithm {s.invalid:.1%}" + (
+                              f"; whole-pool training's slope {_est(whole.slope, 2)}, so a "
+                              "1 / members decay alone does not set DM apart"
+                              if whole is not None else "")))
     return out
+
+
+def _test_points(result: CondenseResult) -> int:
+    return int(result.data.test.x.shape[0])
+
+
+def _ordinary(result: CondenseResult) -> int:
+    return int(np.sum(result.data.kind == "ordinary"))
+
+
+def findings(result: CondenseResult) -> list[Finding]:
+    """Every verdict as a :class:`~mis.inference.Finding`, intervals from the two-way
+    bootstrap (pipelines × points; differences paired on the same resamples), Bonferroni over
+    the run's findings."""
+    cfg = result.config
+    claims = _claims(result)
+    level = bonferroni_confidence(max(len(claims), 1), cfg.confidence)
+    smoke = cfg.num_models <= CondenseConfig.smoke_sizes()["num_models"]
+    nan = Estimate(math.nan, math.nan, math.nan)
+    return [Finding(f"({c.group}) {c.claim}", c.quantity,
+                    c.reps.interval(level) if c.reps is not None else nan, c.direction,
+                    c.null, c.margin, level, c.sizes, smoke, c.reps is not None, c.note)
+            for c in claims]
+
+
+TITLES = {"1": f"(1) DM from noise gives near-chance membership inference on ordinary pool "
+               f"members (AUC below {NEAR_CHANCE_AUC})",
+          "2": f"(2) DM from real images exposes the initialising images (TPR above "
+               f"{EXPOSED_TPR_FACTOR}× its FPR)",
+          "3": f"(3) the random-subset baseline is as private for non-selected points (AUC at "
+               f"most {COMPARABLE_AUC} above DM's) at comparable accuracy (at most "
+               f"{COMPARABLE_ACCURACY} below)",
+          "4": "(4) at no more leakage than DM at its largest ipc, DP-SGD is at least as "
+               f"accurate (margins {COMPARABLE_AUC} AUC, {COMPARABLE_ACCURACY} accuracy)",
+          "5": f"(5) O(m/n): leakage decays at least as fast as 1 / members (slope below "
+               f"−1 + {SLOPE_MARGIN})"}
+
+
+def verdicts(result: CondenseResult) -> list[str]:
+    """The five verdicts: per group a summary of outcomes and one line per finding."""
+    found = findings(result)
+    out = []
+    for g, title in TITLES.items():
+        mine = [f for f in found if f.claim.startswith(f"({g}) ")]
+        if not mine:
+            out.append(f"{title}: not enough data (no such method in the run)")
+            continue
+        counts = {o: sum(f.outcome == o for f in mine) for o in OUTCOMES}
+        out.append(f"{title}: " + ", ".join(f"{o} {n}" for o, n in counts.items() if n)
+                   + f" of {len(mine)}")
+        out += [f"  - {f.line()}" for f in mine]
+    return out + [family_note(len(found), result.config.confidence)]
 
 
 def console_summary(result: CondenseResult) -> str:
@@ -249,15 +331,15 @@ def scaling_figure(result: CondenseResult) -> bytes:
                 and float(r.leakage.value) > 0]
         if not rows:
             continue
-        n = np.array([r.n for r in rows], float)
+        n = np.array([r.members for r in rows], float)
         v = np.array([float(r.leakage.value) for r in rows])
         lo = np.array([max(float(r.leakage.lower), 1e-12) for r in rows])
         hi = np.array([float(r.leakage.upper) for r in rows])
         ax.errorbar(n, v, yerr=[v - lo, hi - v], fmt="o-", color=f"C{i}", capsize=2,
                     label=f"{s.method}: slope {fmt(float(s.slope.value), 2)}")
-    ax.set(xscale="log", yscale="log", xlabel="pool size n",
+    ax.set(xscale="log", yscale="log", xlabel="expected members per class",
            ylabel="leakage: mean IN − OUT gap of the logit confidence",
-           title="O(m/n)? leakage vs pool size (fixed m)")
+           title="O(m/n)? leakage vs members (fixed m)")
     ax.legend(fontsize=8)
     return png_bytes(fig)
 
@@ -287,10 +369,19 @@ def report_md(result: CondenseResult, provenance: dict, command: str) -> bytes:
         "attack. Groups of (pipeline, point) pairs: *ordinary* = ordinary members that "
         "started no synthetic image and were not selected vs ordinary non-members; "
         "*initialising* = members that started a synthetic image (DM from real) or were "
-        "selected (subset) vs the same non-members; *all members*; *canaries*. TPRs are held "
-        "out (threshold on half of the pairs, value and Clopper–Pearson interval on the other "
-        "half); AUCs have DeLong intervals; accuracies are means over pipelines.", "",
-        "## Verdicts", "", *[f"- {v}" for v in verdicts(result)], "",
+        "selected (subset) vs the same non-members; *all members*; *canaries*. Every interval "
+        "resamples pipelines and audit points together (two-way bootstrap, "
+        f"{cfg.num_bootstrap} resamples, bias-corrected percentile; `mis.inference`): the "
+        "scores of one pipeline on many points are not independent. TPRs are held out "
+        "(threshold on half of the pairs, value on the other half); a target below 1 / "
+        "(non-member pairs of the choosing half) is not resolvable and has no number. "
+        "Accuracies are means over pipelines and test points. Each verdict uses the stronger "
+        "of the two attacks on its group (chosen by point estimate).", "",
+        "## Verdicts", "",
+        "Each finding is decided by the interval of the quantity it is about: \"holds\" when "
+        "the interval lies on the claimed side of the null (or inside its stated margin), "
+        "\"does not hold\" when it lies on the other side, \"inconclusive\" otherwise.", "",
+        *[f"- {v}" if not v.startswith("  ") else v for v in verdicts(result)], "",
         "## Every method (LiRA)", "", "```", method_table(result), "```", "",
         "Full table (both attacks, every group): `methods.csv`.", "",
         "![accuracy vs leakage](tradeoff.png)", "",
@@ -304,10 +395,13 @@ def report_md(result: CondenseResult, provenance: dict, command: str) -> bytes:
         f"DM from noise at ipc {max(cfg.ipcs)} (m = {max(cfg.ipcs) * cfg.num_classes}) and "
         f"whole-pool training on pools of n = {', '.join(map(str, cfg.scaling_sizes))}: the "
         "audit set plus always-IN filler points; leakage is measured on the ordinary audit "
-        "points only (the same points at every n). Interval of the slope: paired bootstrap over "
-        f"audit points ({cfg.num_bootstrap} resamples).", "",
-        "```", *[f"{r.method:<10} n={r.n:<6} leakage {_est(r.leakage, 4)}  LiRA AUC "
-                 f"{_est(r.auc)}" for r in result.scaling],
+        "points only (the same points at every n). Every audit point is IN for half the "
+        "pipelines, so a pipeline trained on a pool of n has (n − audit) + audit / 2 members "
+        "in expectation; the slope is of log leakage on log expected members per class. "
+        "Interval of the slope: two-way bootstrap over pipelines and audit points, the same "
+        f"draw at every size ({cfg.num_bootstrap} resamples).", "",
+        "```", *[f"{r.method:<10} n={r.n:<6} members/class {r.members:7.1f} leakage "
+                 f"{_est(r.leakage, 4)}  LiRA AUC {_est(r.auc)}" for r in result.scaling],
         *[f"{s.method:<10} slope {_est(s.slope, 2)} (replicates without a logarithm: "
           f"{s.invalid:.1%})" for s in result.slopes], "```", "",
         "![scaling](scaling.png)", "",
@@ -329,6 +423,7 @@ def condense_outputs(result: CondenseResult, provenance: dict,
                                                  for s in result.slopes],
                                       "reference_distance": result.reference_distance,
                                       "verdicts": verdicts(result),
+                                      "findings": [f.record() for f in findings(result)],
                                       "seconds": result.seconds}),
              "report.md": report_md(result, provenance, command),
              "tradeoff.png": tradeoff_figure(result),

@@ -64,16 +64,25 @@ class StackedScores:
     """Scores ``[M, n]`` and membership ``[M, n]`` prepared for weighted statistics: tie blocks
     in ascending score order and the two held-out halves. ``w`` arguments are ``[M, n]`` pair
     weights (``None``: every pair once). Its NumPy methods give the point values and are the
-    reference the compiled resampling kernel is tested against."""
+    reference the compiled resampling kernel is tested against.
 
-    def __init__(self, scores, mask):
+    ``valid`` ``[M, n]`` bool (default: all): the pairs that belong to the sample (a group of
+    a study, e.g. members that did not start a synthetic image vs non-members); the others
+    take no part, and the resampling still draws whole models and whole examples."""
+
+    def __init__(self, scores, mask, valid=None):
         s = np.asarray(scores, np.float64)
         m = np.asarray(mask)
+        v = np.ones(s.shape, bool) if valid is None else np.asarray(valid, bool)
         if s.ndim == 1:
-            s, m = s[None, :], m[None, :]
-        if s.ndim != 2 or s.shape != m.shape:
-            raise UserError(f"scores {s.shape} and mask {m.shape} must share [models, examples]")
-        flat, member = check_scores(s, m)  # labels 0/1, no NaN, both classes
+            s, m, v = s[None, :], m[None, :], v[None, :]
+        if s.ndim != 2 or s.shape != m.shape or v.shape != s.shape:
+            raise UserError(f"scores {s.shape}, mask {m.shape} and valid {v.shape} must share "
+                            "[models, examples]")
+        self.pairs = np.flatnonzero(v.ravel())  # flat indices of the pairs in the sample
+        # labels 0/1, no NaN, both classes
+        flat, member = check_scores(s.ravel()[self.pairs], m.ravel()[self.pairs])
+        self.flat_scores = flat
         self.shape = s.shape
         uniq, block = np.unique(flat, return_inverse=True)
         self.num_blocks = uniq.size
@@ -98,7 +107,8 @@ class StackedScores:
     def _category_sums(self, w) -> tuple[np.ndarray, ...]:
         """Per tie block, the weight of (member, choose), (non-member, choose), (member,
         evaluate), (non-member, evaluate) pairs."""
-        w = np.ones(self.block.size) if w is None else np.asarray(w, np.float64).ravel()
+        w = np.ones(self.block.size) if w is None else \
+            np.asarray(w, np.float64).ravel()[self.pairs]
         return tuple(np.bincount(self.block[idx], w[idx], self.num_blocks)
                      for idx in self._categories)
 
@@ -150,15 +160,16 @@ class _Sorted(NamedTuple):
     end: jax.Array
 
 
-def _sorted_pairs(st: StackedScores, flat_scores: np.ndarray) -> _Sorted:
-    order = np.argsort(flat_scores, kind="stable")
-    s = flat_scores[order]
+def _sorted_pairs(st: StackedScores) -> _Sorted:
+    order = np.argsort(st.flat_scores, kind="stable")
+    s = st.flat_scores[order]
     new = np.r_[True, s[1:] != s[:-1]]
     start = np.maximum.accumulate(np.where(new, np.arange(s.size), 0))
     last = np.r_[new[1:], True]
     end = np.minimum.accumulate(np.where(last, np.arange(s.size), s.size)[::-1])[::-1]
     num_examples = st.shape[1]
-    return _Sorted(jnp.asarray(order // num_examples), jnp.asarray(order % num_examples),
+    pair = st.pairs[order]
+    return _Sorted(jnp.asarray(pair // num_examples), jnp.asarray(pair % num_examples),
                    jnp.asarray(st.member[order]), jnp.asarray(st.choose[order]),
                    jnp.asarray(start), jnp.asarray(end))
 
@@ -258,14 +269,17 @@ class CrossedMetrics(NamedTuple):
 
 
 def crossed_metrics(name: str, scores, mask, *, fprs=(0.001, 0.01),
-                    num_bootstrap: int = NUM_BOOTSTRAP, seed: int = SEED) -> CrossedMetrics:
+                    num_bootstrap: int = NUM_BOOTSTRAP, seed: int = SEED,
+                    valid=None) -> CrossedMetrics:
     """AUC, advantage and held-out TPR / realised FPR at each of ``fprs`` of stacked scores
     ``[M, n]`` against ``mask``, each with ``num_bootstrap`` two-way resamples of models and
-    examples (module docstring). A 1-D score vector is one model."""
-    st = StackedScores(scores, mask)
+    examples (module docstring). A 1-D score vector is one model. ``valid``: the pairs in the
+    sample (:class:`StackedScores`); the resamples depend only on ``(M, n)``, so two groups
+    of the same table are paired too."""
+    st = StackedScores(scores, mask, valid)
     num_models, num_examples = st.shape
     a, c = crossed_counts(num_models, num_examples, num_bootstrap, seed)
-    sp = _sorted_pairs(st, np.asarray(scores, np.float64).ravel())
+    sp = _sorted_pairs(st)
     # counts scaled to mean 1 keep float32 sums well inside its range
     reps = np.asarray(_replicate_stats(jnp.asarray(a / a.mean(1, keepdims=True), jnp.float32),
                                        jnp.asarray(c / c.mean(1, keepdims=True), jnp.float32),
@@ -277,7 +291,9 @@ def crossed_metrics(name: str, scores, mask, *, fprs=(0.001, 0.01),
     return CrossedMetrics(name, Replicates(st.auc(), reps[:, 0]),
                           Replicates(st.advantage(), reps[:, 1]), rates, st.min_fpr,
                           {"models": num_models, "examples": num_examples,
-                           "resamples": num_bootstrap})
+                           "resamples": num_bootstrap,
+                           "positives": int(st.member.sum()),
+                           "negatives": int((~st.member).sum())})
 
 
 def crossed_mean(table, *, num_bootstrap: int = NUM_BOOTSTRAP, seed: int = SEED) -> Replicates:

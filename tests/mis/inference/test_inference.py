@@ -72,6 +72,28 @@ def test_device_kernel_equals_the_numpy_weighted_statistics():
             assert cm.rates[f][1].reps[b] == pytest.approx(fpr, abs=2e-6)
 
 
+def test_a_group_of_pairs_is_the_sub_sample_and_the_kernel_agrees():
+    """``valid`` keeps a subset of (model, example) pairs: point values equal the metrics of
+    those pairs alone, and the kernel equals the weighted reference restricted to them."""
+    s, mask = _scores(4, m=12, n=80)
+    valid = np.random.default_rng(1).random(s.shape) < 0.6
+    st = StackedScores(s, mask, valid)
+    assert st.auc() == pytest.approx(auc_value(s[valid], mask[valid]), abs=1e-12)
+    assert st.advantage() == pytest.approx(float(advantage(s[valid], mask[valid]).value),
+                                           abs=1e-12)
+    cm = crossed_metrics("g", s, mask, fprs=(0.1,), num_bootstrap=10, seed=2, valid=valid)
+    assert cm.sizes["positives"] == int((mask & valid).sum())
+    a, c = crossed_counts(*s.shape, 10, seed=2)
+    for b in range(10):
+        w = pair_weights(a[b], c[b])
+        assert cm.auc.reps[b] == pytest.approx(st.auc(w), abs=2e-6)
+        rows = np.repeat(np.arange(12), a[b].astype(int))
+        cols = np.repeat(np.arange(80), c[b].astype(int))
+        keep = valid[np.ix_(rows, cols)]
+        assert st.auc(w) == pytest.approx(auc_value(s[np.ix_(rows, cols)][keep],
+                                                    mask[np.ix_(rows, cols)][keep]), abs=1e-12)
+
+
 def test_two_way_interval_covers_where_delong_does_not():
     """Scores whose separation varies by model and by example: the pooled AUC tends to
     Φ(μ / √(2 + σ_m² + σ_e²)). 200 seeded data sets; SE of a coverage near 0.95 is 0.015, so
