@@ -26,6 +26,7 @@ from mis.uniqueness._gnq import gnq_from_gram as gnq_from_gram
 from mis.uniqueness._gnq import gram as gram
 from mis.uniqueness._gnq import mlp_batch_scores as mlp_batch_scores
 from mis.uniqueness._gnq import mlp_ghost_gram as mlp_ghost_gram
+from mis.uniqueness._gnq import pinv_from_gram as pinv_from_gram
 from mis.uniqueness._learner import Records as Records
 from mis.uniqueness._learner import Trace as Trace
 from mis.uniqueness._learner import UniquenessLearner as UniquenessLearner
@@ -35,20 +36,23 @@ from mis.uniqueness._pipeline import DefenseRow as DefenseRow
 from mis.uniqueness._pipeline import Match as Match
 from mis.uniqueness._pipeline import StudyData as StudyData
 from mis.uniqueness._pipeline import UniquenessResult as UniquenessResult
+from mis.uniqueness._pipeline import advantage_replicates as advantage_replicates
+from mis.uniqueness._pipeline import crossed_spearman as crossed_spearman
 from mis.uniqueness._pipeline import matched_leakage as matched_leakage
+from mis.uniqueness._pipeline import pairwise_wins as pairwise_wins
 from mis.uniqueness._pipeline import per_example_auc as per_example_auc
 from mis.uniqueness._pipeline import run_uniqueness as run_uniqueness
 from mis.uniqueness._pipeline import spearman as spearman
-from mis.uniqueness._pipeline import spearman_estimate as spearman_estimate
 from mis.uniqueness._pipeline import study_data as study_data
 from mis.uniqueness._pipeline import top_overlap as top_overlap
 from mis.uniqueness._report import console_summary as console_summary
+from mis.uniqueness._report import findings as findings
 from mis.uniqueness._report import uniqueness_outputs as uniqueness_outputs
 
 __all__ = ["DATASETS", "CanaryRank", "Correlation", "DefenseRow", "Match", "Records",
            "StudyData", "Trace", "UniquenessConfig", "UniquenessLearner", "UniquenessResult",
            "batch_scores", "console_summary", "disclosure", "flat_gradients", "ghost_gram",
            "gnq", "gnq_from_gram", "gram", "matched_leakage", "mlp_batch_scores",
-           "mlp_ghost_gram",
-           "per_example_auc", "run_uniqueness", "spearman", "spearman_estimate", "study_data",
-           "top_overlap", "uniqueness_outputs"]
+           "pinv_from_gram", "mlp_ghost_gram", "advantage_replicates", "crossed_spearman",
+           "pairwise_wins", "findings", "per_example_auc", "run_uniqueness", "spearman",
+           "study_data", "top_overlap", "uniqueness_outputs"]

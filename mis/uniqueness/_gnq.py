@@ -16,6 +16,13 @@ Gaussian noise of covariance ``S_{-j}``); cumulated over the steps an example ap
 the per-example score of :mod:`mis.uniqueness`. TracIn self-influence ``diag(K) = ‖g_j‖²`` is
 the baseline score.
 
+Control without a ridge: the pseudo-inverse form ``g_jᵀ S_{-j}⁺ g_j`` with ``S_{-j} = Σ_{k≠j}
+g_k g_kᵀ``. With ``G_{-j} = U Σ Vᵀ`` (the other gradients) and ``k_j = G_{-j} g_j``,
+``S_{-j}⁺ = V Σ^{-2} Vᵀ`` and ``g_jᵀ S_{-j}⁺ g_j = k_jᵀ (K_{-j}⁺)² k_j``, ``K_{-j} = G_{-j}
+G_{-j}ᵀ`` (the Gram without row and column ``j``): it measures only the part of ``g_j``
+inside the others' span, where the ridge form grows without bound as ``λ → 0`` for the part
+outside it (:func:`pinv_from_gram`).
+
 For dense layers the Gram needs no per-example gradient: with layer inputs ``a_i`` and
 output gradients ``δ_i`` (of example ``i``'s own loss), ``⟨g_i, g_j⟩ = Σ_layers (a_i·a_j + 1)
 (δ_i·δ_j)`` (the ``+ 1`` is the bias), from one forward and one backward pass
@@ -68,6 +75,27 @@ def gnq_from_gram(kernel, ridge: float, *, dtype=jnp.float32):
     with jax.enable_x64(True):
         values, h = _gnq64(jnp.asarray(kernel).astype(jnp.float64), ridge)
         return values.astype(dtype), h.astype(dtype)
+
+
+PINV_RCOND = 1e-10  # eigenvalues below this share of the largest count as zero
+
+
+def pinv_from_gram(kernel) -> jax.Array:
+    """``[B]`` ``g_jᵀ S_{-j}⁺ g_j`` of every row of a float64 Gram (module docstring; call
+    inside ``jax.enable_x64``): one ``(B x B)`` eigendecomposition per leave-one-out Gram,
+    eigenvalues below ``PINV_RCOND`` × the largest dropped. Zero rows score 0."""
+    k = jnp.asarray(kernel)
+    b = k.shape[0]
+
+    def one(j):
+        keep = jnp.arange(b) != j
+        kj = jnp.where(keep, k[j], 0.0)
+        w, u = jnp.linalg.eigh(k * keep[:, None] * keep[None, :])
+        ok = w > PINV_RCOND * jnp.maximum(jnp.max(w), 0.0)
+        proj = u.T @ kj
+        return jnp.sum(jnp.where(ok, proj**2 / jnp.where(ok, w, 1.0) ** 2, 0.0))
+
+    return jax.vmap(one)(jnp.arange(b))
 
 
 def batch_scores(per_example_grads, ridge: float):
@@ -130,6 +158,19 @@ def mlp_ghost_gram(learner, params, x, y, *, dtype=jnp.float32) -> jax.Array:
     """The per-example gradient Gram of an ``MLPLearner`` on ``(x, y)`` by the ghost form
     (:func:`ghost_gram` of the layer inputs and output gradients, no per-example gradient)."""
     return ghost_gram(*_mlp_inputs_and_deltas(learner, params, x, y), dtype=dtype)
+
+
+def batch_gram64(per_example_grads, valid) -> jax.Array:
+    """The float64 Gram of a batch's per-example gradients with invalid rows zeroed (call
+    inside ``jax.enable_x64``)."""
+    g = flat_gradients(per_example_grads).astype(jnp.float64) * valid[:, None]
+    return g @ g.T
+
+
+def mlp_batch_gram64(learner, params, x, y, valid) -> jax.Array:
+    """:func:`batch_gram64` of an ``MLPLearner`` by the ghost form (inside ``enable_x64``)."""
+    inputs, deltas = _mlp_inputs_and_deltas(learner, params, x, y)
+    return ghost_gram(inputs, [d * valid[:, None] for d in deltas], dtype=jnp.float64)
 
 
 def mlp_batch_scores(learner, params, x, y, ridge: float, valid=None):

@@ -9,6 +9,7 @@ each batch member by GNQ (:mod:`mis.uniqueness._gnq`, float64 solve). Per exampl
 
     cumulative = Σ_steps ½ log(1 + GNQ)     max = max_steps GNQ     total = Σ_steps GNQ
     tracin     = Σ_steps ‖g‖²               count = steps in a batch
+    pinv       = Σ_steps ½ log(1 + g_jᵀ S_{-j}⁺ g_j)   (only with ``controls=True``)
 
 **Censoring** (the defense of arXiv 2510.10902): once an example's ``cumulative`` exceeds the
 budget ``τ`` it is dropped from every later batch (the step that crosses the budget still uses
@@ -35,7 +36,15 @@ import optax
 from mis.data import Dataset
 from mis.errors import UserError
 from mis.shadow import GradientLearner, MLPLearner, per_example_gradients
-from mis.uniqueness._gnq import batch_scores, disclosure, flat_gradients, mlp_batch_scores
+from mis.uniqueness._gnq import (
+    batch_gram64,
+    batch_scores,
+    disclosure,
+    flat_gradients,
+    mlp_batch_gram64,
+    mlp_batch_scores,
+    pinv_from_gram,
+)
 
 
 class Records(NamedTuple):
@@ -48,6 +57,7 @@ class Records(NamedTuple):
     tracin: jax.Array
     count: jax.Array
     censored_at: jax.Array
+    pinv: jax.Array
 
     @property
     def mean(self) -> jax.Array:
@@ -67,13 +77,16 @@ class Trace(NamedTuple):
 @dataclasses.dataclass(frozen=True)
 class UniquenessLearner(GradientLearner):
     """``base`` trained by mini-batches of ``batch_size`` members, scoring GNQ with ridge
-    ``ridge`` and censoring at ``budget`` (``math.inf``: no censoring) (module docstring)."""
+    ``ridge`` and censoring at ``budget`` (``math.inf``: no censoring) (module docstring).
+    ``controls``: also record the pseudo-inverse form (one eigendecomposition per example and
+    step: for the one run, not for every shadow)."""
 
     base: GradientLearner
     batch_size: int = 32
     ridge: float = 1e-2
     budget: float = math.inf
     ghost: bool | None = None
+    controls: bool = False
 
     #: the shadow engine traces this learner with x64 on (GNQ's float64 solve under its vmap)
     float64_inside = True
@@ -159,7 +172,7 @@ class UniquenessLearner(GradientLearner):
         n, b = data.x.shape[0], min(self.batch_size, data.x.shape[0])
         member = weights > 0
         zeros = jnp.zeros(n, jnp.float32)
-        start = Records(zeros, zeros, zeros, zeros, zeros, jnp.full(n, -1, jnp.int32))
+        start = Records(zeros, zeros, zeros, zeros, zeros, jnp.full(n, -1, jnp.int32), zeros)
 
         def step(carry, inputs):
             p, s, rec = carry
@@ -182,6 +195,13 @@ class UniquenessLearner(GradientLearner):
                     grads)
                 values, tracin = batch_scores(flat_gradients(grads) * valid[:, None],
                                               self.ridge)
+            pinv = rec.pinv
+            if scores and self.controls:
+                with jax.enable_x64(True):
+                    k64 = (mlp_batch_gram64(self.base, p, x, y, valid) if self.ghost else
+                           batch_gram64(per_example_gradients(self.loss, p, x, y), valid))
+                    pv = pinv_from_gram(k64).astype(jnp.float32) * valid
+                pinv = pinv.at[idx].add(disclosure(pv))
             if scores:
                 values, tracin = values * valid, tracin * valid
                 cumulative = rec.cumulative.at[idx].add(disclosure(values))
@@ -189,7 +209,7 @@ class UniquenessLearner(GradientLearner):
                 rec = Records(cumulative, rec.max.at[idx].max(values),
                               rec.total.at[idx].add(values), rec.tracin.at[idx].add(tracin),
                               rec.count.at[idx].add(valid.astype(jnp.float32)),
-                              jnp.where(crossed, t, rec.censored_at))
+                              jnp.where(crossed, t, rec.censored_at), pinv)
             else:
                 values = jnp.zeros(b, jnp.float32)
                 g = mean_grad()

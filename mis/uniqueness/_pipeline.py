@@ -9,11 +9,16 @@ metrics).
    vs OUT across the models.
 2. **One run.** The same recipe on the whole pool (every point a member): its cumulative GNQ is
    the score a practitioner gets from one training run, no shadow model. Spearman ρ with the
-   LiRA advantage (percentile bootstrap over examples), top-k overlap and canary ranks, for
-   GNQ's cumulative / max / mean, TracIn, and the mean of the shadows' records.
+   LiRA advantage, top-k overlap and canary ranks, for GNQ's cumulative / max / mean, the
+   controls (TracIn ``Σ ‖g‖²`` and the pseudo-inverse form ``Σ ½ log(1 + gᵀS⁺g)``), and the
+   mean of the shadows' records. The interval of ρ is a two-way bootstrap: the shadow models
+   are resampled (each example's LiRA advantage recomputed from the drawn models) together
+   with the examples, so two correlations with the same target are paired.
 3. **Censoring vs DP-SGD.** The same splits and keys trained with censoring at each budget τ
    and with DP-SGD at each σ (Poisson rate ``batch_size / members``, same steps): LiRA AUC and
-   TPR at ``fpr`` on all points and on the canaries, test accuracy, accountant ε.
+   TPR at ``fpr`` on all points and on the canaries, test accuracy, accountant ε, every
+   interval a two-way bootstrap over models and points (:mod:`mis.inference`, the same
+   resamples for every recipe: differences are paired).
 4. **Quantization.** The uncensored shadows quantized by each zoo spec (target and references
    alike, so the attack is quantization-aware): the per-example LiRA advantage again, its ρ
    with GNQ and with the full-precision advantage, and the top-k overlap.
@@ -25,6 +30,7 @@ References:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from typing import NamedTuple
@@ -35,7 +41,6 @@ import numpy as np
 from scipy import stats
 
 from mis.attacks import lira_online_scores
-from mis.audit import auc, tpr_at_fpr
 from mis.data import (
     DIGITS_CLASSES,
     KINDS,
@@ -44,6 +49,13 @@ from mis.data import (
     load_digits,
     make_gaussian_mixture,
     sample_gaussian_mixture,
+)
+from mis.inference import (
+    CrossedMetrics,
+    Replicates,
+    crossed_counts,
+    crossed_mean,
+    crossed_metrics,
 )
 from mis.progress import ProgressFn, report
 from mis.quantizers import parse, quantize_tree
@@ -57,7 +69,7 @@ from mis.shadow import (
 )
 from mis.uniqueness._config import UniquenessConfig
 from mis.uniqueness._learner import Records, UniquenessLearner
-from theory import Estimate, mean_estimate
+from theory import Estimate
 
 
 class StudyData(NamedTuple):
@@ -74,6 +86,9 @@ class StudyData(NamedTuple):
         return self.kind != "ordinary"
 
 
+SEED = 0  # the two-way draws (mis.inference's default: the recipes' rows share them)
+
+
 class DefenseRow(NamedTuple):
     """One training recipe attacked by LiRA.
 
@@ -83,10 +98,12 @@ class DefenseRow(NamedTuple):
         parameter: the budget τ, the noise multiplier σ, or NaN.
         epsilon: the accountant's ε (DP-SGD), else inf.
         censored: the share of (model, member) pairs censored before the end.
-        auc_all, tpr_all: LiRA AUC (DeLong) and held-out TPR at the FPR (Clopper–Pearson) on
-            every pool point; auc_canary, tpr_canary: on the canaries.
-        accuracy: test accuracy, mean over models with a normal interval.
+        auc_all, tpr_all: LiRA AUC and held-out TPR at the FPR on every pool point (two-way
+            intervals; the TPR ``nan`` when the FPR is below the resolution); auc_canary,
+            tpr_canary: on the canaries.
+        accuracy: test accuracy, mean over models and test points (two-way interval).
         seconds: wall time of the row.
+        all, canary, accuracy_reps: the replicates behind them (paired across recipes).
     """
 
     method: str
@@ -99,17 +116,22 @@ class DefenseRow(NamedTuple):
     tpr_canary: Estimate
     accuracy: Estimate
     seconds: float
+    all: CrossedMetrics | None = None
+    canary: CrossedMetrics | None = None
+    accuracy_reps: Replicates | None = None
 
 
 class Correlation(NamedTuple):
     """Spearman ρ between a per-example score and a per-example LiRA advantage, with its
-    bootstrap interval, and the overlap of their top ``k`` examples (chance: ``k/n``)."""
+    two-way bootstrap interval (``reps`` its replicates), and the overlap of their top ``k``
+    examples (chance: ``k/n``)."""
 
     score: str
     target: str
     rho: Estimate
     overlap: float
     k: int
+    reps: Replicates | None = None
 
 
 class CanaryRank(NamedTuple):
@@ -195,14 +217,57 @@ def spearman(a, b) -> float:
     return float(np.sum(ra * rb) / den) if den > 0 else math.nan
 
 
-def spearman_estimate(a, b, *, seed: int, num_bootstrap: int = 1000,
-                      confidence: float = 0.95) -> Estimate:
-    """ρ with a percentile-bootstrap interval (examples resampled with replacement)."""
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    rng = np.random.default_rng(seed)
-    draws = [spearman(a[i], b[i]) for i in rng.integers(0, a.size, (num_bootstrap, a.size))]
-    lo, hi = np.nanquantile(draws, [(1 - confidence) / 2, (1 + confidence) / 2])
-    return Estimate(spearman(a, b), float(lo), float(hi))
+def pairwise_wins(scores, mask) -> np.ndarray:
+    """``[M, M, n]``: ``1`` where model ``m`` has ``i`` IN, model ``k`` has it OUT and
+    ``s[m, i] > s[k, i]``, ``½`` on a tie, else 0: the Mann–Whitney kernel of
+    :func:`per_example_auc` before summing."""
+    s, m = np.asarray(scores, np.float64), np.asarray(mask) > 0
+    win = (s[:, None, :] > s[None, :, :]) + 0.5 * (s[:, None, :] == s[None, :, :])
+    return win * (m[:, None, :] & ~m[None, :, :])
+
+
+def advantage_replicates(wins, mask, a) -> np.ndarray:
+    """``[B, n]`` per-example LiRA advantage ``2 AUC_i − 1`` when the models are drawn with
+    counts ``a [B, M]`` (``wins`` from :func:`pairwise_wins`); ``nan`` where a draw has no
+    IN or no OUT model for the example. The scores are those computed once (the attack is not
+    re-run per draw)."""
+    m = np.asarray(mask) > 0
+    num = np.einsum("bm,mkn,bk->bn", a, wins, a)
+    den = (a @ m) * (a @ ~m)
+    return np.where(den > 0, 2 * num / np.where(den > 0, den, 1) - 1, np.nan)
+
+
+def crossed_spearman(x, y, c) -> np.ndarray:
+    """``[B]`` Spearman ρ of ``x`` and ``y`` (each ``[n]``, or ``[B, n]`` per draw) on the
+    examples drawn with counts ``c [B, n]`` (examples with a ``nan`` left out)."""
+    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    out = np.empty(c.shape[0])
+    for b in range(c.shape[0]):
+        idx = np.repeat(np.arange(c.shape[1]), c[b].astype(int))
+        xb = x[b] if x.ndim == 2 else x
+        yb = y[b] if y.ndim == 2 else y
+        xb, yb = xb[idx], yb[idx]
+        ok = np.isfinite(xb) & np.isfinite(yb)
+        out[b] = spearman(xb[ok], yb[ok]) if ok.sum() > 2 else np.nan
+    return out
+
+
+class CrossedDraws(NamedTuple):
+    """One set of two-way draws for a study: model counts ``a``, example counts ``c`` and the
+    base LiRA advantage per draw."""
+
+    a: np.ndarray
+    c: np.ndarray
+    advantage: np.ndarray
+
+
+def correlation(name: str, target: str, score, target_value, score_reps, target_reps,
+                c, k: int, confidence: float) -> Correlation:
+    """A :class:`Correlation` whose interval comes from the draws' replicates."""
+    reps = Replicates(spearman(score, target_value), crossed_spearman(score_reps, target_reps,
+                                                                      c))
+    return Correlation(name, target, reps.interval(confidence),
+                       top_overlap(score, target_value, k), k, reps)
 
 
 def top_overlap(a, b, k: int) -> float:
@@ -219,15 +284,20 @@ def rank_fraction(score) -> np.ndarray:
 def attack_row(config, data: StudyData, method: str, parameter: float, learner, params,
                mask, *, epsilon: float = math.inf, censored: float = 0.0,
                seconds: float = 0.0):
-    """``(DefenseRow, LiRA scores [M, n])`` for stacked ``params`` trained on ``mask``."""
+    """``(DefenseRow, LiRA scores [M, n])`` for stacked ``params`` trained on ``mask``; the
+    intervals resample models and points (the same draws for every recipe of the study)."""
     logits, test_logits = stacked_predict(learner, params, data.pool.x, data.test.x)
     scores = np.asarray(lira_online_scores(logits, data.pool.y, mask))
-    acc = jnp.mean(jnp.argmax(test_logits, -1) == data.test.y, axis=1)
+    correct = np.asarray(jnp.argmax(test_logits, -1) == data.test.y, np.float64)
     m, c = np.asarray(mask) > 0, data.is_canary
+    conf, b, f = config.confidence, config.num_bootstrap, config.fpr
+    every = crossed_metrics(method, scores, m, fprs=(f,), num_bootstrap=b)
+    canary = crossed_metrics(method, scores[:, c], m[:, c], fprs=(f,), num_bootstrap=b)
+    acc = crossed_mean(correct, num_bootstrap=b)
     row = DefenseRow(method, float(parameter), float(epsilon), float(censored),
-                     auc(scores, m), tpr_at_fpr(scores, m, config.fpr),
-                     auc(scores[:, c], m[:, c]), tpr_at_fpr(scores[:, c], m[:, c], config.fpr),
-                     Estimate(*(float(v) for v in mean_estimate(acc))), float(seconds))
+                     every.auc.interval(conf), every.rate(f, conf).tpr,
+                     canary.auc.interval(conf), canary.rate(f, conf).tpr,
+                     acc.interval(conf), float(seconds), every, canary, acc)
     return row, scores
 
 
@@ -237,7 +307,7 @@ def averaged_records(records: Records, mask) -> Records:
     avg = lambda a: jnp.sum(a * m, 0) / jnp.maximum(jnp.sum(m, 0), 1)
     return Records(avg(records.cumulative), avg(records.max), avg(records.total),
                    avg(records.tracin), avg(records.count),
-                   jnp.max(records.censored_at, axis=0))
+                   jnp.max(records.censored_at, axis=0), avg(records.pinv))
 
 
 def score_columns(single: Records, averaged: Records) -> dict[str, np.ndarray]:
@@ -245,7 +315,8 @@ def score_columns(single: Records, averaged: Records) -> dict[str, np.ndarray]:
     return {"GNQ cumulative (one run)": np.asarray(single.cumulative),
             "GNQ max (one run)": np.asarray(single.max),
             "GNQ mean (one run)": np.asarray(single.mean),
-            "TracIn (one run)": np.asarray(single.tracin),
+            "TracIn Σ‖g‖² (one run)": np.asarray(single.tracin),
+            "GNQ pinv gᵀS⁺g (one run)": np.asarray(single.pinv),
             "GNQ cumulative (shadow mean)": np.asarray(averaged.cumulative),
             "TracIn (shadow mean)": np.asarray(averaged.tracin)}
 
@@ -275,26 +346,31 @@ def run_uniqueness(config: UniquenessConfig, key, *,
     seconds["shadows"] = base_row.seconds
     report(progress, "training recipes", 1, total)
 
-    # 2. one run on the whole pool
+    # 2. one run on the whole pool (with the pseudo-inverse control)
     t = time.perf_counter()
-    _, single = jax.jit(learner.fit_aux)(single_key, data.pool,
+    one_run = dataclasses.replace(learner, controls=True)
+    _, single = jax.jit(one_run.fit_aux)(single_key, data.pool,
                                          jnp.ones(data.pool.x.shape[0], jnp.float32))
     averaged = averaged_records(shadows.aux, mask)
     seconds["one run"] = time.perf_counter() - t
     report(progress, "training recipes", 2, total)
     n = data.pool.x.shape[0]
     k = max(1, round(config.top_fraction * n))
-    boot = dict(num_bootstrap=config.num_bootstrap, confidence=config.confidence)
+    conf = config.confidence
+    a, cnt = crossed_counts(config.num_models, n, config.num_bootstrap, SEED)
+    draws = CrossedDraws(a, cnt, advantage_replicates(pairwise_wins(base_scores, mask), mask,
+                                                      a))
     columns = score_columns(single, averaged)
-    correlations = [Correlation(name, "LiRA advantage",
-                                spearman_estimate(col, advantage, seed=i, **boot),
-                                top_overlap(col, advantage, k), k)
-                    for i, (name, col) in enumerate(columns.items())]
+    correlations = []
+    for name, col in columns.items():
+        # the shadow-mean records depend on the models drawn: approximated as fixed
+        correlations.append(correlation(name, "LiRA advantage", col, advantage, col,
+                                        draws.advantage, cnt, k, conf))
     canaries = [CanaryRank(kind, name, float(np.median(rank_fraction(col)[data.kind == kind])),
                            float(np.mean(rank_fraction(col)[data.kind == kind] <= 0.1)))
                 for kind in KINDS[1:] for name, col in (
                     ("GNQ cumulative (one run)", columns["GNQ cumulative (one run)"]),
-                    ("TracIn (one run)", columns["TracIn (one run)"]),
+                    ("TracIn Σ‖g‖² (one run)", columns["TracIn Σ‖g‖² (one run)"]),
                     ("LiRA advantage", advantage))]
 
     # 3. censoring and DP-SGD on the same splits and keys
@@ -338,13 +414,12 @@ def run_uniqueness(config: UniquenessConfig, key, *,
         quantized.append(row)
         adv_q = 2 * per_example_auc(scores, mask) - 1
         quantized_advantage[spec] = adv_q
+        reps_q = advantage_replicates(pairwise_wins(scores, mask), mask, a)
         correlations += [
-            Correlation("GNQ cumulative (one run)", f"LiRA advantage, {spec}",
-                        spearman_estimate(gnq_col, adv_q, seed=100 + j, **boot),
-                        top_overlap(gnq_col, adv_q, k), k),
-            Correlation("LiRA advantage, full precision", f"LiRA advantage, {spec}",
-                        spearman_estimate(advantage, adv_q, seed=200 + j, **boot),
-                        top_overlap(advantage, adv_q, k), k)]
+            correlation("GNQ cumulative (one run)", f"LiRA advantage, {spec}", gnq_col, adv_q,
+                        gnq_col, reps_q, cnt, k, conf),
+            correlation("LiRA advantage, full precision", f"LiRA advantage, {spec}",
+                        advantage, adv_q, draws.advantage, reps_q, cnt, k, conf)]
     seconds["quantization"] = sum(r.seconds for r in quantized)
     seconds["total"] = time.perf_counter() - t0
     return UniquenessResult(config, data, single, averaged, advantage, quantized_advantage,
@@ -352,32 +427,38 @@ def run_uniqueness(config: UniquenessConfig, key, *,
 
 
 class Match(NamedTuple):
-    """A DP-SGD row and the most accurate censoring row that leaks no more (its TPR at the FPR
-    on all points at most the DP row's upper confidence end), with the verdict on their
-    accuracies: ``"censoring"`` / ``"dp-sgd"`` (the intervals are disjoint and that one is
-    higher), ``"tie"``, or ``"unmatched"`` (every censoring budget leaked more)."""
+    """A DP-SGD row and the recipe without a formal guarantee (a censoring budget, or no
+    defense at all) that is most accurate among those leaking no more by point estimate (the
+    least leaky one when none does), with the leakage measure used: ``"tpr"`` (held-out TPR
+    at the FPR, when resolvable) or ``"auc"``. The verdicts test both differences with
+    paired intervals (:func:`mis.uniqueness.findings`)."""
 
     dp: DefenseRow
     censoring: DefenseRow | None
-    winner: str
+    measure: str
+
+
+def leakage(row: DefenseRow, measure: str) -> Replicates:
+    """The row's leakage replicates: held-out TPR at the FPR or AUC, on all points."""
+    if measure == "tpr":
+        return next(iter(row.all.rates.values()))[0]
+    return row.all.auc
 
 
 def matched_leakage(rows: list[DefenseRow]) -> list[Match]:
-    """Every DP-SGD row paired with the most accurate censoring row at most as leaky (module
-    docstring of :class:`Match`)."""
+    """Every DP-SGD row paired with the most accurate of the undefended recipe and the
+    censoring budgets that leaks no more by point estimate (see :class:`Match`)."""
+    rivals = [r for r in rows if r.method in ("censoring", "none")]
     out = []
     for dp in (r for r in rows if r.method == "dp-sgd"):
-        fits = [r for r in rows if r.method == "censoring"
-                and float(r.tpr_all.value) <= float(dp.tpr_all.upper)]
-        if not fits:
-            out.append(Match(dp, None, "unmatched"))
+        if not rivals:
+            out.append(Match(dp, None, "auc"))
             continue
-        best = max(fits, key=lambda r: float(r.accuracy.value))
-        if float(best.accuracy.lower) > float(dp.accuracy.upper):
-            winner = "censoring"
-        elif float(dp.accuracy.lower) > float(best.accuracy.upper):
-            winner = "dp-sgd"
-        else:
-            winner = "tie"
-        out.append(Match(dp, best, winner))
+        measure = "tpr" if all(math.isfinite(float(r.tpr_all.value))
+                               for r in [dp, *rivals]) else "auc"
+        value = lambda r, measure=measure: float(leakage(r, measure).value)  # noqa: E731
+        fits = [r for r in rivals if value(r) <= value(dp)]
+        best = max(fits, key=lambda r: float(r.accuracy.value)) if fits else \
+            min(rivals, key=value)
+        out.append(Match(dp, best, measure))
     return out

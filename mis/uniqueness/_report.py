@@ -4,7 +4,8 @@ and two figures, all built from the typed :class:`~mis.uniqueness.UniquenessResu
 
 ``examples.csv``: ``index``, ``label``, ``kind`` (ordinary / mislabeled / ood), ``canary``,
 the one-run records (``gnq_cumulative`` = Σ ½ log(1 + GNQ), ``gnq_max``, ``gnq_mean``,
-``tracin`` = Σ ‖g‖², ``batches``), the shadow means (``gnq_cumulative_shadow_mean``,
+``tracin`` = Σ ‖g‖², ``gnq_pinv_cumulative`` = Σ ½ log(1 + gᵀS⁺g), ``batches``), the shadow
+means (``gnq_cumulative_shadow_mean``,
 ``tracin_shadow_mean``), ``lira_advantage`` (2 AUC − 1 across the shadows) and
 ``lira_advantage_<spec>`` for every quantizer.
 """
@@ -15,21 +16,25 @@ import math
 
 import numpy as np
 
+from mis.inference import Finding, bonferroni_confidence, difference, family_note
 from mis.io import fmt, png_bytes, to_csv, to_json
 from mis.io import fmt_estimate as _est
-from mis.uniqueness._pipeline import UniquenessResult, matched_leakage
+from mis.release import estimate_columns
+from mis.uniqueness._config import UniquenessConfig
+from mis.uniqueness._pipeline import UniquenessResult, leakage, matched_leakage
 
 
 def _triple(name: str, est) -> dict:
-    return {name: float(est.value), f"{name}_lo": float(est.lower),
-            f"{name}_hi": float(est.upper)}
+    """``name, name_lo, name_hi``; empty cells for a value that is not defined (a TPR whose
+    FPR is below the resolution)."""
+    return estimate_columns(name, est)
 
 
 def example_rows(result: UniquenessResult) -> list[dict]:
     """One record per pool point (module docstring)."""
     s, a, d = result.single, result.averaged, result.data
     cols = {"gnq_cumulative": s.cumulative, "gnq_max": s.max, "gnq_mean": s.mean,
-            "tracin": s.tracin, "batches": s.count,
+            "tracin": s.tracin, "gnq_pinv_cumulative": s.pinv, "batches": s.count,
             "gnq_cumulative_shadow_mean": a.cumulative, "tracin_shadow_mean": a.tracin,
             "lira_advantage": result.advantage}
     cols |= {f"lira_advantage_{spec}": v for spec, v in result.quantized_advantage.items()}
@@ -95,33 +100,89 @@ def canary_table(result: UniquenessResult) -> str:
     return "\n".join(lines)
 
 
+LEAK_MARGIN = 0.01  # "leaks no more": at most this much more TPR (or AUC)
+MAIN, NORM, PINV = ("GNQ cumulative (one run)", "TracIn Σ‖g‖² (one run)",
+                    "GNQ pinv gᵀS⁺g (one run)")
+
+
+def _corr(result: UniquenessResult, score: str, target: str = "LiRA advantage"):
+    return next((c for c in result.correlations if c.score == score and c.target == target),
+                None)
+
+
+def _label(r) -> str:
+    return "no defense" if r.method == "none" else f"{r.method} {_param(r)}".strip()
+
+
+def findings(result: UniquenessResult) -> list[Finding]:
+    """The study's verdicts as :class:`~mis.inference.Finding` s (Bonferroni over all):
+    GNQ predicts LiRA, and better than the controls ‖g‖² and gᵀS⁺g (paired differences of ρ
+    on the same two-way draws); per DP-SGD σ, whether the undefended model leaks more than
+    it, and whether the matched recipe without a guarantee (:func:`matched_leakage`) leaks no
+    more and is more accurate (paired differences on the same draws of models and points)."""
+    cfg = result.config
+    n = int(result.data.pool.x.shape[0])
+    corr_sizes = {"models": cfg.num_models, "examples": n, "resamples": cfg.num_bootstrap}
+    specs = []  # (claim, quantity, replicates, direction, margin, sizes, note)
+    main = _corr(result, MAIN)
+    if main is not None and main.reps is not None:
+        specs.append(("GNQ predicts LiRA", f"Spearman ρ({MAIN}, LiRA advantage)", main.reps,
+                      "greater", 0.0, corr_sizes, ""))
+        for other, word in ((NORM, "the plain gradient norm"),
+                            (PINV, "the pseudo-inverse form")):
+            c = _corr(result, other)
+            if c is not None and c.reps is not None:
+                specs.append((f"GNQ (ridge) predicts LiRA better than {word}",
+                              f"ρ(GNQ) − ρ({other})", difference(main.reps, c.reps),
+                              "greater", 0.0, corr_sizes,
+                              f"ρ({other}) = {_est(c.rho)}"))
+    none = next((r for r in result.defense if r.method == "none"), None)
+    for m in matched_leakage(result.defense):
+        dp = m.dp
+        what = f"TPR@{cfg.fpr:g}" if m.measure == "tpr" else "AUC"
+        sizes = {"models": cfg.num_models, "points": n, "resamples": cfg.num_bootstrap}
+        tag = f"DP-SGD σ = {dp.parameter:g} (ε {fmt(dp.epsilon, 2)})"
+        if none is not None and none.all is not None:
+            specs.append((f"the undefended model leaks more than {tag}",
+                          f"{what}(none) − {what}(DP-SGD)",
+                          difference(leakage(none, m.measure), leakage(dp, m.measure)),
+                          "greater", 0.0, sizes, "if not, no defense is needed at this "
+                          "level and the comparison below says little"))
+        if m.censoring is None or m.censoring.all is None:
+            continue
+        cz = m.censoring
+        specs.append((f"{_label(cz)} leaks no more than {tag}",
+                      f"{what}({_label(cz)}) − {what}(DP-SGD)",
+                      difference(leakage(cz, m.measure), leakage(dp, m.measure)), "at_most",
+                      LEAK_MARGIN, sizes, "the most accurate recipe without a guarantee that "
+                      "leaks no more by point estimate" if float(leakage(cz, m.measure).value)
+                      <= float(leakage(dp, m.measure).value) else "no recipe without a "
+                      "guarantee leaks as little; the least leaky one"))
+        specs.append((f"{_label(cz)} is more accurate than {tag}",
+                      f"accuracy({_label(cz)}) − accuracy(DP-SGD)",
+                      difference(cz.accuracy_reps, dp.accuracy_reps), "greater", 0.0,
+                      {"models": cfg.num_models, "test points": int(result.data.test.x.shape[0]),
+                       "resamples": cfg.num_bootstrap}, ""))
+    level = bonferroni_confidence(max(len(specs), 1), cfg.confidence)
+    smoke = cfg.num_models <= UniquenessConfig.smoke_sizes()["num_models"]
+    return [Finding(claim, q, reps.interval(level), d, margin=mg, confidence=level,
+                    sizes=sz, smoke=smoke, note=note)
+            for claim, q, reps, d, mg, sz, note in specs]
+
+
 def verdicts(result: UniquenessResult) -> list[str]:
-    """The report's verdicts: GNQ vs LiRA, canaries, censoring vs DP-SGD at matched leakage."""
-    out = []
-    main = result.correlations[0]
-    holds = float(main.rho.lower) > 0
-    out.append(f"GNQ predicts LiRA: {'holds' if holds else 'does not hold'} — Spearman ρ("
-               f"{main.score}, {main.target}) = {_est(main.rho)}; top-{main.k} overlap "
-               f"{fmt(main.overlap, 2)} (chance {fmt(main.k / result.data.pool.x.shape[0], 2)}).")
-    gnq_ranks = [c for c in result.canaries if c.score == "GNQ cumulative (one run)"]
+    """The report's verdicts: the findings, the canary ranks, and the caveat on censoring."""
+    found = findings(result)
+    out = [f.line() for f in found]
+    main = _corr(result, MAIN)
+    if main is not None:
+        out.append(f"Top-{main.k} overlap of GNQ and the LiRA advantage: {fmt(main.overlap, 2)} "
+                   f"(chance {fmt(main.k / result.data.pool.x.shape[0], 2)}).")
+    gnq_ranks = [c for c in result.canaries if c.score == MAIN]
     out.append("Canaries by one-run GNQ: " + "; ".join(
         f"{c.kind} median rank {fmt(c.median_rank, 2)} of the pool, {fmt(c.top10, 2)} in the "
         "top 10 %" for c in gnq_ranks) + ".")
-    for m in matched_leakage(result.defense):
-        dp = m.dp
-        if m.censoring is None:
-            out.append(f"DP-SGD σ = {dp.parameter:g} (TPR {_est(dp.tpr_all)}): every censoring "
-                       "budget leaked more (TPR above this interval).")
-            continue
-        cz = m.censoring
-        word = {"censoring": "censoring has the higher accuracy",
-                "dp-sgd": "DP-SGD has the higher accuracy",
-                "tie": "no significant difference in accuracy"}[m.winner]
-        out.append(f"At no more leakage, DP-SGD σ = {dp.parameter:g} (ε {fmt(dp.epsilon, 2)}, "
-                   f"TPR {_est(dp.tpr_all)}, accuracy {_est(dp.accuracy)}) vs the most accurate "
-                   f"censoring with TPR ≤ {fmt(float(dp.tpr_all.upper), 3)}, τ = "
-                   f"{cz.parameter:g} (TPR {_est(cz.tpr_all)}, accuracy {_est(cz.accuracy)}): "
-                   f"{word}.")
+    out.append(family_note(len(found), result.config.confidence))
     out.append("Censoring carries no formal differential-privacy guarantee: its budget bounds "
                "a heuristic disclosure, and which points are dropped depends on the data.")
     return out
@@ -199,18 +260,34 @@ def report_md(result: UniquenessResult, provenance: dict, command: str) -> bytes
         "cumulative disclosure Σ ½ log(1 + GNQ) over the steps it was in a batch. 'One run' "
         "trains once on the whole pool (no shadow model); 'shadow mean' averages the shadows' "
         "records over the models where the point was IN. The per-example LiRA advantage is "
-        "2 AUC − 1 of the point's online-LiRA scores (leave-one-model-out) when IN vs OUT.", "",
-        "## Verdicts", "", *[f"- {v}" for v in verdicts(result)], "",
+        "2 AUC − 1 of the point's online-LiRA scores (leave-one-model-out) when IN vs OUT. "
+        "Controls: TracIn Σ ‖g‖² (the plain gradient norm) and the pseudo-inverse form "
+        "Σ ½ log(1 + g_jᵀ S_{-j}⁺ g_j), S_{-j} = Σ_{k≠j} g_k g_kᵀ (no ridge: only the part of "
+        "g_j inside the others' span): what uniqueness adds over a norm shows as ρ(GNQ) − "
+        "ρ(control).", "",
+        "## Verdicts", "",
+        "Each finding is decided by its interval: \"holds\" when it lies on the claimed side "
+        "(inside the stated margin for \"no more\"), \"does not hold\" when it lies on the "
+        "other side, \"inconclusive\" otherwise.", "",
+        *[f"- {v}" for v in verdicts(result)], "",
         "## GNQ against LiRA", "", "```", correlation_table(result), "```", "",
-        "Intervals: percentile bootstrap over examples "
-        f"({cfg.num_bootstrap} resamples, {cfg.confidence:.0%}).", "",
+        "Intervals of ρ: two-way bootstrap, bias-corrected percentile "
+        f"({cfg.num_bootstrap} resamples, {cfg.confidence:.0%}): the shadow models are drawn "
+        "with replacement (each point's LiRA advantage recomputed from the drawn models' "
+        "scores) together with the examples, so correlations with the same target share "
+        "their draws and their differences are paired. The shadow-mean records are held "
+        "fixed in each draw.", "",
         "```", canary_table(result), "```", "", "![GNQ vs LiRA](gnq_vs_lira.png)", "",
         "## Censoring vs DP-SGD", "",
         f"Censoring drops a point from later batches once its cumulative disclosure exceeds τ. "
         f"DP-SGD: clip {cfg.clip_norm:g}, Poisson rate {cfg.sample_rate:.3f}, the same steps; "
         f"accountant ε at δ = {cfg.delta:g}. TPR at FPR {cfg.fpr:g}, held out (threshold on "
-        "half the pairs, Clopper–Pearson on the other half); AUC with DeLong intervals; "
-        "'censored' is the share of (model, member) pairs dropped before the end.", "",
+        "half the pairs, value on the other half; empty when the FPR is below 1 / the "
+        "non-member pairs of that half); every interval resamples models and points together "
+        "(two-way bootstrap, the same draws for every recipe); 'censored' is the share of "
+        "(model, member) pairs dropped before the end. The undefended model ('none') is a "
+        "candidate of the matched comparison: a defense is only needed where it leaks more.",
+        "",
         "```", defense_table(result.defense), "```", "", "![defenses](defense.png)", "",
         "## Post-training quantization", "",
         "The uncensored shadows quantized after training (target and references alike):", "",
@@ -232,6 +309,7 @@ def uniqueness_outputs(result: UniquenessResult, provenance: dict,
                                      "correlations": correlation_rows(result),
                                      "canaries": [c._asdict() for c in result.canaries],
                                      "verdicts": verdicts(result),
+                                     "findings": [f.record() for f in findings(result)],
                                      "seconds": result.seconds}),
             "report.md": report_md(result, provenance, command),
             "gnq_vs_lira.png": scatter_figure(result),

@@ -18,8 +18,7 @@ from mis.uniqueness import (
     mlp_ghost_gram,
     per_example_auc,
     spearman,
-    spearman_estimate,
-    top_overlap,
+        top_overlap,
 )
 
 
@@ -45,6 +44,27 @@ def test_gnq_equals_the_explicit_leave_one_out_inverse(batch, dim, ridge):
     h = np.einsum("ij,ij->i", gd, np.linalg.solve(a, gd.T).T)
     np.testing.assert_allclose(h / (1 - h), want, rtol=1e-6)
     np.testing.assert_allclose(gnq_from_gram(gd @ gd.T, ridge)[1], h, rtol=1e-5)
+
+
+@pytest.mark.parametrize("batch, dim", [(6, 40), (8, 3), (5, 5)])
+def test_pinv_form_equals_the_explicit_pseudo_inverse(batch, dim):
+    """``g_jᵀ S_{-j}⁺ g_j`` against NumPy's pseudo-inverse of the explicit ``P x P`` matrix,
+    for more dimensions than examples (gradients outside the others' span) and fewer; a zero
+    row scores 0 and leaves the others as if it were absent."""
+    import jax
+
+    from mis.uniqueness import pinv_from_gram
+
+    g = np.random.default_rng(batch).normal(size=(batch, dim))
+    g[-1] = 0.0
+    want = []
+    for j in range(batch):
+        others = np.delete(g, j, axis=0)
+        want.append(g[j] @ np.linalg.pinv(others.T @ others, rcond=1e-10) @ g[j])
+    with jax.enable_x64(True):
+        got = np.asarray(pinv_from_gram(jnp.asarray(g @ g.T)))
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9)
+    assert got[-1] == 0.0
 
 
 def test_large_gnq_keeps_its_precision():
@@ -120,19 +140,50 @@ def test_spearman_equals_scipy_with_ties():
     a, b = rng.integers(0, 5, 200), rng.normal(size=200)
     b[:50] = a[:50]
     assert spearman(a, b) == pytest.approx(stats.spearmanr(a, b).statistic, abs=1e-12)
-    est = spearman_estimate(a, b, seed=0, num_bootstrap=200)
-    assert est.lower <= est.value <= est.upper
 
 
-def test_bootstrap_interval_covers_the_population_rho():
+def test_crossed_spearman_covers_the_population_rho():
     """Bivariate normal with ρ_pearson = 0.6: Spearman's population value is
-    (6/π) asin(0.3) = 0.582; a 95 % interval from n = 400 (se ≈ 0.035) covers it."""
+    (6/π) asin(0.3) = 0.582; a 95 % interval from n = 400 (se ≈ 0.035) covers it, and each
+    replicate is ρ of the examples drawn by copying."""
+    from mis.inference import Replicates, crossed_counts
+    from mis.uniqueness import crossed_spearman
+
     rng = np.random.default_rng(5)
     z = rng.multivariate_normal([0, 0], [[1, 0.6], [0.6, 1]], size=400)
-    est = spearman_estimate(z[:, 0], z[:, 1], seed=1, num_bootstrap=500)
+    _, c = crossed_counts(1, 400, 500, seed=1)
+    reps = crossed_spearman(z[:, 0], z[:, 1], c)
+    idx = np.repeat(np.arange(400), c[3].astype(int))
+    assert reps[3] == pytest.approx(stats.spearmanr(z[idx, 0], z[idx, 1]).statistic, abs=1e-12)
+    est = Replicates(spearman(z[:, 0], z[:, 1]), reps).interval()
     truth = 6 / np.pi * np.arcsin(0.3)
     assert est.lower < truth < est.upper
     assert est.upper - est.lower < 0.2
+
+
+def test_advantage_replicates_recompute_the_per_example_auc_from_the_drawn_models():
+    from mis.inference import crossed_counts
+    from mis.uniqueness import advantage_replicates, pairwise_wins
+
+    rng = np.random.default_rng(7)
+    scores = np.round(rng.normal(size=(12, 6)), 1)
+    mask = np.zeros((12, 6), bool)
+    for i in range(6):
+        mask[rng.permutation(12)[:6], i] = True
+    wins = pairwise_wins(scores, mask)
+    np.testing.assert_allclose(advantage_replicates(wins, mask, np.ones((1, 12)))[0],
+                               2 * per_example_auc(scores, mask) - 1, rtol=1e-12)
+    a, _ = crossed_counts(12, 6, 20, seed=2)
+    got = advantage_replicates(wins, mask, a)
+    for b in range(20):
+        rows = np.repeat(np.arange(12), a[b].astype(int))
+        sb, mb = scores[rows], mask[rows]
+        for i in range(6):
+            if mb[:, i].all() or not mb[:, i].any():
+                assert np.isnan(got[b, i])
+            else:
+                want = 2 * roc_auc_score(mb[:, i], sb[:, i]) - 1
+                assert got[b, i] == pytest.approx(want, abs=1e-12)
 
 
 def test_per_example_auc_equals_sklearn():

@@ -94,11 +94,18 @@ def test_the_engine_trains_the_same_runs_as_fit_aux_alone(pool):
 
 def test_ghost_and_explicit_kernels_record_the_same_run(pool):
     weights = (jnp.arange(40) % 2 == 0).astype(jnp.float32)
-    ghost, explicit = _learner(), UniquenessLearner(_learner().base, batch_size=6, ghost=False)
+    ghost = UniquenessLearner(_learner().base, batch_size=6, controls=True)
+    explicit = UniquenessLearner(_learner().base, batch_size=6, ghost=False, controls=True)
     assert ghost.ghost and not explicit.ghost
     pg, rg = jax.jit(ghost.fit_aux)(jax.random.key(7), pool, weights)
     pe, re_ = jax.jit(explicit.fit_aux)(jax.random.key(7), pool, weights)
-    for field in ("cumulative", "max", "tracin", "count"):
+    # the pseudo-inverse control is recorded, only for members, and below the ridge form's
+    # unbounded part: 8 hidden units, so gradients (P = 6*8+8+8*2+2) exceed the batch of 6
+    assert float(jnp.sum(rg.pinv)) > 0 and float(jnp.sum(rg.pinv * (1 - weights))) == 0
+    no_controls = jax.jit(_learner().fit_aux)(jax.random.key(7), pool, weights)[1]
+    assert float(jnp.sum(no_controls.pinv)) == 0
+    np.testing.assert_allclose(no_controls.cumulative, rg.cumulative, rtol=1e-6)
+    for field in ("cumulative", "max", "tracin", "count", "pinv"):
         np.testing.assert_allclose(getattr(rg, field), getattr(re_, field), rtol=2e-3, atol=1e-5)
     jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5), pg, pe)
 

@@ -4,9 +4,11 @@ import csv
 import json
 import math
 
+import numpy as np
 import pytest
 
 from mis.errors import UserError
+from mis.inference import CrossedMetrics, Replicates
 from mis.uniqueness import DefenseRow, UniquenessConfig, matched_leakage, study_data
 from tests.cli import run_mis as _mis
 from theory import Estimate
@@ -60,22 +62,27 @@ def test_canaries_are_mislabeled_or_out_of_distribution():
 
 def _row(method, parameter, tpr, acc):
     e = lambda v: Estimate(v, v - 0.01, v + 0.01)
+    r = lambda v: Replicates(v, v + np.zeros(20))
+    cm = CrossedMetrics(method, r(0.6), r(0.2), {0.01: (r(tpr), r(0.01))}, 1e-3, {})
     return DefenseRow(method, parameter, math.inf, 0.0, e(0.6), e(tpr), e(0.6), e(tpr), e(acc),
-                      0.0)
+                      0.0, cm, cm, r(acc))
 
 
-def test_matched_leakage_takes_the_most_accurate_censoring_that_leaks_no_more():
+def test_matched_leakage_takes_the_most_accurate_recipe_that_leaks_no_more():
     rows = [_row("none", math.nan, 0.20, 0.90), _row("censoring", 5, 0.02, 0.60),
             _row("censoring", 10, 0.05, 0.85), _row("censoring", 20, 0.10, 0.88),
             _row("dp-sgd", 1, 0.045, 0.70), _row("dp-sgd", 2, 0.095, 0.875),
-            _row("dp-sgd", 3, 0.025, 0.80), _row("dp-sgd", 4, 0.005, 0.50)]
-    got = [(m.dp.parameter, m.censoring and m.censoring.parameter, m.winner)
+            _row("dp-sgd", 3, 0.025, 0.80), _row("dp-sgd", 4, 0.005, 0.50),
+            _row("dp-sgd", 5, 0.30, 0.95)]
+    got = [(m.dp.parameter, m.censoring.method, m.censoring.parameter, m.measure)
            for m in matched_leakage(rows)]
-    # σ = 1: TPR upper 0.055 admits τ = 5 and 10; τ = 10 is more accurate and wins
-    # σ = 2: upper 0.105 admits all; τ = 20 (0.88) ties with 0.875 within ±0.01
-    # σ = 3: upper 0.035 admits only τ = 5, less accurate; σ = 4: nothing leaks as little
-    assert got == [(1, 10, "censoring"), (2, 20, "tie"), (3, 5, "dp-sgd"), (4, None,
-                                                                             "unmatched")]
+    # σ = 1 (TPR 0.045): τ = 5 only (0.02); σ = 2 (0.095): τ = 5, 10, of which 10 is more
+    # accurate; σ = 3 (0.025): τ = 5; σ = 4 (0.005): none leaks as little, the least leaky
+    # (τ = 5); σ = 5 (0.30): the undefended model (0.20) is admitted and the most accurate
+    assert [(p, m, q if m != "none" else "nan") for p, m, q, _ in got] == [
+        (1, "censoring", 5), (2, "censoring", 10), (3, "censoring", 5), (4, "censoring", 5),
+        (5, "none", "nan")]
+    assert {g[3] for g in got} == {"tpr"}
 
 
 @pytest.mark.slow
@@ -93,12 +100,22 @@ def test_smoke_writes_every_output(tmp_path):
     defense = list(csv.DictReader((out / "defense.csv").read_text().splitlines()))
     assert [r["method"] for r in defense] == ["none", "censoring", "dp-sgd", "uniform:4"]
     for r in defense:
-        assert float(r["accuracy_lo"]) <= float(r["accuracy"]) <= float(r["accuracy_hi"])
+        assert float(r["accuracy_lo"]) < float(r["accuracy_hi"])
+        assert float(r["auc_all_lo"]) < float(r["auc_all_hi"])
     assert float(defense[2]["epsilon"]) > 0 and defense[0]["epsilon"] == "inf"
     results = json.loads((out / "results.json").read_text())
     assert results["provenance"]["seed"] == 3
     assert results["provenance"]["config"]["dataset"] == "mixture"
     assert any("no formal differential-privacy guarantee" in v for v in results["verdicts"])
+    found = results["findings"]
+    claims = [f["claim"] for f in found]
+    assert claims[:3] == ["GNQ predicts LiRA",
+                          "GNQ (ridge) predicts LiRA better than the plain gradient norm",
+                          "GNQ (ridge) predicts LiRA better than the pseudo-inverse form"]
+    assert any(c.startswith("the undefended model leaks more than DP-SGD") for c in claims)
+    assert all(f["smoke"] and f["confidence"] == pytest.approx(1 - 0.05 / len(found))
+               for f in found)
+    assert all(float(r["gnq_pinv_cumulative"]) >= 0 for r in examples)
     assert "Gradient uniqueness" in (out / "report.md").read_text()
     for fig in ("gnq_vs_lira.png", "defense.png"):
         assert (out / fig).read_bytes()[:4] == b"\x89PNG"
