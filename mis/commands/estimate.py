@@ -52,7 +52,14 @@ def run_npz(args, config, seed: int) -> int:
 
     from mis.io import check_out_dir, fmt, to_csv, to_json, write_files
     from mis.provenance import provenance
-    from mis.tv import check_k, check_samples, estimate_all, fold_train_size, implied_epsilon
+    from mis.tv import (
+        check_k,
+        check_samples,
+        disagreements,
+        estimate_all,
+        fold_train_size,
+        implied_epsilon,
+    )
 
     out = check_out_dir(args.out, "estimate FILE") if args.out is not None else None
     member, nonmember, what = npz_queries(args.input)
@@ -70,12 +77,16 @@ def run_npz(args, config, seed: int) -> int:
     for r in rows:
         print(f"{r['estimator']:<11}{fmt(r['value']):>8}  [{fmt(r['lo'])}, {fmt(r['hi'])}]"
               f"{fmt(r['epsilon_lower'], 2):>10}")
+    warnings = disagreements(estimates)
+    for w in warnings:
+        print(f"warning: {w}")
     if out is not None:
         prov = provenance({"input": args.input, "k": config.k, "folds": config.folds,
                            "confidence": config.confidence, "delta": config.delta}, seed,
                           "mis " + " ".join(sys.argv[1:]))
         write_files(out, {"estimate.csv": to_csv(rows),
-                          "results.json": to_json({"provenance": prov, "rows": rows})},
+                          "results.json": to_json({"provenance": prov, "rows": rows,
+                                                   "warnings": warnings})},
                     command="estimate FILE")
         print(f"wrote estimate.csv, results.json to {out}")
     return 0

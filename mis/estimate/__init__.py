@@ -12,6 +12,7 @@ from mis.estimate._pipeline import DigitsSplit as DigitsSplit
 from mis.estimate._pipeline import EstimateResult as EstimateResult
 from mis.estimate._pipeline import GenerativeRow as GenerativeRow
 from mis.estimate._pipeline import RiskResult as RiskResult
+from mis.estimate._pipeline import coverage_cells as coverage_cells
 from mis.estimate._pipeline import digits_split as digits_split
 from mis.estimate._pipeline import known_models as known_models
 from mis.estimate._pipeline import run_convergence as run_convergence
@@ -21,3 +22,5 @@ from mis.estimate._pipeline import run_generative as run_generative
 from mis.estimate._pipeline import train_vaes as train_vaes
 from mis.estimate._report import console_summary as console_summary
 from mis.estimate._report import estimate_outputs as estimate_outputs
+from mis.estimate._report import findings as findings
+from mis.estimate._report import warnings as warnings

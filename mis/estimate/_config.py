@@ -31,8 +31,9 @@ class EstimateConfig:
         sample_sizes: members (= non-members) per draw in the convergence check on the
             Gaussian mean and the discrete model, where Δ is known exactly.
         imbalance: non-members per member in the prior-free check (at the largest size).
-        coverage_draws: repeated draws (at the smallest size, Gaussian mean) that measure how
-            often each interval covers the exact Δ (0 = skip).
+        coverage_draws: repeated draws of the Gaussian mean per coverage cell (the two
+            smallest balanced sizes and the smallest with ``imbalance`` non-members per
+            member) that measure how often each interval covers the exact Δ (0 = skip).
         gaussian_n, gaussian_d: the Gaussian mean's training-set size and dimension.
         discrete_n, discrete_values: the discrete model's ``n`` and ``K`` (``p ∝ 1..K``).
         train_sizes: VAE / mixture training-set sizes (members: the first of a seeded

@@ -7,8 +7,11 @@ Three parts (keys: ``convergence, coverage, generative = split(key, 3)``):
    every estimator at growing sample sizes beside the exact Δ of :mod:`theory`, and once
    with members outnumbered ``imbalance : 1`` by non-members (the advantage is prior-free,
    the classifier's accuracy is not).
-2. **Coverage**: ``coverage_draws`` independent samples at the smallest size: how often each
-   interval covers the exact Δ, and how often its lower end exceeds it.
+2. **Coverage**: ``coverage_draws`` independent samples of the Gaussian mean at each of
+   :func:`coverage_cells` (the two smallest balanced sizes and the smallest with members
+   outnumbered ``imbalance : 1``): how often each interval covers the exact Δ, and how often
+   its lower end exceeds it (reported as measured: the k-NN interval covers the
+   classifier's own advantage, which is below Δ at small sizes).
 3. **Generative models** on the digits: members are the first ``train_size`` images of a
    permutation (seed ``seed``) of the training split, non-members the 597 test digits. A VAE
    per training size (vmapped) is queried after each number of ``epochs`` (full-batch Adam
@@ -16,8 +19,9 @@ Three parts (keys: ``convergence, coverage, generative = split(key, 3)``):
    generated images (black box), and the three as one vector query; Gaussian mixtures of
    each size in ``components`` are queried by −log-likelihood; a DP-SGD VAE at the largest
    size (one per σ of ``dp_sigmas``, ``dp_steps`` steps) gives Δ̂ and its implied ε lower
-   bound beside the accountant's ε. The individual risk
-   of the most overfit VAE's members (vector query) closes the study.
+   bound beside the accountant's ε. The k-NN decisions on the vector query are kept, so
+   trends are decided by paired bootstrap differences. The individual risk of the most
+   overfit VAE's members (vector query), with its permutation null, closes the study.
 """
 
 from __future__ import annotations
@@ -37,7 +41,14 @@ from mis.estimate._known import discrete_queries, gaussian_mean_queries
 from mis.generative import VAELearner, fit_gmm, gmm_log_prob
 from mis.progress import ProgressFn, report
 from mis.shadow import DPSGD, dp_epsilon
-from mis.tv import cross_fit_predictions, estimate_all, implied_epsilon, knn_risk
+from mis.tv import (
+    RiskNull,
+    cross_fit_predictions,
+    estimate_all,
+    implied_epsilon,
+    knn_risk,
+    risk_null,
+)
 from theory import Estimate, discrete_delta, gaussian_mean_delta
 
 QUERIES = ("neg_elbo", "recon", "nn_dist", "vector")
@@ -61,7 +72,8 @@ class ConvergenceRow(NamedTuple):
 
 class CoverageRow(NamedTuple):
     """How often ``estimator``'s interval covered the exact Δ over ``draws`` samples of
-    ``num_members`` members and non-members, and how often its lower end exceeded Δ."""
+    ``num_members`` members and ``num_nonmembers`` non-members, and how often its lower end
+    exceeded Δ."""
 
     model: str
     num_members: int
@@ -70,6 +82,7 @@ class CoverageRow(NamedTuple):
     covered: float
     lower_above: float
     mean_value: float
+    num_nonmembers: int = 0
 
 
 class GenerativeRow(NamedTuple):
@@ -87,16 +100,21 @@ class GenerativeRow(NamedTuple):
     estimate: Estimate
     epsilon_lower: float
     epsilon_accountant: float
+    decisions: np.ndarray | None = None  # k-NN, vector query: members first
 
 
 class RiskResult(NamedTuple):
-    """Individual risk of each member of the most overfit VAE (``train_size``, ``epochs``)
-    and the member images, ``[n, 8, 8]``."""
+    """Individual risk of each member of the most overfit VAE (``train_size``, ``epochs``),
+    the member images ``[n, 8, 8]``, and the permutation null of the top-``null.top`` mean."""
 
     train_size: int
     epochs: int
     risk: np.ndarray
     images: np.ndarray
+    null: RiskNull | None = None
+
+
+RISK_TOP, RISK_PERMUTATIONS = 10, 100
 
 
 class EstimateResult(NamedTuple):
@@ -161,25 +179,40 @@ def run_convergence(config: EstimateConfig, key, models: dict, *,
     return rows
 
 
+def coverage_cells(config: EstimateConfig) -> list[tuple[int, int]]:
+    """``(members, non-members)`` of the coverage check: the two smallest balanced sizes and
+    the smallest size with ``imbalance`` non-members per member."""
+    s = config.sample_sizes
+    cells = [(m, m) for m in s[:2]]
+    if config.imbalance > 1:
+        cells.append((s[0], s[0] * config.imbalance))
+    return list(dict.fromkeys(cells))
+
+
 def run_coverage(config: EstimateConfig, key, models: dict, *,
                  progress: ProgressFn | None = None) -> list[CoverageRow]:
-    """Part 2 on the first model (the Gaussian mean), ``coverage_draws`` draws of the
-    smallest size; draw ``j`` uses ``fold_in(key, j)`` and seeds its folds with ``j``."""
+    """Part 2 on the first model (the Gaussian mean), ``coverage_draws`` draws at each of
+    :func:`coverage_cells`; draw ``j`` of cell ``c`` uses ``fold_in(fold_in(key, c), j)`` and
+    seeds its folds with ``j``."""
     if config.coverage_draws == 0:
         return []
     model, (exact, _, draw) = next(iter(models.items()))
-    m = config.sample_sizes[0]
-    hits: dict[str, list] = {}
-    for j in range(config.coverage_draws):
-        member, nonmember = draw(jax.random.fold_in(key, j), m, m)
-        for name, est in estimate_all(np.asarray(member), np.asarray(nonmember), seed=j,
-                                      **_kw(config)).items():
-            hits.setdefault(name, []).append(
-                (est.lower <= exact <= est.upper, est.lower > exact, est.value))
-        report(progress, "coverage draws", j + 1, config.coverage_draws)
-    return [CoverageRow(model, m, name, len(h), float(np.mean([c for c, _, _ in h])),
-                        float(np.mean([a for _, a, _ in h])), float(np.mean([v for *_, v in h])))
-            for name, h in hits.items()]
+    cells = coverage_cells(config)
+    rows, total = [], len(cells) * config.coverage_draws
+    for c, (m, o) in enumerate(cells):
+        hits: dict[str, list] = {}
+        for j in range(config.coverage_draws):
+            member, nonmember = draw(jax.random.fold_in(jax.random.fold_in(key, c), j), m, o)
+            for name, est in estimate_all(np.asarray(member), np.asarray(nonmember), seed=j,
+                                          **_kw(config)).items():
+                hits.setdefault(name, []).append(
+                    (est.lower <= exact <= est.upper, est.lower > exact, est.value))
+            report(progress, "coverage draws", c * config.coverage_draws + j + 1, total)
+        rows += [CoverageRow(model, m, name, len(h), float(np.mean([x for x, _, _ in h])),
+                             float(np.mean([a for _, a, _ in h])),
+                             float(np.mean([v for *_, v in h])), o)
+                 for name, h in hits.items()]
+    return rows
 
 
 class DigitsSplit(NamedTuple):
@@ -217,10 +250,15 @@ def _generative_rows(model, size, knob, value, queries, split, config, seed,
     members = slice(0, size)
     nonmembers = slice(split.test_start, None)
     for query, q in queries.items():
+        decided = None
+        if query == "vector":  # the same folds and seed as the k-NN estimate: its decisions
+            decided = cross_fit_predictions(q[members], q[nonmembers], k=config.k or None,
+                                            folds=config.folds, seed=seed)
         for name, est in estimate_all(q[members], q[nonmembers], seed=seed,
                                       **_kw(config)).items():
             rows.append(GenerativeRow(model, size, knob, value, query, name, est,
-                                      implied_epsilon(est.lower, config.delta), accountant))
+                                      implied_epsilon(est.lower, config.delta), accountant,
+                                      decided if name == "knn" else None))
     return rows
 
 
@@ -273,10 +311,13 @@ def run_generative(config: EstimateConfig, key, seed: int, *,
                          learner.sample(p, gen_key, config.num_generated))
             rows += _generative_rows("vae", n, "epochs", epochs, q, split, config, seed)
             if i == len(sizes) - 1 and epochs == config.epochs[-1]:
-                member_q = q["vector"][:n]
-                risk = RiskResult(n, epochs, knn_risk(member_q, q["vector"][split.test_start:],
-                                                      k=config.k or None, seed=seed),
-                                  np.asarray(split.x[:n]).reshape(-1, 8, 8))
+                member_q, out_q = q["vector"][:n], q["vector"][split.test_start:]
+                risk = RiskResult(n, epochs, knn_risk(member_q, out_q, k=config.k or None,
+                                                      seed=seed),
+                                  np.asarray(split.x[:n]).reshape(-1, 8, 8),
+                                  risk_null(member_q, out_q, top=min(RISK_TOP, n),
+                                            permutations=RISK_PERMUTATIONS,
+                                            k=config.k or None, seed=seed))
     for sigma in config.dp_sigmas:
         dp = DPSGD(config.dp_clip, sigma, config.dp_sample_rate)
         dp_learner = VAELearner(hidden=config.hidden, latent=config.latent,

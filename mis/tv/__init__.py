@@ -4,6 +4,13 @@ classifier, the k-NN posterior and individual risk (host: NumPy, SciPy, scikit-l
 below the studies: ``mis estimate`` and the release core (``delta_knn``) both use it.
 """
 
+from mis.tv._checks import LABELS as LABELS
+from mis.tv._checks import RiskNull as RiskNull
+from mis.tv._checks import advantage_ceiling as advantage_ceiling
+from mis.tv._checks import advantage_replicates as advantage_replicates
+from mis.tv._checks import disagreements as disagreements
+from mis.tv._checks import risk_null as risk_null
+from mis.tv._checks import top_mean as top_mean
 from mis.tv._estimators import SCALAR_ESTIMATORS as SCALAR_ESTIMATORS
 from mis.tv._estimators import balanced_posterior as balanced_posterior
 from mis.tv._estimators import check_k as check_k
@@ -25,7 +32,9 @@ from mis.tv._estimators import l1_width as l1_width
 from mis.tv._estimators import neighbours as neighbours
 
 __all__ = [
-    "SCALAR_ESTIMATORS", "balanced_posterior", "check_k", "check_samples", "classifier_tv",
+    "LABELS", "SCALAR_ESTIMATORS", "RiskNull", "advantage_ceiling", "advantage_replicates",
+    "disagreements", "risk_null", "top_mean", "balanced_posterior", "check_k", "check_samples",
+    "classifier_tv",
     "cross_fit_predictions", "default_bins", "default_k", "dkw_width", "estimate_all",
     "fold_train_size", "histogram_edges", "histogram_tv", "implied_epsilon", "knn_posterior",
     "knn_risk", "ks_estimate", "l1_width", "neighbours",

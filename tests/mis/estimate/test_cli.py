@@ -33,6 +33,16 @@ def test_smoke_study_writes_every_output(tmp_path):
     results = json.loads((out / "results.json").read_text())
     assert results["provenance"]["seed"] == 3
     assert len(results["risk"]["risk"]) == 100  # the largest smoke training size
+    assert len(results["risk"]["null_top_mean"]) == 100  # permutations
+    cov = list(csv.DictReader((out / "coverage.csv").read_text().splitlines()))
+    assert {(r["num_members"], r["num_nonmembers"]) for r in cov} == {
+        ("100", "100"), ("400", "400"), ("100", "1000")}
+    found = {f["claim"]: f for f in results["findings"]}
+    assert len(found) == 5 and all(f["smoke"] for f in found.values())
+    dp = found["the DP-SGD VAE (σ = 1) leaks more than its accountant allows"]
+    # 100 members vs 597 non-members at 99 %: the ceiling (3.3) is below the accountant's ε
+    # (5.1), so the audit cannot detect a violation and says so
+    assert dp["outcome"] == "not enough data" and "cannot detect" in dp["note"]
     assert "Convergence where Δ is known" in (out / "report.md").read_text()
     for fig in ("convergence.png", "delta_vs_epochs.png", "risk.png"):
         assert (out / fig).read_bytes()[:4] == b"\x89PNG"
@@ -47,6 +57,10 @@ def test_npz_of_queries_prints_every_estimator(tmp_path):
     assert all(name in res.stdout for name in ("ks", "histogram", "knn"))
     rows = list(csv.DictReader((tmp_path / "o" / "estimate.csv").read_text().splitlines()))
     assert len(rows) == 3 and all(0.2 < float(r["value"]) < 0.6 for r in rows)
+    assert "warning" not in res.stdout  # a shift: the estimators agree
+    np.savez(path, member=rng.normal(0, 1, 5000), nonmember=rng.normal(0, 2, 5000))
+    res = _mis("estimate", str(path))
+    assert res.returncode == 0 and "warning: best-threshold advantage (KS)" in res.stdout
     # mis audit's signals + mask, vector queries: the classifier estimate only
     sig = tmp_path / "s.npz"
     np.savez(sig, signals=rng.normal(0, 1, (8, 50, 2)), mask=rng.integers(0, 2, (8, 50)))
