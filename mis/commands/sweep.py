@@ -49,7 +49,7 @@ def run(args) -> int:
     from mis.io import check_out_dir, to_json, write_files
     from mis.progress import ProgressBars
     from mis.provenance import provenance
-    from mis.rank import RankConfig, SweepConfig, run_sweep, sweep_outputs
+    from mis.rank import RankConfig, SweepConfig, run_sweep, sweep_fronts, sweep_outputs
 
     if args.quantizers is not None:
         raise UserError("--quantizers does not apply to mis sweep: its grid (--families, "
@@ -72,8 +72,15 @@ def run(args) -> int:
     grid = dataclasses.asdict(sweep) | {"pool_sizes": sweep.pools(config)}
     prov = provenance({"rank": dataclasses.asdict(config), "sweep": grid}, seed,
                       command_line("sweep"))
+    fronts = sweep_fronts(cells)
     write_files(out, {**sweep_outputs(cells), "summary.json": to_json(
-        {"provenance": prov, "cells": [c.columns for c in cells]})}, command="sweep")
+        {"provenance": prov,
+         "cells": [{k: v for k, v in c.columns.items() if k != "replicates"} for c in cells],
+         "fronts": [f._asdict() for f in fronts]})}, command="sweep")
+    for f in fronts:
+        kind = "significant" if f.significant else "point-estimate"
+        print(f"pool {f.pool_size}: {kind} Pareto front (utility, LiRA AUC, bits per weight): "
+              + ", ".join(f.front))
     print(f"{len(cells)} cells in {out}/cells; wrote sweep.csv, leakage_vs_bits.png, "
           "summary.json")
     return 0

@@ -11,7 +11,6 @@ from mis.molecules._pipeline import PairResult as PairResult
 from mis.molecules._pipeline import recipe_split as recipe_split
 from mis.molecules._pipeline import run_molecular as run_molecular
 from mis.molecules._pipeline import run_pair as run_pair
-from mis.molecules._report import Finding as Finding
 from mis.molecules._report import TradeoffPoint as TradeoffPoint
 from mis.molecules._report import console_summary as console_summary
 from mis.molecules._report import findings as findings
@@ -21,7 +20,7 @@ from mis.molecules._report import molecular_outputs as molecular_outputs
 from mis.molecules._report import table_rows as tradeoff_rows
 from mis.molecules._report import tradeoff_points as tradeoff_points
 
-__all__ = ["MOLECULAR_ZOO", "RECIPES", "Finding", "MolecularConfig", "MolecularResult",
+__all__ = ["MOLECULAR_ZOO", "RECIPES", "MolecularConfig", "MolecularResult",
            "PairResult", "TradeoffPoint", "classification_metrics", "console_summary",
            "findings", "indicator_agreement", "indicator_diagnostics", "molecular_outputs",
            "recipe_split", "regression_metrics", "run_molecular", "run_pair",

@@ -17,34 +17,14 @@ from typing import NamedTuple
 
 import numpy as np
 
+from mis.inference import Finding, Replicates, bonferroni_confidence, family_note
 from mis.io import fmt, png_bytes, to_csv, to_json
+from mis.molecules._config import MolecularConfig
 from mis.molecules._pipeline import MolecularResult
 from mis.release import PRIMARY_ATTACK, indicator_n_rate, kendall_tau, release_columns, value
 
 PERFORMANCE = {"regression": "r2", "classification": "auroc"}
 EMBEDDER_SPREAD_RATIO = 0.5
-
-
-class Finding(NamedTuple):
-    """One of the paper's findings: the claim, whether it holds here, and the numbers."""
-
-    claim: str
-    holds: bool
-    evidence: str
-    numbers: dict
-
-    @property
-    def enough_data(self) -> bool:
-        """Every number behind the verdict is finite (one embedder or one task type leaves
-        some undefined)."""
-        return all(np.isfinite(v) for v in self.numbers.values())
-
-    @property
-    def verdict(self) -> str:
-        """``holds``, ``does not hold``, or ``not enough data`` (never a verdict from NaN)."""
-        if not self.enough_data:
-            return "not enough data"
-        return "holds" if self.holds else "does not hold"
 
 
 class TradeoffPoint(NamedTuple):
@@ -119,65 +99,122 @@ def _mean(values):
     return float(np.mean(values)) if values else float("nan")
 
 
-def findings(points: list[TradeoffPoint]) -> list[Finding]:
-    """The three findings of the source paper, each tested on the measured rows.
+NUM_BOOTSTRAP = 1000  # resamples of the quantizers behind every finding's interval
+MIN_QUANTIZERS = 5  # fewer: resampling them gives degenerate intervals ("not enough data")
+MIN_FINITE = 0.9  # share of resamples where the statistic is defined
 
-    1. *Sparsity matters more than bit count*: per dataset × embedder, Kendall τ of the
-       leakage (LiRA AUC) with the released kernels' sparsity and with their bits per weight;
-       holds when the mean τ with sparsity is negative and larger in size than with bits.
-    2. *The most private quantizers lose the most performance, more on regression*: per
-       dataset × embedder, τ of leakage with performance (R² / AUROC) must be positive on
-       average; and the relative loss of the most private quantizer (lowest LiRA AUC, ``none``
-       excluded), ``(R²_none − R²_q)/R²_none`` for regression and
-       ``(AUROC_none − AUROC_q)/(AUROC_none − ½)`` for classification, larger on average for
-       regression.
-    3. *Privacy varies little across embedders*: the mean range of the LiRA AUC across
-       embedders (per dataset × quantizer) is below half the mean range across quantizers
-       (per dataset × embedder).
-    """
+
+def _statistics(points: list[TradeoffPoint], quantizers) -> dict[str, float]:
+    """Every statistic of :func:`findings` on the quantizers ``quantizers`` (a multiset of
+    names: a bootstrap draw repeats some), averaged over dataset × embedder pairs."""
     pairs = _groups(points, "dataset", "embedder")
-    tau_sparse = [kendall_tau([p.leakage for p in g], [p.sparsity for p in g])
-                  for g in pairs.values()]
-    tau_bits = [kendall_tau([p.leakage for p in g], [p.bits_per_weight for p in g])
-                for g in pairs.values()]
-    ts, tb = _mean(tau_sparse), _mean(tau_bits)
-    f1 = Finding("sparsity matters more than bit count for privacy", bool(ts < 0 and
-                 abs(ts) > abs(tb)),
-                 f"mean Kendall τ(LiRA AUC, sparsity) = {ts:.3f}, τ(LiRA AUC, bits/weight) = "
-                 f"{tb:.3f} over {len(pairs)} dataset × embedder pairs",
-                 {"tau_sparsity": ts, "tau_bits": tb})
-    tau_perf, loss = [], {"regression": [], "classification": []}
+    tau_s, tau_b, tau_p = [], [], []
+    loss = {"regression": [], "classification": []}
     for g in pairs.values():
-        task = g[0].task
-        tau_perf.append(kendall_tau([p.leakage for p in g], [p.performance for p in g]))
-        base = next((p for p in g if p.quantizer == "none"), None)
-        quantized = [p for p in g if p.quantizer != "none"]
+        by = {p.quantizer: p for p in g}
+        pts = [by[q] for q in quantizers if q in by]
+        leak = [p.leakage for p in pts]
+        tau_s.append(kendall_tau(leak, [p.sparsity for p in pts]))
+        tau_b.append(kendall_tau(leak, [p.bits_per_weight for p in pts]))
+        tau_p.append(kendall_tau(leak, [p.performance for p in pts]))
+        base = by.get("none") if "none" in quantizers else None
+        quantized = [p for p in pts if p.quantizer != "none"]
         if base is None or not quantized:
             continue
         safest = min(quantized, key=lambda p: p.leakage)
-        head = base.performance if task == "regression" else base.performance - 0.5
-        loss[task].append((base.performance - safest.performance) / head if head > 0
-                          else float("nan"))
-    tp = _mean(tau_perf)
+        head = base.performance if g[0].task == "regression" else base.performance - 0.5
+        loss[g[0].task].append((base.performance - safest.performance) / head if head > 0
+                               else float("nan"))
+    ts, tb = _mean(tau_s), _mean(tau_b)
     lr, lc = _mean(loss["regression"]), _mean(loss["classification"])
-    both = bool(loss["regression"] and loss["classification"])
-    f2 = Finding("the most private quantizers lose the most performance, more on regression "
-                 "than on classification", bool(tp > 0 and both and lr > lc),
-                 f"mean Kendall τ(LiRA AUC, performance) = {tp:.3f}; relative performance loss "
-                 f"of the most private quantizer: regression {lr:.3f} "
-                 f"({len(loss['regression'])} pairs), classification {lc:.3f} "
-                 f"({len(loss['classification'])} pairs)" +
-                 ("" if both else " (needs both task types)"),
-                 {"tau_performance": tp, "loss_regression": lr, "loss_classification": lc})
-    by_quant = _groups(points, "dataset", "quantizer")
-    emb_spread = _mean([np.ptp([p.leakage for p in g]) for g in by_quant.values() if len(g) > 1])
-    q_spread = _mean([np.ptp([p.leakage for p in g]) for g in pairs.values() if len(g) > 1])
-    f3 = Finding("privacy varies little across embedders",
-                 bool(emb_spread < EMBEDDER_SPREAD_RATIO * q_spread),
-                 f"mean range of LiRA AUC across embedders = {emb_spread:.3f} vs across "
-                 f"quantizers = {q_spread:.3f} (holds below {EMBEDDER_SPREAD_RATIO:g}×)",
-                 {"embedder_spread": emb_spread, "quantizer_spread": q_spread})
-    return [f1, f2, f3]
+    emb, qs = [], []
+    for g in _groups(points, "dataset", "quantizer").values():
+        if len(g) > 1 and g[0].quantizer in quantizers:
+            emb += [np.ptp([p.leakage for p in g])] * quantizers.count(g[0].quantizer)
+    for g in pairs.values():
+        by = {p.quantizer: p for p in g}
+        vals = [by[q].leakage for q in quantizers if q in by]
+        if len(vals) > 1:
+            qs.append(np.ptp(vals))
+    emb_spread, q_spread = _mean(emb), _mean(qs)
+    return {"tau_sparsity": ts, "tau_bits": tb, "sparsity_minus_bits": abs(ts) - abs(tb),
+            "tau_performance": _mean(tau_p), "loss_regression": lr,
+            "loss_classification": lc, "loss_difference": lr - lc,
+            "embedder_spread": emb_spread, "quantizer_spread": q_spread,
+            "spread_excess": emb_spread - EMBEDDER_SPREAD_RATIO * q_spread}
+
+
+def findings(points: list[TradeoffPoint], *, confidence: float = 0.95, smoke: bool = False,
+             num_bootstrap: int = NUM_BOOTSTRAP, seed: int = 0) -> list[Finding]:
+    """The source paper's three findings as five :class:`~mis.inference.Finding` s, each
+    interval from resampling the quantizers (``none``, the reference, kept in every draw; the
+    same draws for every statistic: the claims are about quantizers in general; each LiRA AUC
+    is taken as exact), Bonferroni over the five. Fewer than :data:`MIN_QUANTIZERS`
+    quantizers besides ``none``, or a statistic undefined in more than a tenth of the draws,
+    gives "not enough data".
+
+    1. *Sparsity matters more than bit count*: per dataset × embedder, Kendall τ of the
+       leakage (LiRA AUC) with the released kernels' sparsity and with their bits per weight,
+       averaged over the pairs: the mean τ with sparsity is negative, and larger in size than
+       the one with bits.
+    2. *The most private quantizers lose the most performance, more on regression*: the mean
+       τ of leakage with performance (R² / AUROC) is positive; the relative loss of the most
+       private quantizer (lowest LiRA AUC, ``none`` excluded), ``(R²_none − R²_q)/R²_none``
+       for regression and ``(AUROC_none − AUROC_q)/(AUROC_none − ½)`` for classification, is
+       larger on average for regression (needs both task types).
+    3. *Privacy varies little across embedders*: the mean range of the LiRA AUC across
+       embedders (per dataset × quantizer) is below half the mean range across quantizers
+       (per dataset × embedder) (needs two embedders).
+    """
+    names = list(dict.fromkeys(p.quantizer for p in points))
+    value = _statistics(points, names)
+    # the unquantized baseline is the reference of every comparison: kept in every draw
+    fixed = [q for q in names if q == "none"]
+    drawn = [q for q in names if q != "none"]
+    rng = np.random.default_rng(seed)
+    draws = [_statistics(points, fixed + [drawn[i] for i in rng.integers(0, len(drawn),
+                                                                         len(drawn))])
+             for _ in range(num_bootstrap)] if drawn else []
+    reps = {k: Replicates(value[k], np.array([d[k] for d in draws], float)) for k in value}
+    tasks = {p.task for p in points}
+    embedders = {p.embedder for p in points}
+    pairs = len(_groups(points, "dataset", "embedder"))
+    sizes = {"quantizers": len(names), "dataset × embedder pairs": pairs}
+    specs = [
+        ("(1) leakage falls with sparsity", "mean Kendall τ(LiRA AUC, sparsity)",
+         "tau_sparsity", "less", True, f"τ(LiRA AUC, bits/weight) = {value['tau_bits']:.3f}"),
+        ("(1) sparsity matters more than bit count for privacy",
+         "|mean τ(AUC, sparsity)| − |mean τ(AUC, bits)|", "sparsity_minus_bits", "greater",
+         True, ""),
+        ("(2) the most private quantizers lose the most performance",
+         "mean Kendall τ(LiRA AUC, performance)", "tau_performance", "greater", True, ""),
+        ("(2) the most private quantizer loses more on regression than on classification",
+         "relative loss (regression) − relative loss (classification)", "loss_difference",
+         "greater", tasks == {"regression", "classification"},
+         f"regression {value['loss_regression']:.3f}, classification "
+         f"{value['loss_classification']:.3f}" if len(tasks) > 1 else
+         "needs both task types"),
+        ("(3) privacy varies little across embedders",
+         f"embedder spread − {EMBEDDER_SPREAD_RATIO:g} × quantizer spread of LiRA AUC",
+         "spread_excess", "less", len(embedders) > 1,
+         f"mean range across embedders {value['embedder_spread']:.3f}, across quantizers "
+         f"{value['quantizer_spread']:.3f}" if len(embedders) > 1 else "needs two embedders"),
+    ]
+    level = bonferroni_confidence(len(specs), confidence)
+    few = len(drawn) < MIN_QUANTIZERS
+    out = []
+    for claim, q, key, direction, enough, note in specs:
+        defined = float(np.mean(np.isfinite(reps[key].reps)))
+        ok = enough and np.isfinite(value[key]) and not few and defined >= MIN_FINITE
+        why = (f"; {len(drawn)} quantizers besides none: resampling needs at least "
+               f"{MIN_QUANTIZERS}" if few
+               else f"; the statistic is defined in only {defined:.0%} of the resamples"
+               if enough and defined < MIN_FINITE else "")
+        out.append(Finding(claim, q, reps[key].interval(level), direction, confidence=level,
+                           sizes=sizes, smoke=smoke, enough=ok,
+                           note=note + ("; " if note else "") + "each LiRA AUC taken as exact"
+                           + why))
+    return out
 
 
 def indicator_agreement(points: list[TradeoffPoint]) -> dict[str, float]:
@@ -297,6 +334,11 @@ def indicator_diagnostics(points: list[TradeoffPoint]) -> dict[str, float]:
             "resolution_b": resolution("ind_b", "ind_b_half")}
 
 
+def _smoke(result: MolecularResult) -> bool:
+    """Smoke-sized: no more shadow heads than the smoke variant trains."""
+    return result.config.num_models <= MolecularConfig.smoke_sizes()["num_models"]
+
+
 def recipe_lines(result: MolecularResult) -> list[str]:
     """Markdown lines: every recipe's findings, indicator agreement and diagnostics."""
     lines = []
@@ -304,7 +346,8 @@ def recipe_lines(result: MolecularResult) -> list[str]:
         points = tradeoff_points(result.of(recipe))
         if not points:
             continue
-        verdicts = "; ".join(f"({i}) {f.verdict}" for i, f in enumerate(findings(points), 1))
+        verdicts = "; ".join(f"{f.claim[:3]} {f.outcome}"
+                             for f in findings(points, smoke=_smoke(result)))
         d = indicator_diagnostics(points)
         lines.append(f"- **{recipe}**: findings {verdicts}; Kendall τ with LiRA: indicator A "
                      f"{d['tau_a']:.3f}, indicator B {d['tau_b']:.3f}; B undefined for "
@@ -326,9 +369,9 @@ def _summary_lines(result: MolecularResult, points, found) -> list[str]:
                      f"{pair.num_test} test molecules; invalid SMILES skipped: "
                      f"{len(pair.invalid)}")
     lines += ["", "## The paper's findings", ""]
-    for f in found:
-        lines.append(f"- **{f.claim}**: {f.verdict} — "
-                     f"{f.evidence}.")
+    lines += [f"- {f.line()}" for f in found]
+    lines += ["", family_note(len(found)) + " Each interval resamples the quantizers "
+              f"({NUM_BOOTSTRAP} draws); the same draws serve every finding."]
     agree = indicator_agreement(points)
     lines += ["", "Agreement of the privacy indicator with LiRA (mean Kendall τ-b over dataset × "
               "embedder pairs, 1 = same order of quantizers): " + ", ".join(
@@ -340,7 +383,8 @@ def console_summary(result: MolecularResult) -> str:
     """What ``mis molecular`` prints: the data, the primary recipe's findings and indicator
     agreement, then every recipe's verdicts side by side."""
     points = tradeoff_points(result.of())
-    return "\n".join(_summary_lines(result.of(), points, findings(points))
+    return "\n".join(_summary_lines(result.of(), points,
+                                    findings(points, smoke=_smoke(result)))
                      + ["", "Recipes side by side:", *recipe_lines(result)])
 
 
@@ -384,7 +428,7 @@ def molecular_outputs(result: MolecularResult, provenance: dict,
     """Every output file of one run, as bytes (written atomically by the caller)."""
     rows = table_rows(result)
     points = tradeoff_points(result.of())
-    found = findings(points)
+    found = findings(points, smoke=_smoke(result))
     meta = [{"dataset": p.dataset, "embedder": p.embedder, "task": p.task, "recipe": p.recipe,
              "l2": p.l2, "steps": p.steps, "num_validation": p.num_val,
              "num_train": p.num_train, "num_test": p.num_test,
@@ -396,11 +440,11 @@ def molecular_outputs(result: MolecularResult, provenance: dict,
         pts = tradeoff_points(result.of(recipe))
         if pts:
             per_recipe[recipe] = {
-                "findings": [f._asdict() | {"verdict": f.verdict} for f in findings(pts)],
+                "findings": [f.record() for f in findings(pts, smoke=_smoke(result))],
                 "indicator_kendall_tau": indicator_agreement(pts),
                 "indicator_diagnostics": indicator_diagnostics(pts)}
     payload = {"provenance": provenance, "primary_recipe": result.primary, "pairs": meta,
-               "table": rows, "findings": [f._asdict() | {"verdict": f.verdict} for f in found],
+               "table": rows, "findings": [f.record() for f in found],
                "indicator_kendall_tau": indicator_agreement(points), "recipes": per_recipe}
     return {"tradeoff.csv": to_csv(rows), "results.json": to_json(payload),
             "report.md": report_md(result, points, found, provenance, command),

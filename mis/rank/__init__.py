@@ -17,8 +17,10 @@ from mis.rank._report import rank_outputs as rank_outputs
 from mis.rank._report import table_rows as table_rows
 from mis.rank._sweep import FAMILIES as FAMILIES
 from mis.rank._sweep import SweepCell as SweepCell
+from mis.rank._sweep import SweepFront as SweepFront
 from mis.rank._sweep import cell_fingerprint as cell_fingerprint
 from mis.rank._sweep import run_sweep as run_sweep
+from mis.rank._sweep import sweep_fronts as sweep_fronts
 from mis.rank._sweep import sweep_outputs as sweep_outputs
 from mis.rank._sweep import sweep_specs as sweep_specs
 from mis.rank._tasks import build_setup as build_setup
@@ -28,7 +30,8 @@ from mis.release import pareto_front as pareto_front
 from mis.release import rank_order as rank_order
 
 __all__ = ["FAMILIES", "MEAN_ZOO", "MIXTURE_ZOO", "SMOKE_ZOO", "TASKS", "RankConfig",
-           "RankResult", "SweepCell", "SweepConfig", "build_setup", "cell_fingerprint",
+           "RankResult", "SweepCell", "SweepConfig", "SweepFront", "build_setup",
+           "cell_fingerprint", "sweep_fronts",
            "console_summary",
            "kendall_tau", "kendall_tau_estimate", "pareto_front", "privacy_measures",
            "rank_order", "rank_outputs", "run_rank", "run_sweep", "summarize_rows",

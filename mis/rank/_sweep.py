@@ -151,6 +151,14 @@ def sweep_group(config: RankConfig, seed: int, specs: tuple[str, ...], fingerpri
         fam, x = family_of[row.spec]
         cell.update(family=fam, bits_or_sparsity=x, pool_size=int(config.pool_size), n=n,
                     fingerprint=fingerprint)
+        primary = row.attack(PRIMARY_ATTACK)
+        if primary is not None and primary.replicates is not None \
+                and row.utility_reps is not None:
+            # two-way replicates: the same resamples for every cell of this pool size, so
+            # the summary compares cells by paired differences
+            cell["replicates"] = {"auc": [float(v) for v in primary.replicates.auc.reps],
+                                  "utility": [float(v) for v in row.utility_reps.reps],
+                                  "utility_value": float(row.utility_reps.value)}
         cells.append(cell)
         if on_cell is not None:
             on_cell(cell)
@@ -246,14 +254,57 @@ FIRST_COLUMNS = ("quantizer", "family", "bits_or_sparsity", "pool_size", "n",
 
 def ordered_columns(columns: dict) -> dict:
     """A cell's record with the identifying columns first (:data:`FIRST_COLUMNS`), then the
-    measurements in the order :func:`mis.release.release_columns` gives them."""
+    measurements in the order :func:`mis.release.release_columns` gives them (the bootstrap
+    replicates stay in the cell files)."""
     first = {k: columns[k] for k in FIRST_COLUMNS if k in columns}
-    return first | {k: v for k, v in columns.items() if k not in first}
+    return first | {k: v for k, v in columns.items() if k not in first and k != "replicates"}
+
+
+class SweepFront(NamedTuple):
+    """The significant Pareto front of one pool size (utility, LiRA AUC, bits per weight;
+    dominance needs a Holm-significant paired difference, :func:`mis.inference.
+    significant_front`), or the point-estimate front where cells lack replicates
+    (``significant=False``)."""
+
+    pool_size: int
+    front: list[str]
+    dominated_by: dict
+    significant: bool
+
+
+def sweep_fronts(cells: list[SweepCell]) -> list[SweepFront]:
+    """One :class:`SweepFront` per pool size (cells of different pool sizes come from
+    different shadow models: not compared)."""
+    from mis.inference import Replicates, compare, significant_front
+
+    out = []
+    for pool in sorted({c.pool_size for c in cells}):
+        group = [c for c in cells if c.pool_size == pool]
+        names = [c.spec for c in group]
+        classifier = not np.isnan(group[0].accuracy)
+        reps = [c.columns.get("replicates") for c in group]
+        sizes = {len(r["auc"]) for r in reps if r}
+        if all(reps) and len(sizes) == 1 and len(group) > 1:
+            leak = compare(names, [Replicates(c.lira_auc, np.asarray(r["auc"]))
+                                   for c, r in zip(group, reps, strict=True)])
+            util = compare(names, [Replicates(r["utility_value"], np.asarray(r["utility"]))
+                                   for r in reps])
+            front = significant_front(names, [(util, classifier), (leak, False),
+                                              (np.array([c.bits_per_weight for c in group]),
+                                               False)])
+            out.append(SweepFront(pool, front.front, front.dominated_by, True))
+        else:
+            utility = [c.accuracy if classifier else -float(c.columns.get("test_loss", np.nan))
+                       for c in group]
+            idx = pareto_front(utility, [c.lira_auc for c in group])
+            out.append(SweepFront(pool, [names[i] for i in idx], {}, False))
+    return out
 
 
 def sweep_outputs(cells: list[SweepCell]) -> dict[str, bytes]:
     """``sweep.csv`` (all cells) and ``leakage_vs_bits.png`` (LiRA AUC against bits per
-    weight, one line per family and pool size, Pareto front of accuracy vs AUC marked)."""
+    weight, one line per family and pool size; the significant Pareto front of each pool size
+    marked: :func:`sweep_fronts`)."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
@@ -262,9 +313,14 @@ def sweep_outputs(cells: list[SweepCell]) -> dict[str, bytes]:
         pts = sorted((c.bits_per_weight, c.lira_auc) for c in cells
                      if c.family == fam and c.pool_size == pool)
         ax.plot(*zip(*pts, strict=True), "o-", ms=3, label=f"{fam} (pool {pool})")
-    front = pareto_front([c.accuracy for c in cells], [c.lira_auc for c in cells])
-    ax.scatter([cells[i].bits_per_weight for i in front], [cells[i].lira_auc for i in front],
-               s=60, facecolors="none", edgecolors="k", label="Pareto (accuracy vs AUC)")
+    fronts = sweep_fronts(cells)
+    on = [c for c in cells for f in fronts if c.pool_size == f.pool_size and c.spec in f.front]
+    sig = all(f.significant for f in fronts)
+    ax.scatter([c.bits_per_weight for c in on], [c.lira_auc for c in on], s=60,
+               facecolors="none", edgecolors="k",
+               label="Pareto front (utility, AUC, bits; " + (
+                   "dominance needs a significant paired difference)" if sig else
+                   "point estimates: cells without replicates)"))
     ax.set(xscale="log", xlabel="bits per weight", ylabel="LiRA AUC", title="leakage vs bits")
     ax.legend(fontsize=7)
     return {"sweep.csv": to_csv(ordered_columns(c.columns) for c in cells),

@@ -103,7 +103,11 @@ def test_sweep_never_mixes_cells_of_another_config(tmp_path):
     after = json.loads(cell.read_text())
     assert after["fingerprint"] != json.loads(before)["fingerprint"]
     summary = json.loads((tmp_path / "s" / "summary.json").read_text())
-    assert summary["provenance"]["seed"] == 1 and summary["cells"] == [after]
+    assert len(after["replicates"]["auc"]) == len(after["replicates"]["utility"]) > 10
+    assert summary["provenance"]["seed"] == 1 and summary["cells"] == [
+        {k: v for k, v in after.items() if k != "replicates"}]
+    assert summary["fronts"] == [{"pool_size": 200, "front": ["uniform:2"], "dominated_by": {},
+                                  "significant": False}]  # one cell: nothing to compare
     header = (tmp_path / "s" / "sweep.csv").read_text().splitlines()[0].split(",")
     assert header[:5] == ["quantizer", "family", "bits_or_sparsity", "pool_size", "n"]
 
@@ -126,6 +130,9 @@ def test_sweep_resumes_after_a_kill_and_equals_an_uninterrupted_run(tmp_path):
     assert res.returncode == 0 and "already done, skipped" in res.stderr
     assert _cells(killed) == _cells(whole)
     assert (killed / "sweep.csv").exists() and (killed / "leakage_vs_bits.png").exists()
+    fronts = json.loads((killed / "summary.json").read_text())["fronts"]
+    assert len(fronts) == 1 and fronts[0]["significant"] and fronts[0]["front"]
+    assert "significant Pareto front" in res.stdout
 
 
 def test_gaussian_mean_bayes_attack_reaches_the_exact_advantage(tmp_path):

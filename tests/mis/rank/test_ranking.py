@@ -53,3 +53,24 @@ def test_rank_order_leaves_out_missing_values():
     assert rank_order(names, values, larger_is_safer=False) == ["c", "d", "a"]
     assert rank_order(names, values, larger_is_safer=True) == ["a", "d", "c"]
     assert unranked(names, values) == ["b"]
+
+
+def test_sweep_front_needs_a_significant_paired_difference():
+    """Three cells of one pool: b is worse than a on AUC by a margin far beyond the paired
+    replicates' spread (dominated), c differs from a by noise only (kept, a tie)."""
+    import numpy as np
+
+    from mis.rank import SweepCell, sweep_fronts
+
+    rng = np.random.default_rng(0)
+    shared = rng.normal(0, 0.01, 200)
+
+    def cell(spec, auc, acc, bits, noise):
+        reps = {"auc": (auc + shared + noise * rng.normal(0, 1, 200)).tolist(),
+                "utility": (acc + shared).tolist(), "utility_value": acc}
+        return SweepCell(spec, "x", 1.0, 100, 50, bits, acc, auc, {"replicates": reps})
+
+    cells = [cell("a", 0.60, 0.9, 4.0, 0.0), cell("b", 0.70, 0.9, 4.0, 0.0),
+             cell("c", 0.601, 0.9, 4.0, 0.01)]
+    (front,) = sweep_fronts(cells)
+    assert front.significant and front.front == ["a", "c"] and front.dominated_by == {"b": "a"}
