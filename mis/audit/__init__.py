@@ -8,6 +8,7 @@ from mis.audit._plots import annotate_spread as annotate_spread
 from mis.audit._plots import histogram_grid as histogram_grid
 from mis.audit._plots import plot_roc as plot_roc
 from mis.audit._plots import plot_score_histograms as plot_score_histograms
+from mis.audit._report import INDEPENDENT as INDEPENDENT
 from mis.audit._report import audit_outputs as audit_outputs
 from mis.audit._report import load_audit_input as load_audit_input
 from mis.audit._roc import Rates as Rates
@@ -32,7 +33,8 @@ from mis.audit._table import format_table as format_table
 from mis.audit._table import metrics_table as metrics_table
 
 __all__ = [
-    "AttackMetrics", "Rates", "RocCurve", "advantage", "audit_outputs", "auc", "auc_value",
+    "INDEPENDENT", "AttackMetrics", "Rates", "RocCurve", "advantage", "audit_outputs", "auc",
+    "auc_value",
     "balanced_accuracy", "bootstrap_auc", "check_scores", "clopper_pearson", "epsilon_estimate",
     "epsilon_from_rates",
     "epsilon_lower_bound", "format_table", "held_out_halves", "held_out_rates", "load_audit_input",

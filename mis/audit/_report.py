@@ -77,12 +77,25 @@ def _row(metrics: AttackMetrics, eps) -> dict:
     return row | {"epsilon_lower_bound": float(eps)}
 
 
+INDEPENDENT = ("Intervals are 95 % and treat the scores as independent (one score vector): "
+               "AUC DeLong; advantage threshold chosen on one half of the scores (a seeded "
+               "split stratified by label, seed 0) and evaluated on the other (lower) / DKW "
+               "band (upper); TPR at FPR: the threshold chosen on one half, the value and its "
+               "Clopper–Pearson interval on the other (held-out).")
+
+
 def audit_outputs(scores: dict, is_member, *, fprs, provenance: dict, source: Path,
-                  eps_fpr: float = 0.01) -> dict[str, bytes]:
-    """Every output file for ``name -> scores`` against ``is_member`` (flattened)."""
+                  eps_fpr: float = 0.01, table: list[AttackMetrics] | None = None,
+                  findings=(), intervals: str = INDEPENDENT,
+                  ceiling: float | None = None) -> dict[str, bytes]:
+    """Every output file for ``name -> scores`` against ``is_member`` (flattened).
+    ``table``: the metrics already computed (e.g. two-way intervals of stacked scores,
+    :func:`mis.inference.stacked_metrics_table`; default :func:`metrics_table`), described by
+    ``intervals``; ``findings``: :class:`mis.inference.Finding` s to report; ``ceiling``: the
+    largest ε the ε lower bound could show at these sizes."""
     flat = {k: np.asarray(v).ravel() for k, v in scores.items()}
     m = np.asarray(is_member).ravel().astype(bool)
-    table = metrics_table(flat, m, fprs=fprs)
+    table = metrics_table(flat, m, fprs=fprs) if table is None else table
     rows = [_row(t, epsilon_lower_bound(flat[t.attack], m, fpr=eps_fpr))
             for t in table]
     digest = hashlib.sha256(Path(source).read_bytes()).hexdigest()
@@ -90,19 +103,21 @@ def audit_outputs(scores: dict, is_member, *, fprs, provenance: dict, source: Pa
     report = "\n".join([
         f"# Membership inference audit of `{Path(source).name}`", "",
         f"{int(m.sum())} member and {int((~m).sum())} non-member scores; larger = member. "
-        "Intervals are 95 %: AUC DeLong; advantage threshold chosen on one half of the scores "
-        "(a seeded split stratified by label, seed 0) and evaluated on the other (lower) / DKW "
-        "band (upper); TPR at FPR: the threshold chosen on one half, the value and its "
-        "Clopper–Pearson interval on the other (held-out). "
-        f"ε lower bound at FPR {eps_fpr:g} (Clopper–Pearson, δ = 0).", "",
+        + intervals + f" ε lower bound at FPR {eps_fpr:g} (Clopper–Pearson over the scores as "
+        "independent trials, δ = 0)" + (f"; the largest ε these sizes can show is "
+                                        f"{ceiling:.2f}" if ceiling is not None else "")
+        + ".", "",
         format_table(table), "",
         "| attack | ε lower bound |", "|---|---|",
         *(f"| {r['attack']} | {r['epsilon_lower_bound']:.3f} |" for r in rows), "",
+        *(["## Findings", "", *(f"- {f.line()}" for f in findings), ""] if findings else []),
         "![ROC](roc.png)", "", "![histograms](histograms.png)", ""])
     return {
         "metrics.csv": to_csv(rows),
         "metrics.json": to_json({"provenance": provenance, "input": str(source),
-                                 "input_sha256": digest, "fprs": list(fprs), "table": rows}),
+                                 "input_sha256": digest, "fprs": list(fprs), "table": rows,
+                                 "findings": [f.record() for f in findings],
+                                 "epsilon_ceiling": ceiling}),
         "report.md": report.encode(),
         "roc.png": png_bytes(plot_roc(curves, title="ROC (log-log)")),
         "histograms.png": png_bytes(histogram_grid(flat, m)),

@@ -38,6 +38,19 @@ def test_scores_file_gives_the_sklearn_auc(tmp_path):
     assert row["attack"] == "scores" and row["auc"] == pytest.approx(roc_auc_score(m, s))
     assert row["auc_lo"] < row["auc"] < row["auc_hi"] and row["epsilon_lower_bound"] >= 0
     assert len(data["input_sha256"]) == 64 and data["provenance"]["config"]["kind"] == "scores"
+    # 2-D scores are read as [models, examples]: two-way intervals, and one finding
+    assert data["provenance"]["config"]["stacked"]
+    (f,) = data["findings"]
+    assert f["outcome"] == "holds" and f["sizes"] == {"models": 40, "examples": 50}
+    assert 0 < data["epsilon_ceiling"] < 10
+    np.savez(tmp_path / "flat.npz", scores=s, is_member=m)
+    res = _mis("audit", str(tmp_path / "flat.npz"), "--out", str(tmp_path / "flat"))
+    flat = json.loads((tmp_path / "flat" / "metrics.json").read_text())
+    assert not flat["provenance"]["config"]["stacked"]
+    assert flat["table"][0]["auc"] == pytest.approx(row["auc"])
+    # DeLong on independent scores is narrower than the two-way interval of the same scores
+    width = lambda r: r["auc_hi"] - r["auc_lo"]  # noqa: E731
+    assert width(flat["table"][0]) < width(row)
 
 
 def test_signals_file_runs_lira_leave_one_out_and_the_global_attack(tmp_path):
