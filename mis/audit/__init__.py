@@ -5,6 +5,7 @@ Larger score = "member"; estimated quantities are ``Estimate(value, lower, upper
 
 from mis.audit._intervals import clopper_pearson as clopper_pearson
 from mis.audit._plots import annotate_spread as annotate_spread
+from mis.audit._plots import curve_styles as curve_styles
 from mis.audit._plots import histogram_grid as histogram_grid
 from mis.audit._plots import plot_roc as plot_roc
 from mis.audit._plots import plot_score_histograms as plot_score_histograms
@@ -34,7 +35,7 @@ from mis.audit._table import metrics_table as metrics_table
 
 __all__ = [
     "INDEPENDENT", "AttackMetrics", "Rates", "RocCurve", "advantage", "audit_outputs", "auc",
-    "auc_value",
+    "auc_value", "curve_styles",
     "balanced_accuracy", "bootstrap_auc", "check_scores", "clopper_pearson", "epsilon_estimate",
     "epsilon_from_rates",
     "epsilon_lower_bound", "format_table", "held_out_halves", "held_out_rates", "load_audit_input",

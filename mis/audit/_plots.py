@@ -6,25 +6,47 @@ import numpy as np
 
 from mis.audit._roc import check_scores, roc_curve
 
+LINESTYLES = ("-", "--", ":", "-.")
+
+
+def curve_styles(k: int) -> list[tuple]:
+    """``k`` distinguishable ``(color, linestyle)`` pairs: the 10 colours of ``tab10`` first
+    with solid lines, then again dashed, dotted, dash-dotted (40 before any repeats)."""
+    import matplotlib.pyplot as plt
+
+    colors = plt.get_cmap("tab10").colors
+    return [(colors[i % 10], LINESTYLES[(i // 10) % 4]) for i in range(k)]
+
 
 def plot_roc(curves: dict, *, ax=None, title: str = "ROC (log-log)"):
-    """Log-log ROC of each ``name -> (scores, is_member)`` with the chance diagonal.
+    """Log-log ROC of each ``name -> (scores, is_member)`` with the chance diagonal. Each
+    curve has its own colour / line style (:func:`curve_styles`); the axes span the smallest
+    FPR the data resolve and the smallest TPR drawn; past 8 curves the legend moves outside
+    the axes (save with a tight bounding box).
 
     Returns the matplotlib ``Figure`` (no computation beyond the exact ROC)."""
     import matplotlib.pyplot as plt
 
     fig = ax.figure if ax is not None else plt.figure(figsize=(4.5, 4.5))
     ax = ax or fig.add_subplot()
-    floor = 1.0
-    for name, (scores, is_member) in curves.items():
+    floor, low = 1.0, 1.0
+    styles = curve_styles(len(curves))
+    for (name, (scores, is_member)), (color, ls) in zip(curves.items(), styles, strict=True):
         c = roc_curve(scores, is_member)
         floor = min(floor, 1 / max(int((~check_scores(scores, is_member)[1]).sum()), 1))
-        ax.plot(c.fpr[1:], c.tpr[1:], label=name)
+        keep = (c.fpr[1:] > 0) & (c.tpr[1:] > 0)
+        if keep.any():
+            low = min(low, float(np.min(c.tpr[1:][keep])))
+        ax.plot(c.fpr[1:], c.tpr[1:], color=color, ls=ls, lw=1.2, label=name)
     grid = np.logspace(np.log10(floor), 0, 50)
-    ax.plot(grid, grid, "k--", lw=0.8, label="chance")
-    ax.set(xscale="log", yscale="log", xlim=(floor, 1), ylim=(floor, 1), xlabel="FPR",
-           ylabel="TPR", title=title)
-    ax.legend(fontsize=8)
+    ax.plot(grid, grid, color="0.3", ls=(0, (1, 3)), lw=0.8, label="chance")
+    ax.set(xscale="log", yscale="log", xlim=(floor, 1), ylim=(min(floor, low) * 0.8, 1.05),
+           xlabel="FPR", ylabel="TPR", title=title)
+    if len(curves) > 8:
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                  ncol=1 + len(curves) // 24, frameon=False)
+    else:
+        ax.legend(fontsize=8)
     return fig
 
 

@@ -172,7 +172,7 @@ def figures(result: RankResult) -> dict[str, bytes]:
     curves = {r.spec: (r.scores[PRIMARY_ATTACK].ravel(), mask.ravel()) for r in rows}
     fig = plot_roc(curves, title="LiRA ROC per quantizer (log-log)")
     fig.set_size_inches(6, 6)
-    out["roc.png"] = png_bytes(fig)
+    out["roc.png"] = png_bytes(fig, tight_bbox=True)  # the legend sits right of the axes
     return out
 
 

@@ -173,3 +173,28 @@ def test_balanced_accuracy_equals_the_best_threshold_of_scikit_learn():
     s = rng.normal(size=300) + m
     best = max(balanced_accuracy_score(m, s >= t) for t in np.unique(s))
     assert balanced_accuracy(s, m) == pytest.approx(best, abs=1e-12)
+
+
+def test_roc_of_many_curves_keeps_them_apart_and_inside(tmp_path):
+    """16 curves (the default ranking's zoo): 16 distinct colour / line-style pairs, the
+    legend outside the axes and inside the saved image, axes spanning the data."""
+    import matplotlib
+
+    from mis.audit import curve_styles, plot_roc
+    from mis.io import png_bytes
+
+    assert len(set(curve_styles(16))) == 16 and len(set(curve_styles(40))) == 40
+    s, m = _scores(12, n=2000)
+    fig = plot_roc({f"q{i}": (s + 0.1 * i * m, m) for i in range(16)})
+    ax = fig.axes[0]
+    lines = [ln for ln in ax.get_lines() if not ln.get_label().startswith("chance")]
+    assert len({(matplotlib.colors.to_hex(ln.get_color()), ln.get_linestyle())
+                for ln in lines}) == 16
+    assert ax.get_xlim()[0] == pytest.approx(1 / (~m).sum())
+    legend = ax.get_legend()
+    fig.canvas.draw()
+    box = legend.get_window_extent()
+    assert box.x0 > ax.get_window_extent().x1  # right of the axes
+    png = png_bytes(fig, tight_bbox=True)  # cropped to everything drawn, legend included
+    width = int.from_bytes(png[16:20], "big")  # the PNG header's IHDR width
+    assert width > 4.5 * 110  # wider than the figure's own canvas: the legend was kept
