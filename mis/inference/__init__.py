@@ -35,11 +35,13 @@ from mis.inference._finding import Finding as Finding
 from mis.inference._finding import decide as decide
 from mis.inference._finding import family_note as family_note
 from mis.inference._power import audit_ceiling as audit_ceiling
+from mis.inference._table import advantage_interval as advantage_interval
 from mis.inference._table import stacked_metrics_table as stacked_metrics_table
 
 __all__ = [
     "DIRECTIONS", "NUM_BOOTSTRAP", "OUTCOMES", "Comparison", "CrossedMetrics", "Finding",
-    "Front", "RankedItem", "RateAtFpr", "Replicates", "StackedScores", "audit_ceiling",
+    "Front", "RankedItem", "RateAtFpr", "Replicates", "StackedScores", "advantage_interval",
+    "audit_ceiling",
     "bc_interval", "bonferroni_confidence", "compare", "crossed_counts", "crossed_mean",
     "crossed_metrics", "decide", "difference", "family_note", "holm",
     "p_value", "pair_weights", "rank_with_ties", "significant_front", "stacked_metrics_table",

@@ -20,6 +20,12 @@ Statistics (all for "larger score = member", ties counting ½ in the AUC, thresh
 
 - ``auc``: weighted Mann–Whitney ``Σ_k W1_k (W0_{<k} + ½ W0_k) / (W1 · W0)`` over tie blocks.
 - ``advantage``: ``max_t (TPR(t) − FPR(t))``, in sample (biased upward: its bias is shown).
+- ``held_out_advantage``: the threshold maximising ``TPR − FPR`` on the choosing half (the
+  largest such threshold; ``+inf``, advantage 0, when no threshold is positive), its
+  ``TPR − FPR`` on the other half: an unbiased estimate of one threshold's advantage, so at most
+  the attack's best. The advantage interval of :func:`mis.inference.stacked_metrics_table`
+  takes its lower end from these replicates and its upper end from the in-sample ones (biased
+  upward): both ends conservative.
 - ``tpr_at_fpr``: held-out, as :func:`mis.audit.tpr_at_fpr`: the threshold is chosen on one
   half of :func:`mis.audit.held_out_halves` (largest TPR among ROC points with FPR ``<= f``) and
   the TPR and the *realised* FPR are those of that threshold on the other half. A target below
@@ -129,6 +135,17 @@ class StackedScores:
         tpr, fpr = np.cumsum(w1[::-1]) / w1.sum(), np.cumsum(w0[::-1]) / w0.sum()
         return float(max(np.max(tpr - fpr), 0.0))
 
+    def held_out_advantage(self, w=None) -> float:
+        """Held-out advantage (module docstring)."""
+        a1, a0, b1, b0 = self._category_sums(w)
+        if min(a1.sum(), a0.sum(), b1.sum(), b0.sum()) <= 0:
+            return float("nan")
+        d = np.cumsum(a1[::-1])[::-1] / a1.sum() - np.cumsum(a0[::-1])[::-1] / a0.sum()
+        if np.max(d) <= 0:
+            return 0.0
+        k = int(np.flatnonzero(d == np.max(d))[-1])  # the largest threshold at the maximum
+        return float(np.sum(b1[k:]) / b1.sum() - np.sum(b0[k:]) / b0.sum())
+
     def tpr_at_fpr(self, fpr: float, w=None) -> tuple[float, float]:
         """Held-out ``(TPR, realised FPR)`` at target ``fpr`` (module docstring)."""
         a1, a0, b1, b0 = self._category_sums(w)
@@ -182,7 +199,8 @@ def _above(cum, sp: _Sorted):
 
 @partial(jax.jit, static_argnames="fprs")
 def _replicate_stats(a, c, sp: _Sorted, fprs: tuple[float, ...]) -> jax.Array:
-    """``[B, 2 + 2·len(fprs)]``: AUC, advantage, then (TPR, realised FPR) per target FPR,
+    """``[B, 3 + 2·len(fprs)]``: AUC, advantage, (TPR, realised FPR) per target FPR, then
+    the held-out advantage,
     for each resample's model counts ``a [B, M]`` and example counts ``c [B, n]``."""
 
     def one(ac):
@@ -209,6 +227,10 @@ def _replicate_stats(a, c, sp: _Sorted, fprs: tuple[float, ...]) -> jax.Array:
             none = best <= 0
             out += [jnp.where(none, 0.0, above[2][pick] / tot[2]),
                     jnp.where(none, 0.0, above[3][pick] / tot[3])]
+        d = tpr_a - fpr_a
+        top = jnp.max(d)
+        pick = jnp.argmax(jnp.where(d >= top, sp.start, -1))
+        out.append(jnp.where(top <= 0, 0.0, above[2][pick] / tot[2] - above[3][pick] / tot[3]))
         return jnp.stack(out)
 
     return jax.lax.map(one, (a, c), batch_size=8)
@@ -247,6 +269,7 @@ class CrossedMetrics(NamedTuple):
     Attributes:
         attack: name.
         auc, advantage: :class:`Replicates`.
+        held_out_advantage: :class:`Replicates` of the held-out advantage.
         rates: ``fpr -> (tpr Replicates, realised-fpr Replicates)``.
         min_fpr: see :class:`RateAtFpr`.
         sizes: ``{"models": M, "examples": n, "resamples": B}``.
@@ -258,6 +281,7 @@ class CrossedMetrics(NamedTuple):
     rates: dict
     min_fpr: float
     sizes: dict
+    held_out_advantage: Replicates | None = None
 
     def rate(self, fpr: float, confidence: float = 0.95) -> RateAtFpr:
         """The :class:`RateAtFpr` at ``fpr`` (intervals at ``confidence``)."""
@@ -293,7 +317,8 @@ def crossed_metrics(name: str, scores, mask, *, fprs=(0.001, 0.01),
                           {"models": num_models, "examples": num_examples,
                            "resamples": num_bootstrap,
                            "positives": int(st.member.sum()),
-                           "negatives": int((~st.member).sum())})
+                           "negatives": int((~st.member).sum())},
+                          Replicates(st.held_out_advantage(), reps[:, -1]))
 
 
 def crossed_mean(table, *, num_bootstrap: int = NUM_BOOTSTRAP, seed: int = SEED) -> Replicates:
