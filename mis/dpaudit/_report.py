@@ -150,7 +150,11 @@ def report_md(result: DPAuditResult, provenance: dict, command: str) -> bytes:
              f"Empirical ε: LiRA (online, leave-one-model-out), threshold at FPR {cfg.fpr:g} "
              "on half the (model, point) pairs, Clopper–Pearson rates on the other half "
              f"({cfg.confidence:.0%}); value [lower, upper]. The lower end is a lower bound "
-             "on the trained mechanism's ε; it must not exceed the accountant's ε.", "",
+             "on the trained mechanism's ε; it must not exceed the accountant's ε. Caveat: "
+             "the Clopper–Pearson rates count every (model, point) pair as an independent "
+             "trial, while the pairs of one model share its training run (and a point's pairs "
+             "its value); with that dependence the lower end can be optimistic. A bound with "
+             "one trial per training run (one-run auditing) is not implemented yet.", "",
              "The accountant's ε is `dp_accounting`'s PLD accountant (the tightest); the RDP "
              "bound over real orders is the second column. The ceiling of an audit is the "
              "largest ε it could certify even with perfectly separated scores, at its "
