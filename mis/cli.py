@@ -46,6 +46,10 @@ def main(argv=None) -> int:
         print("mis: interrupted; no output was written for the step in progress",
               file=sys.stderr)
         return 130
+    finally:
+        from mis.io import release_out_dirs
+
+        release_out_dirs()
 
 
 if __name__ == "__main__":

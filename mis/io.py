@@ -142,12 +142,14 @@ def load_npz(path) -> dict:
         raise UserError(f"input {str(path)!r} is not a readable .npz file: {err}") from None
 
 
-def check_out_dir(text: str, command: str | None = None) -> Path:
+def check_out_dir(text: str, command: str | None = None, *, claim: bool = True) -> Path:
     """The output folder named by ``--out``, checked before any work: not empty, not a file,
     and creatable: its nearest existing ancestor is a writable directory (so ``file/sub``,
     ``/proc/x`` or a read-only place fail at once, not after the computation). With
     ``command``, a folder holding another command's results (its ``mis-command.txt``) is refused,
-    so files of two commands never mix.
+    so files of two commands never mix; and the folder is claimed for this run
+    (:func:`claim_out_dir`; ``claim=False`` for the processes of a multi-process job that do
+    not write).
 
     Raises:
         UserError: naming the bad value.
@@ -177,4 +179,61 @@ def check_out_dir(text: str, command: str | None = None) -> Path:
     except OSError as err:
         raise UserError(f"--out {text!r} cannot be written: {str(ancestor)!r} refuses new "
                         f"entries ({err.strerror})") from None
+    if command is not None and claim:
+        claim_out_dir(out, command, text)
     return out
+
+
+_CLAIMS: dict = {}  # resolved --out -> the open, locked claim file of this process
+
+
+def _claim_path(out: Path) -> Path:
+    import hashlib
+    import tempfile
+
+    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:24]
+    folder = Path(tempfile.gettempdir()) / "mis-claims"
+    folder.mkdir(exist_ok=True)
+    return folder / f"{key}.lock"
+
+
+def claim_out_dir(out: Path, command: str, text: str | None = None) -> None:
+    """Claim ``out`` for this process until :func:`release_out_dirs` (``mis.cli.main`` calls
+    it when the command ends; the system drops it if the process dies): an exclusive
+    ``flock`` on a claim file named by the folder's resolved path in the temporary directory
+    (none inside the folder, which may not exist yet). A second ``mis`` run on the same
+    folder while the first runs is refused with one line naming the holder."""
+    import fcntl
+    import os
+
+    from mis.errors import UserError
+
+    key = str(out.resolve())
+    if key in _CLAIMS:
+        return
+    f = open(_claim_path(out), "a+")  # noqa: SIM115 - held open for the whole run
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.seek(0)
+        holder = f.read().strip() or "another mis command"
+        f.close()
+        raise UserError(f"--out {text or str(out)!r} is in use by {holder}, still running; "
+                        "wait for it to finish or choose another folder") from None
+    f.seek(0)
+    f.truncate()
+    f.write(f"`mis {command}` (process {os.getpid()})")
+    f.flush()
+    _CLAIMS[key] = f
+
+
+def release_out_dirs() -> None:
+    """Release every claim of this process (:func:`claim_out_dir`)."""
+    import fcntl
+
+    while _CLAIMS:
+        _, f = _CLAIMS.popitem()
+        try:
+            fcntl.flock(f, fcntl.LOCK_UN)
+        finally:
+            f.close()

@@ -95,7 +95,7 @@ def run_study(args, name: str, config, seed: int, header: str, *, study, outputs
     from mis.progress import ProgressBars
     from mis.provenance import provenance
 
-    out = check_out_dir(args.out, name)
+    out = check_out_dir(args.out, name, claim=jax.process_index() == 0)  # 0 writes
     command = command_line(name)
     say(f"mis {name}: {header}, seed {seed}")
     with ProgressBars() as bars:

@@ -148,3 +148,36 @@ def test_audit_accepts_alternating_labels(tmp_path):
     res = _mis("audit", str(tmp_path / "alt.npz"), "--out", str(tmp_path / "a"))
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "a" / "metrics.csv").exists()
+
+
+def test_a_folder_in_use_by_a_running_command_is_refused(tmp_path):
+    """Issue 38: two runs on one --out mixed their files. A running command claims its folder
+    (a lock held by its process, released at the end or when the process dies): a second run
+    on it is refused with one line naming the holder, writes nothing, and succeeds once the
+    first has ended."""
+    import subprocess
+    import sys
+
+    from tests.cli import ROOT
+
+    np.savez(tmp_path / "s.npz", scores=np.arange(20.0), is_member=np.arange(20) % 2)
+    out = tmp_path / "busy"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; "
+         "from mis.io import check_out_dir; check_out_dir(sys.argv[1], 'sweep'); "
+         "print('claimed', flush=True); time.sleep(60)", str(out)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "claimed"
+        res = _mis("audit", str(tmp_path / "s.npz"), "--out", str(out))
+        lines = res.stderr.strip().splitlines()
+        assert res.returncode == 2 and len(lines) == 1, res.stderr
+        assert "is in use by `mis sweep` (process" in lines[0] and not out.exists()
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    res = _mis("audit", str(tmp_path / "s.npz"), "--out", str(out))
+    assert res.returncode == 0, res.stderr  # the dead holder's claim is gone
+    again = _mis("audit", str(tmp_path / "s.npz"), "--out", str(out))
+    assert again.returncode == 0  # released at the end of the first in-process run
