@@ -108,6 +108,13 @@ class CondenseConfig:
                 or len(set(self.scaling_sizes)) != len(self.scaling_sizes):
             raise UserError(f"scaling_sizes {list(self.scaling_sizes)} are not allowed; use "
                             "distinct integers")
+        if len(self.scaling_sizes) < 2:
+            raise UserError(f"scaling_sizes {list(self.scaling_sizes)} are not allowed: the "
+                            "O(m/n) slope needs at least 2 pool sizes")
+        for name in ("ipcs", "inits", "sigmas"):
+            if not getattr(self, name):
+                raise UserError(f"{name} is empty; the study compares DM, the subset and "
+                                "DP-SGD: give at least one value")
         audit = self.audit_size
         limit = (DIGITS_TRAIN - self.pool_size - self.num_mislabeled + audit
                  if self.dataset == "digits" else None)

@@ -125,12 +125,15 @@ def test_expected_members_counts_half_the_audit_set():
     (dict(ipcs=(40,)), "ipc 40 is larger than the smallest class"),
     (dict(inits=("gan",)), "inits \\['gan'\\] are not allowed"),
     (dict(iterations=0), "iterations=0 is not allowed"),
-    (dict(scaling_sizes=(100,)), "scaling size 100 is not allowed"),
-    (dict(scaling_sizes=(5000,)), "scaling size 5000 is not allowed"),
+    (dict(scaling_sizes=(100, 544)), "scaling size 100 is not allowed"),
+    (dict(scaling_sizes=(544, 5000)), "scaling size 5000 is not allowed"),
     (dict(momentum=1.0), "momentum=1.0 is not allowed"),
     (dict(dataset="cifar"), "dataset='cifar' is unknown"),
     (dict(num_models=9), "num_models=9 must be even"),
     (dict(sigmas=(-1.0,)), "noise_multiplier=-1.0"),
+    (dict(scaling_sizes=(272,)), "needs at least 2 pool sizes"),
+    (dict(sigmas=()), "sigmas is empty"),
+    (dict(ipcs=()), r"ipcs \[\] are not allowed"),
 ])
 def test_bad_config_values_are_user_errors(kwargs, match):
     with pytest.raises(UserError, match=match):
