@@ -51,6 +51,9 @@ def _row(rows, attack, versions) -> AttackRow | None:
 
 
 MILD_MARGIN = 0.01  # "not less leaky": AUC at most this much below the original's
+# below these the two-way interval cannot see the variation between models / points: the
+# findings say "not enough data"
+MIN_VICTIM_MODELS, MIN_VICTIM_POINTS = 2, 50
 
 
 class _Spec(NamedTuple):
@@ -146,12 +149,17 @@ def findings(result: CompleakResult) -> list[Finding]:
     for sp in specs:
         d = difference(sp.a.metrics.auc, sp.b.metrics.auc)
         sizes = {k: sp.a.metrics.sizes[k] for k in ("models", "examples", "resamples")}
+        enough = sizes["models"] >= MIN_VICTIM_MODELS and \
+            sizes["examples"] >= MIN_VICTIM_POINTS
+        note = sp.note if enough else (
+            f"below the minimum of {MIN_VICTIM_MODELS} victims × {MIN_VICTIM_POINTS} victim "
+            "points" + (f"; {sp.note}" if sp.note else ""))
         out.append(Finding(f"({sp.group}) {sp.claim}", sp.quantity, d.interval(level),
                            sp.direction, margin=sp.margin, confidence=level,
                            sizes={"victim models": sizes["models"],
                                   "victim points": sizes["examples"],
                                   "resamples": sizes["resamples"]},
-                           smoke=smoke, note=sp.note))
+                           smoke=smoke, enough=enough, note=note))
     return out
 
 

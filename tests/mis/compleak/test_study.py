@@ -113,3 +113,34 @@ def test_molecular_pool_is_the_training_split_standardised():
     np.testing.assert_array_equal(np.asarray(pool.y), ds.y[ds.is_train][:300])
     np.testing.assert_array_equal(np.asarray(test.y), ds.y[~ds.is_train])
     assert config.num_classes == 3
+
+
+def test_findings_below_the_minimum_sizes_are_not_enough_data():
+    """One victim, or too few victim points: no verdict (issue 38: four verdicts from 8
+    victim points)."""
+    import numpy as np
+
+    from mis.compleak import AttackRow, CompleakResult, findings
+    from mis.inference import crossed_metrics
+
+    rng = np.random.default_rng(0)
+
+    def result(victims, points):
+        config = CompleakConfig(dataset="mixture", num_models=8, num_victims=victims,
+                                versions=("prune:0.9",))
+        member = rng.random((victims, points)) < 0.5
+        rows = []
+        for kind, attack, versions in (("NR", "nn-rf", ("original",)),
+                                       ("NR", "nn-rf", ("prune:0.9",)),
+                                       ("SR", "sr2-rf", ("original", "prune:0.9"))):
+            s = rng.normal(size=member.shape) + member
+            cm = crossed_metrics(attack, s, member, fprs=(0.01,), num_bootstrap=50)
+            rows.append(AttackRow(kind, attack, versions, cm.auc.interval(), {}, 0.5,
+                                  s.ravel(), metrics=cm))
+        return CompleakResult(config, rows, [], member.ravel(), {}, {})
+
+    for victims, points in ((1, 200), (2, 30)):
+        found = findings(result(victims, points))
+        assert found and {f.outcome for f in found} == {"not enough data"}
+        assert "below the minimum" in found[0].note
+    assert {f.outcome for f in findings(result(2, 200))} != {"not enough data"}
