@@ -10,7 +10,7 @@ import numpy as np
 from mis.compleak._compress import parse_version
 from mis.compleak._config import CompleakConfig
 from mis.compleak._pipeline import AttackRow, CompleakResult
-from mis.inference import OUTCOMES, Finding, bonferroni_confidence, difference, family_note
+from mis.inference import Finding, bonferroni_confidence, difference, grouped_lines
 from mis.io import fmt, png_bytes, to_csv, to_json
 from mis.io import fmt_estimate as _est
 from mis.release import estimate_columns
@@ -173,17 +173,8 @@ def verdicts(result: CompleakResult) -> list[str]:
                      f"leaky (best NR AUC; 'not less' allows {MILD_MARGIN:g} below)",
               "iv": "(iv) fine-tuned vs post-training compression of the same sparsity / bits "
                     "(best NR AUC)"}
-    out = []
-    for g, title in titles.items():
-        mine = [f for f in found if f.claim.startswith(f"({g}) ")]
-        if not mine:
-            out.append(f"{title}: not enough data (no such version)")
-            continue
-        counts = {o: sum(f.outcome == o for f in mine) for o in OUTCOMES}
-        out.append(f"{title}: " + ", ".join(f"{o} {n}" for o, n in counts.items() if n)
-                   + f" of {len(mine)}")
-        out += [f"  - {f.line()}" for f in mine]
-    return out + [family_note(len(found), result.config.confidence)]
+    return grouped_lines(found, titles, confidence=result.config.confidence,
+                         missing="no such version")
 
 
 def attack_table(result: CompleakResult) -> str:

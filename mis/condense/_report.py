@@ -22,7 +22,7 @@ import numpy as np
 from mis.audit import annotate_spread
 from mis.condense._config import CondenseConfig
 from mis.condense._pipeline import CondenseResult, MethodResult
-from mis.inference import OUTCOMES, Finding, bonferroni_confidence, difference, family_note
+from mis.inference import Finding, bonferroni_confidence, difference, grouped_lines
 from mis.io import fmt, png_bytes, to_csv, to_json
 from mis.io import fmt_estimate as _est
 from mis.release import estimate_columns
@@ -241,18 +241,8 @@ TITLES = {"1": f"(1) DM from noise gives near-chance membership inference on ord
 
 def verdicts(result: CondenseResult) -> list[str]:
     """The five verdicts: per group a summary of outcomes and one line per finding."""
-    found = findings(result)
-    out = []
-    for g, title in TITLES.items():
-        mine = [f for f in found if f.claim.startswith(f"({g}) ")]
-        if not mine:
-            out.append(f"{title}: not enough data (no such method in the run)")
-            continue
-        counts = {o: sum(f.outcome == o for f in mine) for o in OUTCOMES}
-        out.append(f"{title}: " + ", ".join(f"{o} {n}" for o, n in counts.items() if n)
-                   + f" of {len(mine)}")
-        out += [f"  - {f.line()}" for f in mine]
-    return out + [family_note(len(found), result.config.confidence)]
+    return grouped_lines(findings(result), TITLES, confidence=result.config.confidence,
+                         missing="no such method in the run")
 
 
 def console_summary(result: CondenseResult) -> str:

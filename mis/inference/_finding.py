@@ -137,3 +137,22 @@ def family_note(num_findings: int, confidence: float = 0.95, *, corrected: bool 
         return (f"{num_findings} findings, each interval at {per:.2%} (Bonferroni), so all "
                 f"hold together with probability at least {confidence:.0%}.")
     return f"Each interval at {confidence:.0%} (no correction across findings)."
+
+
+def grouped_lines(found: list[Finding], titles: dict[str, str], *, confidence: float = 0.95,
+                  missing: str = "no such group in the run") -> list[str]:
+    """Report lines of findings whose claims start ``"(<key>) "``: per ``titles`` key a
+    summary line (the count of each outcome, or "not enough data (``missing``)" when the group
+    has no finding), then one indented :meth:`Finding.line` per finding, and last the
+    multiplicity sentence (:func:`family_note` over all of them)."""
+    out = []
+    for key, title in titles.items():
+        mine = [f for f in found if f.claim.startswith(f"({key}) ")]
+        if not mine:
+            out.append(f"{title}: not enough data ({missing})")
+            continue
+        counts = {o: sum(f.outcome == o for f in mine) for o in OUTCOMES}
+        out.append(f"{title}: " + ", ".join(f"{o} {n}" for o, n in counts.items() if n)
+                   + f" of {len(mine)}")
+        out += [f"  - {f.line()}" for f in mine]
+    return out + [family_note(len(found), confidence)]

@@ -296,3 +296,17 @@ def test_stacked_table_marks_unresolvable_targets_and_reports_the_realised_fpr()
     assert float(row.tpr_at_fpr[0.1].value) == pytest.approx(tpr)
     assert float(row.realised_fpr[0.1].value) == pytest.approx(fpr)
     assert row.min_fpr == pytest.approx(1 / np.sum(st.choose & ~st.member))
+
+
+def test_grouped_lines_count_outcomes_and_mark_missing_groups():
+    from mis.inference import grouped_lines
+
+    e = lambda lo, hi: Estimate((lo + hi) / 2, lo, hi)  # noqa: E731
+    found = [Finding("(a) x", "q", e(0.1, 0.2), "greater"),
+             Finding("(a) y", "q", e(-0.1, 0.2), "greater"),
+             Finding("(b) z", "q", e(-0.3, -0.2), "greater")]
+    lines = grouped_lines(found, {"a": "A", "b": "B", "c": "C"}, missing="absent")
+    assert lines[0] == "A: holds 1, inconclusive 1 of 2"
+    assert lines[3] == "B: does not hold 1 of 1"
+    assert lines[5] == "C: not enough data (absent)"
+    assert lines[-1].startswith("3 findings, each interval at 98.33%")
