@@ -50,6 +50,10 @@ def load_audit_input(path) -> tuple[dict, np.ndarray | None, np.ndarray | None, 
         _numeric("is_member", m)
         if s.shape != m.shape:
             raise UserError(f"scores {s.shape} and is_member {m.shape} must have one shape")
+        if m.dtype != bool and not np.isin(m, (0, 1)).all():
+            bad = np.unique(m[~np.isin(m, (0, 1))])[:3].tolist()
+            raise UserError(f"is_member holds {bad}; it must hold only 0 / 1 or booleans "
+                            "(1 = member)")
         return arrays, s.ravel(), m.ravel(), "scores"
     if {"signals", "mask"} <= set(arrays):
         sig, mask = arrays["signals"], arrays["mask"]

@@ -76,6 +76,8 @@ def run(args) -> int:
 
     attacks = ("lira", "lira-offline", "global") if args.attacks is None else args.attacks
     check_signal_attacks(attacks)  # before any work or progress line
+    if not args.fprs:
+        raise UserError("--fprs is empty; give at least one FPR in (0, 1), e.g. 0.001,0.01")
     for f in args.fprs:
         if not 0 < f < 1:
             raise UserError(f"--fprs value {f!r} is not allowed; use numbers in (0, 1)")
