@@ -8,8 +8,10 @@ no synthetic image and were not selected, vs non-members; initialising: members 
 were selected; all members; canaries), ``auc`` with its DeLong interval, ``tpr@<fpr>`` the
 held-out TPR (threshold chosen on one half of the pairs, value and Clopper–Pearson interval on
 the other half), ``positives`` / ``negatives`` (pairs), the method's ``accuracy`` (test, mean
-over pipelines with a normal interval), ``epsilon`` (DP-SGD accountant) and
-``nearest_distance`` (mean L2 distance from a synthetic image to its nearest member).
+over pipelines and test points with a two-way interval), ``epsilon`` (DP-SGD accountant) and
+``nearest_distance`` (mean L2 distance from a synthetic image to its nearest member); an empty
+cell is "not applicable" (no ε without DP-SGD, no distance without DM, no parameter for the
+whole pool) or, for a TPR, "not resolvable".
 """
 
 from __future__ import annotations
@@ -34,18 +36,25 @@ COMPARABLE_AUC = 0.05
 COMPARABLE_ACCURACY = 0.02
 
 
+def _cell(value: float):
+    """A CSV cell: ``nan`` (not applicable: no ε without DP-SGD, no synthetic image without
+    DM, no parameter for the whole pool) is an empty cell, as in every other table."""
+    return "" if isinstance(value, float) and math.isnan(value) else value
+
+
 def method_rows(result: CondenseResult) -> list[dict]:
     """One record per method × attack × group (module docstring)."""
     out = []
     for m in result.methods:
         for r in m.rows:
-            row = {"method": m.method, "parameter": m.parameter, "attack": r.attack,
+            row = {"method": m.method, "parameter": _cell(m.parameter), "attack": r.attack,
                    "group": r.group} | estimate_columns("auc", r.auc)
             for f, t in zip(result.config.fprs, r.tprs, strict=True):
                 row |= estimate_columns(f"tpr@{f:g}", t)
             out.append(row | {"positives": r.positives, "negatives": r.negatives}
                        | estimate_columns("accuracy", m.accuracy)
-                       | {"epsilon": m.epsilon, "nearest_distance": m.nearest_distance,
+                       | {"epsilon": _cell(m.epsilon),
+                          "nearest_distance": _cell(m.nearest_distance),
                           "seconds": round(m.seconds, 2)})
     return out
 

@@ -47,7 +47,8 @@ def example_rows(result: UniquenessResult) -> list[dict]:
 
 def defense_rows(result: UniquenessResult) -> list[dict]:
     """One record per recipe: defenses, then the quantized releases."""
-    return [{"method": r.method, "parameter": r.parameter, "epsilon": r.epsilon,
+    return [{"method": r.method, "parameter": "" if math.isnan(r.parameter) else r.parameter,
+             "epsilon": r.epsilon,
              "censored": r.censored} | _triple("auc_all", r.auc_all)
             | _triple("tpr_all", r.tpr_all) | _triple("auc_canary", r.auc_canary)
             | _triple("tpr_canary", r.tpr_canary) | _triple("accuracy", r.accuracy)

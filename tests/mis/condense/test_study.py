@@ -170,6 +170,8 @@ def test_smoke_writes_every_output(tmp_path):
         assert float(r["accuracy_lo"]) < float(r["accuracy_hi"])
         assert (r["group"] == "initialising") <= (r["method"] in ("dm-real", "subset"))
     assert any(float(r["epsilon"]) > 0 for r in rows if r["method"] == "dpsgd")
+    assert all(r["epsilon"] == "" for r in rows if r["method"] != "dpsgd")  # not "nan"
+    assert all(r["parameter"] == "" for r in rows if r["method"] == "whole")
     scaling = list(csv.DictReader((out / "scaling.csv").read_text().splitlines()))
     assert {(r["method"], r["n"]) for r in scaling} == {
         (m, n) for m in ("dm-noise", "whole") for n in ("56", "112")}

@@ -103,6 +103,7 @@ def test_smoke_writes_every_output(tmp_path):
         assert float(r["accuracy_lo"]) < float(r["accuracy_hi"])
         assert float(r["auc_all_lo"]) < float(r["auc_all_hi"])
     assert float(defense[2]["epsilon"]) > 0 and defense[0]["epsilon"] == "inf"
+    assert defense[0]["parameter"] == "" and defense[-1]["parameter"] == ""  # not "nan"
     results = json.loads((out / "results.json").read_text())
     assert results["provenance"]["seed"] == 3
     assert results["provenance"]["config"]["dataset"] == "mixture"
