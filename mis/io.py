@@ -30,10 +30,16 @@ FILE_MODE = 0o644
 
 def write_file(path: str | Path, payload: bytes) -> None:
     """Writes ``payload`` to ``path`` atomically: a temporary file in the same folder, fsynced,
-    then renamed over ``path``. A crash leaves either the old file or the new one."""
+    then renamed over ``path``. A crash leaves either the old file or the new one; a failing
+    disk (``OSError``) is a one-line ``UserError``."""
+    from mis.errors import UserError
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    except OSError as err:
+        raise UserError(f"could not write {str(path)!r}: {err.strerror or err}") from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
@@ -41,8 +47,11 @@ def write_file(path: str | Path, payload: bytes) -> None:
             os.fsync(f.fileno())
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, OSError):  # a full or read-only disk: one line, the old file kept
+            raise UserError(f"could not write {str(path)!r}: {err.strerror or err}; the "
+                            "previous file, if any, is unchanged") from None
         raise
 
 
@@ -53,19 +62,31 @@ def write_files(out_dir: str | Path, files: Mapping[str, bytes], *,
                 command: str | None = None) -> None:
     """Writes every file of ``files`` into ``out_dir`` at once: staged in a temporary folder
     inside ``out_dir``, then each renamed into place (``os.replace``). A failure while staging
-    leaves ``out_dir`` as it was; no reader ever sees a partial file. ``command`` is recorded
+    leaves ``out_dir`` as it was (a folder created for them is removed again) and raises a
+    one-line ``UserError``; no reader ever sees a partial file. ``command`` is recorded
     in ``out_dir/mis-command.txt`` so that another command refuses to write there
     (:func:`check_out_dir`)."""
+    from mis.errors import UserError
+
     if command is not None:
         files = {**files, MARKER: command.encode()}
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".staging-") as staging:
-        for name, payload in files.items():
-            (Path(staging) / name).write_bytes(payload)
-            os.chmod(Path(staging) / name, FILE_MODE)
-        for name in files:
-            os.replace(Path(staging) / name, out_dir / name)
+    created = not out_dir.exists()
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=out_dir, prefix=".staging-") as staging:
+            for name, payload in files.items():
+                (Path(staging) / name).write_bytes(payload)
+                os.chmod(Path(staging) / name, FILE_MODE)
+            for name in files:
+                os.replace(Path(staging) / name, out_dir / name)
+    except OSError as err:  # a full or read-only disk at write time: one line, nothing partial
+        if created:
+            import shutil
+
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise UserError(f"could not write the results to {str(out_dir)!r}: "
+                        f"{err.strerror or err}; nothing was written") from None
 
 
 def to_json(obj) -> bytes:

@@ -146,5 +146,8 @@ def cached_features(dataset, name: str, *, cache_dir=None, **params) -> tuple[np
     feats = featurize(dataset.mols, name, **params)
     buf = io.BytesIO()
     np.save(buf, feats)
-    write_file(path, buf.getvalue())
+    try:
+        write_file(path, buf.getvalue())
+    except UserError:  # a full or read-only cache disk: the features are still computed
+        pass
     return feats, False

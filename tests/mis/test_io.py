@@ -27,7 +27,7 @@ def test_write_file_replaces_atomically_and_a_failed_write_leaves_the_old_file(t
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("os.replace", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(UserError, match="No space left on device; the previous file"):
         write_file(path, b"two")
     assert path.read_bytes() == b"one"
     assert [p.name for p in path.parent.iterdir()] == ["a.txt"]  # no temporary file left
@@ -45,10 +45,13 @@ def test_write_files_stage_then_rename_and_record_the_command(tmp_path, monkeypa
         raise OSError(30, "Read-only file system")
 
     monkeypatch.setattr("os.replace", fail_second)
-    with pytest.raises(OSError):
+    with pytest.raises(UserError, match="Read-only file system; nothing was written"):
         write_files(out, {"a.csv": b"new"})
     assert (out / "a.csv").read_bytes() == b"x"  # untouched
     assert not [p for p in out.iterdir() if p.name.startswith(".staging-")]
+    with pytest.raises(UserError):  # a folder made for the results goes again
+        write_files(tmp_path / "fresh", {"a.csv": b"new"})
+    assert not (tmp_path / "fresh").exists()
 
 
 def test_json_spells_non_finite_numbers_and_arrays():
