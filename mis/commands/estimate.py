@@ -47,7 +47,10 @@ def npz_queries(path):
     return signals[inside], signals[~inside], f"signals of {mask.shape[0]} models pooled"
 
 
-def run_npz(args, config, seed: int) -> int:
+FILE_OPTIONS = {"k", "folds", "confidence", "delta"}  # the options that apply to FILE
+
+
+def run_npz(args, config, seed: int, *, k: int = 0) -> int:
     import sys
 
     from mis.io import check_out_dir, fmt, to_csv, to_json, write_files
@@ -64,11 +67,11 @@ def run_npz(args, config, seed: int) -> int:
     out = check_out_dir(args.out, "estimate FILE") if args.out is not None else None
     member, nonmember, what = npz_queries(args.input)
     member, nonmember = check_samples(member, nonmember)
-    if config.k:  # before any work
-        check_k(config.k, fold_train_size(len(member) + len(nonmember), config.folds))
+    if k:  # before any work, against this file's sample
+        check_k(k, fold_train_size(len(member) + len(nonmember), config.folds))
     say(f"mis estimate: {args.input} ({what}): {len(member)} members, {len(nonmember)} "
         f"non-members, query dimension {member.shape[1]}")
-    estimates = estimate_all(member, nonmember, k=config.k or None, folds=config.folds,
+    estimates = estimate_all(member, nonmember, k=k or None, folds=config.folds,
                              seed=seed, confidence=config.confidence)
     rows = [{"estimator": name, "value": float(e.value), "lo": float(e.lower),
              "hi": float(e.upper), "epsilon_lower": implied_epsilon(e.lower, config.delta)}
@@ -81,7 +84,7 @@ def run_npz(args, config, seed: int) -> int:
     for w in warnings:
         print(f"warning: {w}")
     if out is not None:
-        prov = provenance({"input": args.input, "k": config.k, "folds": config.folds,
+        prov = provenance({"input": args.input, "k": k, "folds": config.folds,
                            "confidence": config.confidence, "delta": config.delta}, seed,
                           "mis " + " ".join(sys.argv[1:]))
         write_files(out, {"estimate.csv": to_csv(rows),
@@ -95,9 +98,21 @@ def run_npz(args, config, seed: int) -> int:
 def run(args) -> int:
     from mis.estimate import EstimateConfig, console_summary, estimate_outputs, run_estimate
 
-    config, seed, _ = config_from_args(args, EstimateConfig, "estimate")
     if args.input is not None:
-        return run_npz(args, config, seed)
+        from mis.commands._common import flag_values
+        from mis.errors import UserError
+
+        given = flag_values(args, EstimateConfig)
+        study_only = sorted(set(given) - FILE_OPTIONS)
+        if study_only or args.smoke:
+            what = ", ".join("--" + n.replace("_", "-") for n in study_only) or "--smoke"
+            raise UserError(f"{what} applies to the study (mis estimate without FILE); with "
+                            f"FILE only {', '.join('--' + n for n in sorted(FILE_OPTIONS))} "
+                            "apply")
+        k, args.k = given.get("k", 0), None  # checked against the file's size, not the study's
+        config, seed, _ = config_from_args(args, EstimateConfig, "estimate")
+        return run_npz(args, config, seed, k=k)
+    config, seed, _ = config_from_args(args, EstimateConfig, "estimate")
     args.out = "results/estimate" if args.out is None else args.out
     c = config
     return run_study(args, "estimate", config, seed,

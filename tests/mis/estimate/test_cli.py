@@ -67,6 +67,9 @@ def test_npz_of_queries_prints_every_estimator(tmp_path):
     res = _mis("estimate", str(sig))
     assert res.returncode == 0, res.stderr
     assert "knn" in res.stdout and "histogram" not in res.stdout
+    # --k is checked against the file's 400 points, not the study's smallest sample (250)
+    res = _mis("estimate", str(sig), "--k", "300")
+    assert res.returncode == 0, res.stderr
 
 
 @pytest.mark.parametrize("arrays, extra, message", [
@@ -74,6 +77,11 @@ def test_npz_of_queries_prints_every_estimator(tmp_path):
     (dict(member=np.r_[1.0, np.nan, 2, 3, 4, 5], nonmember=np.ones(9)), [], "non-finite"),
     (dict(member=np.ones((9, 2)), nonmember=np.ones((9, 3))), [], "dimension 2 but"),
     (dict(member=np.arange(30.0), nonmember=np.arange(30.0)), ["--k", "60"], "k=60"),
+    (dict(member=np.arange(30.0), nonmember=np.arange(30.0)), ["--epochs", "5", "--dp-steps",
+                                                               "3"],
+     "--dp-steps, --epochs applies to the study"),
+    (dict(member=np.arange(30.0), nonmember=np.arange(30.0)), ["--smoke"],
+     "--smoke applies to the study"),
     (dict(scores=np.ones(4), is_member=np.ones(4)), [], "holds scores, not queries"),
     (dict(other=np.ones(3)), [], "it needs"),
 ])
