@@ -87,7 +87,34 @@ def distributed_setup(env=None) -> DistributedSetup:
     host, _, port = setup.coordinator.rpartition(":")
     if not host or not port.isdigit():
         raise UserError(f"coordinator {setup.coordinator!r} is not host:port")
+    if not 1 <= int(port) <= 65535:
+        raise UserError(f"coordinator {setup.coordinator!r} is malformed: port {port} is "
+                        "outside 1..65535")
     return setup
+
+
+def check_timeout(timeout, name: str = "--coordinator-timeout") -> float:
+    """``timeout`` if it is a finite number of seconds > 0, else a one-line ``UserError``."""
+    import math
+
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) \
+            or not math.isfinite(timeout) or timeout <= 0:
+        raise UserError(f"{name} {timeout!r} is not allowed; use a number of seconds > 0")
+    return float(timeout)
+
+
+SCHEDULER = re.compile(r"^(?:(tcp|tls|inproc|ws|wss|ucx)://)?([^\s:/]+|\[[0-9a-fA-F:]+\]):"
+                       r"(\d+)$")
+
+
+def check_scheduler(address: str) -> str:
+    """A Dask scheduler address ``[protocol://]host:port`` with a port in 1..65535, else a
+    one-line ``UserError`` saying it is malformed (not that it "did not answer")."""
+    m = SCHEDULER.match(str(address).strip())
+    if m is None or not 1 <= int(m.group(3)) <= 65535:
+        raise UserError(f"--scheduler {address!r} is malformed; use [tcp://]host:port with a "
+                        "port in 1..65535")
+    return str(address).strip()
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -129,6 +156,7 @@ def init_distributed(setup: DistributedSetup | None = None, *, timeout: float = 
     any JAX computation."""
     import jax
 
+    timeout = check_timeout(timeout)
     setup = setup or distributed_setup()
     jax.config.update("jax_cpu_collectives_implementation", "gloo")
     if setup.process_id != 0:
@@ -154,6 +182,7 @@ def dask_client(scheduler: str | None = None, workers: int | None = None, *,
         raise UserError("the dask executor needs exactly one of --scheduler ADDRESS or "
                         "--workers N")
     if scheduler is not None:
+        scheduler = check_scheduler(scheduler)
         try:
             client = Client(scheduler, timeout=timeout)
         except (OSError, TimeoutError, ValueError) as err:

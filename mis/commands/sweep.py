@@ -62,6 +62,10 @@ def run(args) -> int:
                         "--workers N")
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers {args.workers} is not allowed; use an integer >= 1")
+    if args.scheduler is not None:
+        from mis.cluster import check_scheduler
+
+        check_scheduler(args.scheduler)
     sweep = make_config(SweepConfig, file.extra["sweep"], flags=flag_values(args, SweepConfig),
                         smoke=bool(args.smoke or file.smoke), name="[sweep]")
     out = check_out_dir(args.out, "sweep")

@@ -111,6 +111,8 @@ def test_a_killed_client_resumes_without_recomputing_finished_cells(env, referen
 
 @pytest.mark.parametrize("args, message", [
     (["--executor", "dask", "--scheduler", "tcp://127.0.0.1:9"], "did not answer within"),
+    (["--executor", "dask", "--scheduler", "tcp://127.0.0.1:99999"], "is malformed"),
+    (["--executor", "dask", "--scheduler", "not an address"], "is malformed"),
     (["--executor", "dask", "--workers", "0"], "--workers 0 is not allowed"),
     (["--executor", "dask"], "needs exactly one of --scheduler ADDRESS or --workers N"),
     (["--workers", "2"], "--scheduler and --workers apply to --executor dask"),

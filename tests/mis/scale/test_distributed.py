@@ -88,6 +88,8 @@ def _rank(*args, env):
     (dict(MIS_COORDINATOR="127.0.0.1", MIS_NUM_PROCESSES="2", MIS_PROCESS_ID="1"),
      "coordinator '127.0.0.1' is not host:port"),
     (dict(MIS_NUM_PROCESSES="2"), "needs MIS_COORDINATOR, MIS_PROCESS_ID as well"),
+    (dict(MIS_COORDINATOR="127.0.0.1:70000", MIS_NUM_PROCESSES="2", MIS_PROCESS_ID="1"),
+     "is malformed: port 70000 is outside 1..65535"),
     ({}, "--distributed needs MIS_COORDINATOR"),
 ])
 def test_bad_setups_are_one_line_errors(tmp_path, extra, message):
@@ -95,6 +97,17 @@ def test_bad_setups_are_one_line_errors(tmp_path, extra, message):
     assert res.returncode == 2, res.stderr
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], res.stderr
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("timeout", ["nan", "0", "-1", "inf"])
+def test_a_bad_coordinator_timeout_is_one_line(tmp_path, timeout):
+    res = _rank("--coordinator-timeout", timeout, "--out", str(tmp_path / "o"),
+                env=process_env(MIS_COORDINATOR="127.0.0.1:1", MIS_NUM_PROCESSES="2",
+                                MIS_PROCESS_ID="1"))
+    lines = res.stderr.strip().splitlines()
+    assert res.returncode == 2 and len(lines) == 1, res.stderr
+    assert f"--coordinator-timeout {float(timeout)!r} is not allowed" in lines[0]
     assert not (tmp_path / "o").exists()
 
 
