@@ -1,7 +1,5 @@
 """``python -m mis``."""
 
-import sys
+from mis.cli import entry
 
-from mis.cli import main
-
-sys.exit(main())
+entry()

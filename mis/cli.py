@@ -28,8 +28,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+INTERRUPTED, TERMINATED = 130, 143  # exit codes after SIGINT / SIGTERM (128 + signal)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Python next runs (like SIGINT's KeyboardInterrupt), so the same
+    clean-up runs: staged files removed, nothing partial left."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
+def entry() -> None:
+    """The process entry point (console script ``mis``, ``python -m mis``): :func:`main` with
+    SIGTERM handled like SIGINT. After an interrupt the process ends with ``os._exit``: JAX's
+    native threads (a compilation in flight) must not race the interpreter's shutdown, which
+    crashed with SIGSEGV on an interrupt a few seconds into training."""
+    import os
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
+    code = main()
+    if code in (INTERRUPTED, TERMINATED):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 def main(argv=None) -> int:
-    """Entry point of the ``mis`` console script."""
+    """The ``mis`` command line: parse ``argv``, run the command, return its exit code (user
+    errors: one line and 2; an interrupt: 130, or 143 for SIGTERM under :func:`entry`)."""
     import matplotlib
 
     matplotlib.use("Agg")  # figures are rendered to files, never shown (CLI boundary)
@@ -42,10 +72,10 @@ def main(argv=None) -> int:
     except UserError as err:
         print(f"mis: error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         print("mis: interrupted; no output was written for the step in progress",
               file=sys.stderr)
-        return 130
+        return TERMINATED if isinstance(stop, Terminated) else INTERRUPTED
     finally:
         from mis.io import release_out_dirs
 
