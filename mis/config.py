@@ -121,10 +121,13 @@ def make_config(cls, values: dict, *, flags: dict | None = None, smoke: bool = F
         return out
 
     given = tuples(dict(values) | flags)
-    config = _build(cls, given)  # the file and flags are validated as given, smoke or not
     if not smoke:
-        return config
-    smoke_values = {k: v for k, v in cls.smoke_sizes(given.get("task", "mixture")).items()
+        return _build(cls, given)
+    sizes = tuples(cls.smoke_sizes(given.get("task", "mixture")))
+    # the file and flags are validated as given, smoke or not, in the context the run has:
+    # the smoke sizes fill what they leave unset (so --scaling-sizes fits the smoke pool)
+    _build(cls, sizes | given)
+    smoke_values = {k: v for k, v in sizes.items()
                     if k not in KEPT_UNDER_SMOKE or k not in given}
     merged = tuples(dict(values) | smoke_values | flags)
     return _build(cls, merged)

@@ -181,3 +181,16 @@ def test_a_folder_in_use_by_a_running_command_is_refused(tmp_path):
     assert res.returncode == 0, res.stderr  # the dead holder's claim is gone
     again = _mis("audit", str(tmp_path / "s.npz"), "--out", str(out))
     assert again.returncode == 0  # released at the end of the first in-process run
+
+
+def test_flags_are_checked_in_the_context_the_smoke_run_has():
+    """Issue 38: `mis condense --smoke --scaling-sizes 56,112` (the sizes smoke itself uses)
+    was refused against the digits defaults (audit set 272); a bad value still fails."""
+    from mis.condense import CondenseConfig
+
+    flags = {"scaling_sizes": (56, 112)}
+    assert make_config(CondenseConfig, {}, flags=flags, smoke=True).scaling_sizes == (56, 112)
+    with pytest.raises(UserError, match="scaling size 56 is not allowed"):
+        make_config(CondenseConfig, {}, flags=flags)
+    with pytest.raises(UserError, match="scaling size 20 is not allowed"):
+        make_config(CondenseConfig, {}, flags={"scaling_sizes": (20, 112)}, smoke=True)
