@@ -76,11 +76,17 @@ def run_npz(args, config, seed: int, *, k: int = 0) -> int:
     rows = [{"estimator": name, "value": float(e.value), "lo": float(e.lower),
              "hi": float(e.upper), "epsilon_lower": implied_epsilon(e.lower, config.delta)}
             for name, e in estimates.items()]
-    print(f"{'estimator':<11}{'Δ̂':>8}  {'interval':<18}{'ε lower':>9}")
+    print(f"{'estimator':<11}{'value':>8}  {'interval':<18}{'ε lower':>9}")
     for r in rows:
         print(f"{r['estimator']:<11}{fmt(r['value']):>8}  [{fmt(r['lo'])}, {fmt(r['hi'])}]"
               f"{fmt(r['epsilon_lower'], 2):>10}")
     warnings = disagreements(estimates)
+    knn = estimates.get("knn")
+    if knn is not None and float(knn.upper) < 0:
+        warnings.insert(0, "the k-NN rule does worse than chance on this sample (its TPR − FPR "
+                           "is negative, e.g. identical queries in both samples: each query's "
+                           "nearest neighbour is its twin of the other class); it is not an "
+                           "estimate of Δ ≥ 0, and its lower bound on Δ is 0")
     for w in warnings:
         print(f"warning: {w}")
     if out is not None:

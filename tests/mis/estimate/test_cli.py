@@ -61,6 +61,12 @@ def test_npz_of_queries_prints_every_estimator(tmp_path):
     np.savez(path, member=rng.normal(0, 1, 5000), nonmember=rng.normal(0, 2, 5000))
     res = _mis("estimate", str(path))
     assert res.returncode == 0 and "warning: best-threshold advantage (KS)" in res.stdout
+    # the same queries as members and non-members (Δ = 0): the k-NN rule's value is negative
+    # (each query's nearest neighbour is its twin of the other class) and said to be no Δ̂
+    same = rng.normal(0, 1, 200)
+    np.savez(path, member=same, nonmember=same)
+    res = _mis("estimate", str(path))
+    assert res.returncode == 0 and "the k-NN rule does worse than chance" in res.stdout
     # mis audit's signals + mask, vector queries: the classifier estimate only
     sig = tmp_path / "s.npz"
     np.savez(sig, signals=rng.normal(0, 1, (8, 50, 2)), mask=rng.integers(0, 2, (8, 50)))
