@@ -83,3 +83,16 @@ def test_no_study_or_core_imports_a_study():
     shared release core imports none (the Δ estimators live in mis.tv, the molecular sets and
     embedders in mis.data)."""
     assert _study_imports() == []
+
+
+def test_every_package_declares_its_public_names():
+    """Each package of ``mis`` and ``theory`` has an ``__all__``, and every name in it exists."""
+    import importlib
+
+    for init in sorted([*(ROOT / "mis").glob("*/__init__.py"), ROOT / "mis" / "__init__.py",
+                        ROOT / "theory" / "__init__.py"]):
+        name = ".".join(init.relative_to(ROOT).parent.parts)
+        module = importlib.import_module(name)
+        assert hasattr(module, "__all__"), name
+        missing = [n for n in module.__all__ if not hasattr(module, n)]
+        assert not missing, (name, missing)

@@ -68,3 +68,17 @@ from mis.compleak._report import compleak_outputs as compleak_outputs
 from mis.compleak._report import console_summary as console_summary
 from mis.compleak._report import findings as findings
 from mis.compleak._report import verdicts as verdicts
+
+__all__ = ["DATASETS", "DEFAULT_VERSIONS", "INT8", "KINDS", "activation_grid", "AttackData",
+           "AttackRow", "best_threshold", "class_thresholds", "cluster_version",
+           "compleak_outputs", "CompleakConfig", "CompleakResult", "compress",
+           "compressed_learner", "CompressedLearner", "console_summary", "cross_fitted",
+           "entropy_score", "fake_quantize", "findings", "fine_tune", "fit_classifier",
+           "gaussian_log_density", "Grid", "init_samia", "label_aware", "layer_inputs_forward",
+           "member_probability", "modified_entropy_score", "mr_scores", "multi_version_lira",
+           "Network", "network_scores", "observe_activations", "parse_version", "posterior",
+           "prune_version", "ptq_version", "qat_version", "Release", "release_predict",
+           "rmia_one_reference", "run_compleak", "samia_logits", "samia_tokens", "sensitivity",
+           "Sides", "sides", "sr_features", "study_data", "thresholded", "train_mr",
+           "train_network", "train_samia", "train_versions", "verdicts", "Version",
+           "VersionsAux", "weight_grid"]

@@ -24,3 +24,9 @@ from mis.estimate._report import console_summary as console_summary
 from mis.estimate._report import estimate_outputs as estimate_outputs
 from mis.estimate._report import findings as findings
 from mis.estimate._report import warnings as warnings
+
+__all__ = ["QUERIES", "console_summary", "ConvergenceRow", "coverage_cells", "CoverageRow",
+           "digits_split", "DigitsSplit", "discrete_queries", "estimate_outputs",
+           "EstimateConfig", "EstimateResult", "findings", "gaussian_mean_queries",
+           "GenerativeRow", "known_models", "RiskResult", "run_convergence", "run_coverage",
+           "run_estimate", "run_generative", "train_vaes", "warnings"]
