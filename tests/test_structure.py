@@ -96,3 +96,29 @@ def test_every_package_declares_its_public_names():
         assert hasattr(module, "__all__"), name
         missing = [n for n in module.__all__ if not hasattr(module, n)]
         assert not missing, (name, missing)
+
+
+def test_the_engine_reads_declared_learner_capabilities_and_never_probes():
+    """Issue 35: no ``hasattr`` / ``getattr`` on learners in mis/shadow; every learner the
+    engine trains declares ``has_aux``, ``float64_inside``, ``dp`` and ``activation_size``."""
+    from mis.compleak import CompressedLearner
+    from mis.condense import CondensedLearner, SubsetLearner
+    from mis.shadow import ConvLearner, Learner, MeanLearner, MLPLearner, RidgeLearner
+    from mis.uniqueness import UniquenessLearner
+
+    for path in (ROOT / "mis" / "shadow").glob("*.py"):
+        text = path.read_text()
+        assert "hasattr(learner" not in text and "getattr(learner" not in text, path
+        assert "hasattr(self.base" not in text and "getattr(self.base" not in text, path
+    mlp = MLPLearner(hidden=(8, 4), num_outputs=3)
+    learners = [MeanLearner(), RidgeLearner(), mlp, ConvLearner(channels=(2,)),
+                UniquenessLearner(mlp), CondensedLearner(mlp, ipc=1),
+                SubsetLearner(mlp, ipc=1), CompressedLearner(mlp)]
+    for learner in learners:
+        assert isinstance(learner, Learner)
+        assert isinstance(learner.has_aux, bool) and isinstance(learner.float64_inside, bool)
+        shape = (8, 8, 1) if isinstance(learner, ConvLearner) else (6,)
+        assert learner.activation_size(shape) >= 1
+    assert [lr.has_aux for lr in learners] == [False] * 4 + [True] * 4
+    assert mlp.activation_size((6,)) == 15 and UniquenessLearner(mlp).float64_inside
+    assert CompressedLearner(mlp, versions=()).activation_size((6,)) == 15

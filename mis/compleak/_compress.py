@@ -30,7 +30,7 @@ References:
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -336,6 +336,8 @@ class CompressedLearner(WrappedLearner):
     The last ``holdout`` rows of the pool are never trained on (whatever their weight): they
     are only predicted (test accuracy). Keys: ``train, versions, noise = split(key, 3)``;
     version ``v`` uses ``fold_in(versions, v)``."""
+
+    has_aux: ClassVar[bool] = True
 
     base: Any
     versions: tuple[Version, ...] = ()

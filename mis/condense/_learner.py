@@ -16,7 +16,7 @@ References:
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -40,6 +40,8 @@ class PipelineAux(NamedTuple):
 class _Delegate(WrappedLearner):
     """``base``'s prediction, losses and hints (:class:`mis.shadow.WrappedLearner`); ``fit``
     through ``fit_aux``."""
+
+    has_aux: ClassVar[bool] = True
 
     def fit(self, key, data: Dataset, weights, hyper=None):
         return self.fit_aux(key, data, weights, hyper)[0]

@@ -278,7 +278,7 @@ def run_method(config: CondenseConfig, data: StudyData, method: Method, key, *,
                progress: ProgressFn | None = None):
     """One method's pipelines on the audit pool: ``(MethodResult, logits [M, n, C], mask)``."""
     t0 = time.perf_counter()
-    has_aux = hasattr(method.learner, "fit_aux")
+    has_aux = method.learner.has_aux
     shadows = train_shadow_models(key, data.pool, learner=method.learner,
                                   num_models=config.num_models, return_params=True,
                                   return_aux=has_aux, progress=progress)

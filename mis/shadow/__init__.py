@@ -37,6 +37,7 @@ from mis.shadow._engine import train_shadow_models as train_shadow_models
 from mis.shadow._learners import MLP as MLP
 from mis.shadow._learners import GradientLearner as GradientLearner
 from mis.shadow._learners import Learner as Learner
+from mis.shadow._learners import LearnerBase as LearnerBase
 from mis.shadow._learners import MeanLearner as MeanLearner
 from mis.shadow._learners import MLPLearner as MLPLearner
 from mis.shadow._learners import RidgeLearner as RidgeLearner
@@ -53,7 +54,8 @@ from mis.shadow._tuning import tuned_learner as tuned_learner
 from mis.shadow._tuning import validation_split as validation_split
 
 __all__ = ["DESIGNS", "DPSGD", "DP_BLOCK", "MLP", "ConvLearner", "ConvNet", "GradientLearner",
-           "Learner", "MLPLearner", "MeanLearner", "RidgeLearner", "ShadowModels", "Tuning",
+           "Learner", "LearnerBase", "MLPLearner", "MeanLearner", "RidgeLearner", "ShadowModels",
+           "Tuning",
            "auto_batch_size", "clip_gradients", "conv2d", "conv_relu_pool", "dp_epsilon",
            "dp_epsilon_rdp", "log_a",
            "dp_gradient", "early_stopping_step", "fit_by_gradient", "fit_keys", "fit_with_curve",

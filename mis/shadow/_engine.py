@@ -88,12 +88,9 @@ def auto_batch_size(learner, pool: Dataset, platform: str) -> int:
     MLP 128-64-2 is best at 1 (17.5 vs 13.8 models/s at 8)."""
     if platform != "cpu":
         return 256
-    if hasattr(learner, "activation_size"):
-        widths = learner.activation_size(pool.x.shape[1:])
-    else:
-        widths = sum(getattr(learner, "hidden", ())) + getattr(learner, "num_outputs", 1)
+    widths = learner.activation_size(pool.x.shape[1:])
     per_model = 12 * pool.x.shape[0] * max(widths, 1)
-    if getattr(learner, "dp", None) is not None:  # per-example gradients of the whole pool
+    if learner.dp is not None:  # per-example gradients of the whole pool
         per_model *= 4
     return int(min(128, max(1, 2 ** math.floor(math.log2(max(1e6 / per_model, 1))))))
 
@@ -227,7 +224,7 @@ def train_shadow_models(key, pool: Dataset, *, learner, num_models: int,
         ``num_models < 2``, an odd ``num_models`` with the balanced design, a bad mask.
     """
     _check_inputs(pool, num_models, mask, query, hyper, quantizer)
-    if return_aux and not hasattr(learner, "fit_aux"):
+    if return_aux and not learner.has_aux:
         raise UserError(f"return_aux=True needs a learner with fit_aux; "
                         f"{type(learner).__name__} has none")
     mask_key, fit_key = jax.random.split(key)
@@ -265,7 +262,7 @@ def train_shadow_models(key, pool: Dataset, *, learner, num_models: int,
             args = _global_inputs(args, devices)
         # a learner with float64 steps inside (e.g. GNQ's solve) is traced with x64 on, so the
         # engine's vmap keeps them float64; its own dtypes are explicit, its outputs float32
-        with jax.enable_x64(True) if getattr(learner, "float64_inside", False) else nullcontext():
+        with jax.enable_x64(True) if learner.float64_inside else nullcontext():
             outs.append(run(*args))
         if multi:
             from jax.experimental import multihost_utils

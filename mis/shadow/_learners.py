@@ -15,7 +15,14 @@ A learner is a frozen, hashable dataclass with pure methods:
   (``keystr(path) -> [n, d_in]``): GPTQ's calibration data. Learners without dense kernels
   return ``{}``.
 
-:class:`Learner` is the Protocol that says so.
+:class:`Learner` is the Protocol that says so. The capabilities the shadow engine reads are
+declared, never probed (:class:`LearnerBase` holds the defaults every learner inherits):
+
+- ``has_aux``: whether ``fit_aux(key, data, weights, hyper) -> (params, aux)`` exists
+  (``train_shadow_models(..., return_aux=True)``);
+- ``float64_inside``: whether ``fit`` has float64 steps (traced with x64 on);
+- ``dp``: the learner's :class:`DPSGD` or ``None``;
+- ``activation_size(example_shape)``: activations per example (the engine's batch-size hint).
 
 ``MeanLearner`` (empirical mean, THEORY §2) and ``RidgeLearner`` are closed forms;
 ``MLPLearner`` (flax nnx, any hidden widths; ``hidden=()`` is softmax/logistic regression)
@@ -28,7 +35,7 @@ boundary as plain nested dicts (``nnx.split`` / ``to_pure_dict`` / ``nnx.merge``
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import jax
 import jax.numpy as jnp
@@ -56,8 +63,28 @@ class Learner(Protocol):
 
     def calibration_inputs(self, params, x: jax.Array) -> dict[str, jax.Array]: ...
 
+    has_aux: bool
+    float64_inside: bool
+    dp: Any
 
-class WrappedLearner:
+    def activation_size(self, example_shape) -> int: ...
+
+
+class LearnerBase:
+    """The defaults of the declared capabilities (module docstring): no ``fit_aux``, no float64
+    inside, no DP-SGD, one activation per example. A learner overrides what it has."""
+
+    has_aux: ClassVar[bool] = False
+    float64_inside: ClassVar[bool] = False
+    dp = None
+
+    def activation_size(self, example_shape) -> int:
+        """Activations per example (the engine's batch-size heuristic)."""
+        del example_shape
+        return 1
+
+
+class WrappedLearner(LearnerBase):
     """What a learner that wraps ``base`` (a whole pipeline around one model: condensation,
     compression) takes from it unchanged: prediction, losses, curvature, quantization inputs
     and the engine's activation-size hint. Subclasses define ``base`` and ``fit``."""
@@ -80,9 +107,7 @@ class WrappedLearner:
         return self.base.calibration_inputs(params, x)
 
     def activation_size(self, image_shape) -> int:
-        if hasattr(self.base, "activation_size"):
-            return self.base.activation_size(image_shape)
-        return sum(getattr(self.base, "hidden", ())) + self.base.num_outputs
+        return self.base.activation_size(image_shape)
 
 
 def _weighted_mean(values, weights):
@@ -108,7 +133,7 @@ def _hyper(hyper, name, default):
 
 
 @dataclasses.dataclass(frozen=True)
-class MeanLearner:
+class MeanLearner(LearnerBase):
     """``θ̂ = Σ w_i x_i / Σ w_i``; loss ``‖x − θ̂‖²`` (the Gaussian-mean model of THEORY §2)."""
 
     def fit(self, key, data: Dataset, weights, hyper=None):
@@ -137,7 +162,7 @@ class MeanLearner:
 
 
 @dataclasses.dataclass(frozen=True)
-class RidgeLearner:
+class RidgeLearner(LearnerBase):
     """Weighted ridge regression ``θ̂ = (Xᵀ W X + λ I)^{-1} Xᵀ W y``; loss ``(y − xθ̂)²``."""
 
     l2: float = 1.0
@@ -182,7 +207,7 @@ class MLP(nnx.Module):
         return self.layers[-1](x)
 
 
-class GradientLearner:
+class GradientLearner(LearnerBase):
     """What the optax-trained learners share (``MLPLearner``, ``ConvLearner``): the loss through
     ``output_loss`` and the curvature of their ``l2/2 ‖θ‖²`` penalty."""
 
@@ -265,6 +290,11 @@ class MLPLearner(GradientLearner):
         kernel, bias = last["kernel"], last["bias"]
         margin = self.features(params, x) @ (kernel[:, 1] - kernel[:, 0]) + (bias[1] - bias[0])
         return _softplus(jnp.where(y == 1, -margin, margin))
+
+    def activation_size(self, example_shape) -> int:
+        """Hidden units plus outputs per example (the engine's batch-size heuristic)."""
+        del example_shape
+        return sum(self.hidden) + self.num_outputs
 
     def calibration_inputs(self, params, x) -> dict:
         """The input of every layer's kernel on ``x`` (``keystr -> [n, d_in]``), computed

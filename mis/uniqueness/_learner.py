@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -89,7 +89,8 @@ class UniquenessLearner(GradientLearner):
     controls: bool = False
 
     #: the shadow engine traces this learner with x64 on (GNQ's float64 solve under its vmap)
-    float64_inside = True
+    float64_inside: ClassVar[bool] = True
+    has_aux: ClassVar[bool] = True
 
     def __post_init__(self):
         if not hasattr(self.base, "init") or not hasattr(self.base, "steps"):
@@ -139,9 +140,7 @@ class UniquenessLearner(GradientLearner):
         return self.base.calibration_inputs(params, x)
 
     def activation_size(self, example_shape) -> int:
-        if hasattr(self.base, "activation_size"):
-            return self.base.activation_size(example_shape)
-        return sum(self.base.hidden) + self.base.num_outputs
+        return self.base.activation_size(example_shape)
 
     def init(self, key, data: Dataset):
         shape = data.x.shape[1] if data.x.ndim == 2 else data.x.shape[1:]
