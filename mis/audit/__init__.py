@@ -4,6 +4,8 @@ Larger score = "member"; estimated quantities are ``Estimate(value, lower, upper
 """
 
 from mis.audit._intervals import clopper_pearson as clopper_pearson
+from mis.audit._one_run import one_run_epsilon as one_run_epsilon
+from mis.audit._one_run import one_run_p_value as one_run_p_value
 from mis.audit._plots import annotate_spread as annotate_spread
 from mis.audit._plots import curve_styles as curve_styles
 from mis.audit._plots import histogram_grid as histogram_grid
@@ -35,7 +37,7 @@ from mis.audit._table import metrics_table as metrics_table
 
 __all__ = [
     "INDEPENDENT", "AttackMetrics", "Rates", "RocCurve", "advantage", "audit_outputs", "auc",
-    "auc_value", "curve_styles",
+    "auc_value", "curve_styles", "one_run_epsilon", "one_run_p_value",
     "balanced_accuracy", "bootstrap_auc", "check_scores", "clopper_pearson", "epsilon_estimate",
     "epsilon_from_rates",
     "epsilon_lower_bound", "format_table", "held_out_halves", "held_out_rates", "load_audit_input",
