@@ -210,12 +210,6 @@ def findings(result: EstimateResult) -> list[Finding]:
     return out
 
 
-def dp_verdict(result: EstimateResult) -> str:
-    """The DP findings in one line (console)."""
-    lines = [f.line() for f in findings(result) if f.claim.startswith("the DP-SGD VAE")]
-    return "; ".join(lines) if lines else "no DP-SGD rows"
-
-
 def warnings(result: EstimateResult) -> list[str]:
     """Estimator disagreements (:func:`mis.tv.disagreements`) on every sample of the run."""
     groups: dict = {}
