@@ -122,3 +122,26 @@ def test_the_engine_reads_declared_learner_capabilities_and_never_probes():
     assert [lr.has_aux for lr in learners] == [False] * 4 + [True] * 4
     assert mlp.activation_size((6,)) == 15 and UniquenessLearner(mlp).float64_inside
     assert CompressedLearner(mlp, versions=()).activation_size((6,)) == 15
+
+
+def test_every_theory_citation_resolves_to_a_numbered_section():
+    """Issue 35: "THEORY §N" (or §N–M) in the code, tests, README and notebooks names a
+    section ``## N.`` of docs/theory.md."""
+    import re
+
+    headings = set(re.findall(r"^## (\d+)\. ", (ROOT / "docs" / "theory.md").read_text(),
+                              re.M))
+    cited = {}
+    files = [*(ROOT / "mis").rglob("*.py"), *(ROOT / "theory").rglob("*.py"),
+             *(ROOT / "tests").rglob("*.py"), ROOT / "README.md",
+             *(ROOT / "notebooks").glob("*.ipynb")]
+    for path in files:
+        if path == Path(__file__):
+            continue
+        for a, b in re.findall(r"THEORY §(\d+)(?:[–-](\d+))?", path.read_text()):
+            for n in (a, b):
+                if n:
+                    cited.setdefault(n, path.relative_to(ROOT))
+    assert cited, "no citation found: the pattern is broken"
+    missing = {n: str(p) for n, p in cited.items() if n not in headings}
+    assert not missing, missing

@@ -4,7 +4,7 @@ Each family is a frozen *task* (a NamedTuple of parameters, e.g. mixture means) 
 ``log_prob(task, x, y)``, and a sampler ``sample_<family>(key, n, *, task) -> Dataset``. The
 exact likelihoods are what the Bayes-optimal attack needs.
 
-Families: isotropic Gaussian (mean estimation, THEORY §2), Gaussian-mixture classification with
+Families: isotropic Gaussian (mean estimation, THEORY §3), Gaussian-mixture classification with
 ``k_modes`` modes in R^d (the source paper's synthetic data, d = 128), linear and logistic
 regression, sphere regression ``y = sin(π x_1) + N(0, σ²)`` with ``x`` uniform on the unit
 sphere (THEORY §7), and categorical data (THEORY §4).

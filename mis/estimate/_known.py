@@ -4,10 +4,10 @@ The query is the released model's exact member/non-member likelihood ratio, a su
 statistic, so the best threshold on it attains Δ and every estimator of :mod:`mis.estimate`
 should converge to the exact value of :mod:`theory`.
 
-* Gaussian mean (THEORY.md §3): a training set of ``n`` points ``N(0, I_d)``, the release
+* Gaussian mean (THEORY §3): a training set of ``n`` points ``N(0, I_d)``, the release
   ``θ = mean``; a member ``z`` is one of the ``n`` points, a non-member a fresh draw. Query:
   ``theory.gaussian_mean_llr(θ, z, n)``; exact Δ: ``theory.gaussian_mean_delta``.
-* Discrete data (THEORY.md §4): ``n`` draws from ``p`` on ``K`` values, the release = the
+* Discrete data (THEORY §4): ``n`` draws from ``p`` on ``K`` values, the release = the
   counts; query: the likelihood ratio ``count_z / (n p_z)`` (a member always has count ≥ 1;
   the ratio, not its log, so a non-member's zero count stays finite); exact Δ:
   ``theory.discrete_delta``.

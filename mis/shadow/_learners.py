@@ -24,7 +24,7 @@ declared, never probed (:class:`LearnerBase` holds the defaults every learner in
 - ``dp``: the learner's :class:`DPSGD` or ``None``;
 - ``activation_size(example_shape)``: activations per example (the engine's batch-size hint).
 
-``MeanLearner`` (empirical mean, THEORY §2) and ``RidgeLearner`` are closed forms;
+``MeanLearner`` (empirical mean, THEORY §3) and ``RidgeLearner`` are closed forms;
 ``MLPLearner`` (flax nnx, any hidden widths; ``hidden=()`` is softmax/logistic regression)
 trains with optax by full-batch, mini-batch or DP-SGD steps inside ``lax.scan``
 (:func:`fit_by_gradient`, shared with ``ConvLearner``). Params cross the nnx
@@ -134,7 +134,7 @@ def _hyper(hyper, name, default):
 
 @dataclasses.dataclass(frozen=True)
 class MeanLearner(LearnerBase):
-    """``θ̂ = Σ w_i x_i / Σ w_i``; loss ``‖x − θ̂‖²`` (the Gaussian-mean model of THEORY §2)."""
+    """``θ̂ = Σ w_i x_i / Σ w_i``; loss ``‖x − θ̂‖²`` (the Gaussian-mean model of THEORY §3)."""
 
     def fit(self, key, data: Dataset, weights, hyper=None):
         del key, hyper

@@ -1,4 +1,4 @@
-"""Numerical reproduction of THEORY.md: every claim checked against an exact computation.
+"""Numerical reproduction of the theory (docs/theory.md): every claim checked exactly.
 
 Public: ``TheoremsConfig``, ``Claim``, ``TheoremsResult``, ``run_theorems``,
 ``save_theorems``, ``markdown_table``.

@@ -5,7 +5,7 @@ from typing import Any, NamedTuple
 
 
 class Claim(NamedTuple):
-    """One checked statement of THEORY.md.
+    """One checked statement of the theory (docs/theory.md).
 
     Attributes:
       id: stable identifier, ``<section>.<topic>[.<case>]``.
@@ -17,7 +17,7 @@ class Claim(NamedTuple):
         inequality checked against ``bound``-style params).
       tolerance: how ``holds`` was decided, in words.
       holds: whether the claim held in this run.
-      note: anything a reader must know (for example a disagreement with THEORY.md).
+      note: anything a reader must know (for example a disagreement with the reference).
     """
 
     id: str

@@ -1,4 +1,4 @@
-"""Claims of THEORY.md section 4: discrete data and the diversity constant."""
+"""Claims of THEORY §4: discrete data and the diversity constant."""
 
 import math
 

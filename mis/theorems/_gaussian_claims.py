@@ -1,4 +1,4 @@
-"""Claims of THEORY.md section 3: the Gaussian mean (host driver, device maths)."""
+"""Claims of THEORY §3: the Gaussian mean (host driver, device maths)."""
 
 import math
 
@@ -10,7 +10,7 @@ import theory
 from mis.theorems._claim import Claim, interval, point, within
 from mis.theorems._config import TheoremsConfig
 
-# Reference values printed in THEORY.md section 3.
+# Reference values printed in THEORY §3.
 _MIS_TABLE = {0.1: 0.874, 1.0: 0.617, 4.0: 0.317}
 
 
@@ -91,12 +91,12 @@ def _target_claims(key, cfg: TheoremsConfig) -> list[Claim]:
         Claim("s3.target.n=1000.d=1000", "Delta(1000, 1000) = 0.384 +- 0.003",
               {"n": 1000, "d": 1000}, big, 0.384, "0.384 within interval +- 0.003",
               within(big, 0.384, 0.003)),
-        Claim("s3.target.n=1000.d=10", "Delta(1000, 10) ~ 0.0389 (THEORY.md, corrected)",
+        Claim("s3.target.n=1000.d=10", "Delta(1000, 10) ~ 0.0389 (corrected; see the errata)",
               {"n": 1000, "d": 10}, small, 0.0389, "0.0389 within interval +- 0.0005",
               within(small, 0.0389, 0.0005),
               note=f"2-D quadrature {quad:.5f}; Gamma(5.5)/(Gamma(5) sqrt(pi 1000)) = "
                    f"{float(theory.gaussian_mean_fixed_d_constant(10)) / math.sqrt(1000):.5f}; "
-                   "the first THEORY.md said 0.0405, which does not reproduce"),
+                   "the reference we started from said 0.0405, which does not reproduce"),
         Claim("s3.quadrature.n=1000.d=10",
               "Monte Carlo of the exact llr equals 2-D quadrature (scipy)",
               {"n": 1000, "d": 10}, small, quad, "quadrature within the 95 % interval",
@@ -125,7 +125,7 @@ def _fixed_d_claims(key, cfg: TheoremsConfig):
               {"d": d, "n": int(ns[-1])}, last, c_d, "constant within interval +- 1 %",
               within(last, c_d, 0.01 * c_d), note="constant derived here (exact for fixed d)"),
         Claim("s3.fixed_d.sqrt_d_over_2pi",
-              "c_d ~ sqrt(d/(2 pi)) only as d -> infinity (THEORY.md, corrected)",
+              "c_d ~ sqrt(d/(2 pi)) only as d -> infinity (corrected; docs/theory.md errata)",
               {"d": [d, 10_000]}, point(limit_ratio), 1.0,
               "c_d/sqrt(d/(2 pi)) within 1e-4 of 1 at d = 10^4, and measured sqrt(n) Delta_n at "
               f"d = {d} closer to c_d than to sqrt(d/(2 pi))",

@@ -1,4 +1,4 @@
-"""The overfitting simulation of THEORY.md section 7 (device).
+"""The overfitting simulation of THEORY §7 (device).
 
 An interpolating one-hidden-layer ReLU network on sphere regression
 ``y = sin(pi x_1) + N(0, noise_sd^2)``; the loss-threshold attack ``1{l <= eps}`` then

@@ -1,4 +1,4 @@
-"""Claims of THEORY.md section 7: an interpolating learner and the loss attack."""
+"""Claims of THEORY §7: an interpolating learner and the loss attack."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""Claims of THEORY.md section 5: quantized releases of the Gaussian mean."""
+"""Claims of THEORY §5: quantized releases of the Gaussian mean."""
 
 import math
 
@@ -10,7 +10,7 @@ import theory
 from mis.theorems._claim import Claim, interval, point, within
 from mis.theorems._config import TheoremsConfig
 
-# log Delta_n for delta = 0.05, step = 0.2 and the size-adaptive ratios (THEORY.md).
+# log Delta_n for delta = 0.05, step = 0.2 and the size-adaptive ratios (docs/theory.md).
 _FIXED_TARGETS = {1_000: (-5.85, 0.005), 10_000: (-18.25, 0.005), 100_000: (-131.9, 0.05)}
 _ADAPTIVE_TARGETS = {100: 1.69, 1_000: 1.29, 10_000: 1.12, 100_000: 1.04, 1_000_000: 1.016}
 
@@ -31,7 +31,7 @@ def _fixed_claims(cfg: TheoremsConfig):
         if n in _FIXED_TARGETS:
             ref, tol = _FIXED_TARGETS[n]
             claims.append(Claim(
-                f"s5.fixed.target.n={n}", f"log Delta_n = {ref} (THEORY.md)",
+                f"s5.fixed.target.n={n}", f"log Delta_n = {ref} (docs/theory.md)",
                 {"n": n, "delta": delta, "step": step}, point(log_d), ref,
                 f"|log Delta - ref| <= {tol} (rounding)", abs(log_d - ref) <= tol,
                 note=f"closed form gives {approx:.3f}"))

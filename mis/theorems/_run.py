@@ -1,4 +1,4 @@
-"""Runs every claim of THEORY.md and renders the results (host driver)."""
+"""Runs every claim of the theory (docs/theory.md) and renders the results (host driver)."""
 
 import math
 import sys
@@ -25,7 +25,7 @@ class TheoremsResult(NamedTuple):
 
 
 def run_theorems(config: TheoremsConfig, key: jax.Array, *, progress=None) -> TheoremsResult:
-    """Reproduces THEORY.md sections 2-5 and 7. Needs ``jax_enable_x64``.
+    """Reproduces THEORY §2–5 and §7. Needs ``jax_enable_x64``.
 
     Args:
       config: sizes of the computations.
@@ -48,7 +48,7 @@ def run_theorems(config: TheoremsConfig, key: jax.Array, *, progress=None) -> Th
     for i, (name, title, fn) in enumerate(sections):
         section_claims, data[name] = fn(jax.random.fold_in(key, i))
         claims += section_claims
-        report(progress, f"THEORY.md sections (last: {title})", i + 1, len(sections))
+        report(progress, f"theory sections (last: {title})", i + 1, len(sections))
     return TheoremsResult(claims, data)
 
 
@@ -85,7 +85,7 @@ def theorems_outputs(result: TheoremsResult, provenance: dict) -> dict[str, byte
     files = {
         "theorems.json": to_json({"summary": summary, "claims": records,
                                   "provenance": provenance}),
-        "theorems.md": (f"# Theorems of THEORY.md, reproduced\n\n{summary}.\n\n"
+        "theorems.md": (f"# Theorems of the theory (docs/theory.md), reproduced\n\n{summary}.\n\n"
                         + markdown_table(result.claims)
                         + "\nFigures: " + ", ".join(f"![]({n})" for n in figures) + "\n"
                         + f"\nCommit {provenance.get('git_commit')}, seed "

@@ -35,8 +35,8 @@ def test_out_that_is_a_file_is_rejected_without_output(tmp_path):
     assert target.read_text() == "keep me"
 
 
-# Claims of THEORY.md that the exact computations contradict; reported as "NO" on purpose.
-KNOWN_THEORY_ERRATA: set = set()  # THEORY.md §3 was corrected; both claims now hold
+# Claims of the theory that the exact computations contradict; reported as "NO" on purpose.
+KNOWN_THEORY_ERRATA: set = set()  # the reference's §3 was corrected; both claims now hold
 
 
 @pytest.mark.slow
