@@ -339,15 +339,30 @@ def _smoke(result: MolecularResult) -> bool:
     return result.config.num_models <= MolecularConfig.smoke_sizes()["num_models"]
 
 
-def recipe_lines(result: MolecularResult) -> list[str]:
-    """Markdown lines: every recipe's findings, indicator agreement and diagnostics."""
-    lines = []
+def recipe_findings(result: MolecularResult) -> dict[str, list[Finding]]:
+    """``recipe -> findings`` for every recipe with rows, each computed once (a findings call
+    resamples the quantizers :data:`NUM_BOOTSTRAP` times)."""
+    out = {}
     for recipe in result.config.recipes:
         points = tradeoff_points(result.of(recipe))
-        if not points:
-            continue
-        verdicts = "; ".join(f"{f.claim[:3]} {f.outcome}"
-                             for f in findings(points, smoke=_smoke(result)))
+        if points:
+            out[recipe] = findings(points, smoke=_smoke(result))
+    return out
+
+
+def _primary_findings(result: MolecularResult, by_recipe: dict, points) -> list[Finding]:
+    found = by_recipe.get(result.primary)
+    return found if found is not None else findings(points, smoke=_smoke(result))
+
+
+def recipe_lines(result: MolecularResult, by_recipe: dict | None = None) -> list[str]:
+    """Markdown lines: every recipe's findings (``by_recipe``, default computed here),
+    indicator agreement and diagnostics."""
+    by_recipe = recipe_findings(result) if by_recipe is None else by_recipe
+    lines = []
+    for recipe, found in by_recipe.items():
+        points = tradeoff_points(result.of(recipe))
+        verdicts = "; ".join(f"{f.claim[:3]} {f.outcome}" for f in found)
         d = indicator_diagnostics(points)
         lines.append(f"- **{recipe}**: findings {verdicts}; Kendall τ with LiRA: indicator A "
                      f"{d['tau_a']:.3f}, indicator B {d['tau_b']:.3f}; B undefined for "
@@ -383,12 +398,14 @@ def console_summary(result: MolecularResult) -> str:
     """What ``mis molecular`` prints: the data, the primary recipe's findings and indicator
     agreement, then every recipe's verdicts side by side."""
     points = tradeoff_points(result.of())
+    by_recipe = recipe_findings(result)
     return "\n".join(_summary_lines(result.of(), points,
-                                    findings(points, smoke=_smoke(result)))
-                     + ["", "Recipes side by side:", *recipe_lines(result)])
+                                    _primary_findings(result, by_recipe, points))
+                     + ["", "Recipes side by side:", *recipe_lines(result, by_recipe)])
 
 
-def report_md(result: MolecularResult, points, found, provenance, command) -> bytes:
+def report_md(result: MolecularResult, points, found, provenance, command,
+              by_recipe: dict | None = None) -> bytes:
     cfg = result.config
     lines = ["# Privacy–performance trade-off of quantized molecular property heads", "",
              f"`{command}` — seed {provenance['seed']}, commit `{provenance['git_commit']}`. "
@@ -408,7 +425,8 @@ def report_md(result: MolecularResult, points, found, provenance, command) -> by
              "knows the recipe, as LiRA assumes) rather than tuning on their own halves, which "
              "would put validation molecules among the shadows' evaluation points.", ""]
     lines += _summary_lines(result.of(), points, found)
-    lines += ["", "## Recipes side by side", "", recipe_table(result), "", *recipe_lines(result),
+    lines += ["", "## Recipes side by side", "", recipe_table(result), "",
+              *recipe_lines(result, by_recipe),
               "", "Indicator B, measured: its n·r̂ rests on the candidates with a positive "
               "loss gap (THEORY §6, variant B) and on a bootstrap of their variance; the "
               "'resolution' above is the median interval half-width over the spread of n·r̂ "
@@ -428,7 +446,8 @@ def molecular_outputs(result: MolecularResult, provenance: dict,
     """Every output file of one run, as bytes (written atomically by the caller)."""
     rows = table_rows(result)
     points = tradeoff_points(result.of())
-    found = findings(points, smoke=_smoke(result))
+    by_recipe = recipe_findings(result)
+    found = _primary_findings(result, by_recipe, points)
     meta = [{"dataset": p.dataset, "embedder": p.embedder, "task": p.task, "recipe": p.recipe,
              "l2": p.l2, "steps": p.steps, "num_validation": p.num_val,
              "num_train": p.num_train, "num_test": p.num_test,
@@ -436,16 +455,14 @@ def molecular_outputs(result: MolecularResult, provenance: dict,
              "features_cached": p.cache_hit, "n_shadow": p.n, "seconds": p.seconds}
             for p in result.pairs]
     per_recipe = {}
-    for recipe in result.config.recipes:
+    for recipe, found_here in by_recipe.items():
         pts = tradeoff_points(result.of(recipe))
-        if pts:
-            per_recipe[recipe] = {
-                "findings": [f.record() for f in findings(pts, smoke=_smoke(result))],
-                "indicator_kendall_tau": indicator_agreement(pts),
-                "indicator_diagnostics": indicator_diagnostics(pts)}
+        per_recipe[recipe] = {"findings": [f.record() for f in found_here],
+                              "indicator_kendall_tau": indicator_agreement(pts),
+                              "indicator_diagnostics": indicator_diagnostics(pts)}
     payload = {"provenance": provenance, "primary_recipe": result.primary, "pairs": meta,
                "table": rows, "findings": [f.record() for f in found],
                "indicator_kendall_tau": indicator_agreement(points), "recipes": per_recipe}
     return {"tradeoff.csv": to_csv(rows), "results.json": to_json(payload),
-            "report.md": report_md(result, points, found, provenance, command),
+            "report.md": report_md(result, points, found, provenance, command, by_recipe),
             **figures(points)}
