@@ -34,8 +34,8 @@ def audit_inference(named: dict, labels, fprs: tuple, stacked: bool):
     from mis.audit import INDEPENDENT, auc, metrics_table
     from mis.inference import (
         Finding,
-        audit_ceiling,
         bonferroni_confidence,
+        held_out_ceiling,
         stacked_metrics_table,
     )
 
@@ -62,8 +62,7 @@ def audit_inference(named: dict, labels, fprs: tuple, stacked: bool):
         sizes = {"members": int(flat.sum()), "non-members": int((~flat).sum())}
     found = [Finding(f"{name} detects membership", f"AUC({name})", est, "greater", 0.5,
                      confidence=level, sizes=sizes) for name, est in aucs.items()]
-    half = m.size // 2  # the ε bound evaluates on one held-out half
-    ceiling = audit_ceiling(max(int(m.sum()) // 2, 1), max(half - int(m.sum()) // 2, 1))
+    ceiling = held_out_ceiling(m)  # of the held-out half the ε bound is computed on
     return table, found, intervals, ceiling
 
 

@@ -29,7 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from mis.attacks import lira_online_scores
-from mis.audit import epsilon_estimate, held_out_halves
+from mis.audit import epsilon_estimate
 from mis.data import (
     DIGITS_CLASSES,
     Dataset,
@@ -38,7 +38,7 @@ from mis.data import (
     sample_gaussian_mixture,
 )
 from mis.dpaudit._config import DPAuditConfig
-from mis.inference import Finding, audit_ceiling, crossed_mean, crossed_metrics
+from mis.inference import Finding, crossed_mean, crossed_metrics, held_out_ceiling
 from mis.progress import ProgressFn, report
 from mis.shadow import (
     DPSGD,
@@ -185,11 +185,8 @@ def audit_sigma(config: DPAuditConfig, data: AuditData, key, sigma: float, *,
     c, o = data.is_canary, ~data.is_canary
 
     def ceiling(group):
-        member = mask[:, group].ravel()
-        _, evaluate = held_out_halves(member)
-        pos = int(member[evaluate].sum())
-        return audit_ceiling(pos, evaluate.size - pos, confidence=config.confidence,
-                             delta=config.delta)
+        return held_out_ceiling(mask[:, group], confidence=config.confidence,
+                                delta=config.delta)
 
     def two_way_auc(group):
         return crossed_metrics("LiRA", scores[:, group], mask[:, group],

@@ -36,6 +36,7 @@ from mis.inference._finding import decide as decide
 from mis.inference._finding import family_note as family_note
 from mis.inference._finding import grouped_lines as grouped_lines
 from mis.inference._power import audit_ceiling as audit_ceiling
+from mis.inference._power import held_out_ceiling as held_out_ceiling
 from mis.inference._table import advantage_interval as advantage_interval
 from mis.inference._table import stacked_metrics_table as stacked_metrics_table
 
@@ -44,6 +45,7 @@ __all__ = [
     "Front", "RankedItem", "RateAtFpr", "Replicates", "StackedScores", "advantage_interval",
     "audit_ceiling",
     "bc_interval", "bonferroni_confidence", "compare", "crossed_counts", "crossed_mean",
-    "crossed_metrics", "decide", "difference", "family_note", "grouped_lines", "holm",
+    "crossed_metrics", "decide", "difference", "family_note", "grouped_lines",
+    "held_out_ceiling", "holm",
     "p_value", "pair_weights", "rank_with_ties", "significant_front", "stacked_metrics_table",
 ]

@@ -15,7 +15,7 @@ above ``ε_max`` cannot be shown violated by that audit, whatever the scores (se
 
 from __future__ import annotations
 
-from mis.audit import clopper_pearson, epsilon_from_rates
+from mis.audit import clopper_pearson, epsilon_from_rates, held_out_halves
 
 
 def audit_ceiling(num_positive: int, num_negative: int, *, confidence: float = 0.95,
@@ -28,3 +28,15 @@ def audit_ceiling(num_positive: int, num_negative: int, *, confidence: float = 0
     tpr = float(clopper_pearson(num_positive, num_positive, confidence).lower)
     fpr = float(clopper_pearson(0, num_negative, confidence).upper)
     return epsilon_from_rates(tpr, fpr, delta)
+
+
+def held_out_ceiling(is_member, *, confidence: float = 0.95, delta: float = 0.0) -> float:
+    """:func:`audit_ceiling` of the evaluation half that :func:`mis.audit.held_out_halves`
+    gives for labels ``is_member`` (the half the audit's ε bound is computed on)."""
+    import numpy as np
+
+    member = np.asarray(is_member, bool).ravel()
+    _, evaluate = held_out_halves(member)
+    positives = int(member[evaluate].sum())
+    return audit_ceiling(positives, evaluate.size - positives, confidence=confidence,
+                         delta=delta)

@@ -310,3 +310,14 @@ def test_grouped_lines_count_outcomes_and_mark_missing_groups():
     assert lines[3] == "B: does not hold 1 of 1"
     assert lines[5] == "C: not enough data (absent)"
     assert lines[-1].startswith("3 findings, each interval at 98.33%")
+
+
+def test_held_out_ceiling_is_the_ceiling_of_the_evaluation_half():
+    from mis.audit import held_out_halves
+    from mis.inference import held_out_ceiling
+
+    member = np.random.default_rng(5).random((6, 41)) < 0.3
+    _, evaluate = held_out_halves(member.ravel())
+    pos = int(member.ravel()[evaluate].sum())
+    assert held_out_ceiling(member, delta=1e-5) == audit_ceiling(
+        pos, evaluate.size - pos, delta=1e-5)
