@@ -24,12 +24,6 @@ from mis.uniqueness._config import UniquenessConfig
 from mis.uniqueness._pipeline import UniquenessResult, leakage, matched_leakage
 
 
-def _triple(name: str, est) -> dict:
-    """``name, name_lo, name_hi``; empty cells for a value that is not defined (a TPR whose
-    FPR is below the resolution)."""
-    return estimate_columns(name, est)
-
-
 def example_rows(result: UniquenessResult) -> list[dict]:
     """One record per pool point (module docstring)."""
     s, a, d = result.single, result.averaged, result.data
@@ -49,14 +43,16 @@ def defense_rows(result: UniquenessResult) -> list[dict]:
     """One record per recipe: defenses, then the quantized releases."""
     return [{"method": r.method, "parameter": "" if math.isnan(r.parameter) else r.parameter,
              "epsilon": r.epsilon,
-             "censored": r.censored} | _triple("auc_all", r.auc_all)
-            | _triple("tpr_all", r.tpr_all) | _triple("auc_canary", r.auc_canary)
-            | _triple("tpr_canary", r.tpr_canary) | _triple("accuracy", r.accuracy)
+             "censored": r.censored}
+            | estimate_columns("auc_all", r.auc_all) | estimate_columns("tpr_all", r.tpr_all)
+            | estimate_columns("auc_canary", r.auc_canary)
+            | estimate_columns("tpr_canary", r.tpr_canary)
+            | estimate_columns("accuracy", r.accuracy)
             | {"seconds": round(r.seconds, 2)} for r in result.defense + result.quantized]
 
 
 def correlation_rows(result: UniquenessResult) -> list[dict]:
-    return [{"score": c.score, "target": c.target} | _triple("spearman", c.rho)
+    return [{"score": c.score, "target": c.target} | estimate_columns("spearman", c.rho)
             | {"top_overlap": c.overlap, "k": c.k,
                "chance_overlap": c.k / result.data.pool.x.shape[0]}
             for c in result.correlations]
