@@ -17,14 +17,13 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (public for tests and docs)."""
-    from mis.commands import COMMANDS
+    from mis.commands import register_all
 
     parser = _Parser(prog="mis", description="Membership inference security of "
                      "(quantized) models: theory and experiment.")
     parser.add_argument("--version", action="version", version=f"mis {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for command in COMMANDS:
-        command.register(sub)
+    register_all(sub)
     return parser
 
 

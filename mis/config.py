@@ -150,16 +150,40 @@ def at_least(config, name: str, lo: int) -> None:
 def check_training(config) -> None:
     """The fields every shadow-model study shares: ``num_models`` (even, >= 8), ``steps``,
     ``num_bootstrap``, ``num_candidates``, ``hidden``, ``learning_rate`` and ``l2``."""
-    at_least(config, "num_models", 8)
+    check_design(config)
     at_least(config, "steps", 1)
     at_least(config, "num_bootstrap", 10)
     at_least(config, "num_candidates", 1)
-    if config.num_models % 2:
-        raise UserError(f"num_models={config.num_models} must be even (balanced IN/OUT design)")
     if any(not isinstance(h, int) or h < 1 for h in config.hidden):
         raise UserError(f"hidden={list(config.hidden)} must hold positive integers")
     check_number(config, "learning_rate", lo=0.0, lo_open=True)
     check_number(config, "l2", lo=0.0)
+
+
+def check_choice(config, name: str, allowed: tuple[str, ...]) -> None:
+    """Refuses ``config.<name>`` unless it is one of ``allowed`` (a dataset, a task)."""
+    value = getattr(config, name)
+    if value not in allowed:
+        raise UserError(f"{name}={value!r} is unknown; use one of {', '.join(allowed)}")
+
+
+def check_design(config, *, min_models: int = 8) -> None:
+    """The balanced IN/OUT design of every shadow-model study: ``num_models`` an even integer
+    ``>= min_models`` (each example is IN for exactly half the models)."""
+    at_least(config, "num_models", min_models)
+    if config.num_models % 2:
+        raise UserError(f"num_models={config.num_models} must be even (balanced IN/OUT design)")
+
+
+def check_digits_size(config, *names: str) -> None:
+    """On ``dataset="digits"``, refuses sizes whose sum (the training digits the study takes
+    from the front of the split) exceeds the split."""
+    from mis.data import DIGITS_TRAIN
+
+    total = sum(getattr(config, n) for n in names)
+    if config.dataset == "digits" and total > DIGITS_TRAIN:
+        raise UserError(f"{' + '.join(names)} = {total} exceeds the {DIGITS_TRAIN} training "
+                        "digits")
 
 
 def check_number(config, name: str, *, lo: float, lo_open: bool = False) -> None:

@@ -61,7 +61,7 @@ def test_the_checker_finds_a_planted_private_import(tmp_path):
 
 STUDIES = ("compleak", "condense", "dpaudit", "estimate", "molecules", "rank", "theorems",
            "uniqueness")
-CORE = ("release",)
+CORE = ("release", "study")
 
 
 def _study_imports():

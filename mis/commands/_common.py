@@ -109,6 +109,32 @@ def run_study(args, name: str, config, seed: int, header: str, *, study, outputs
     return 0
 
 
+def register_study(sub, study) -> argparse.ArgumentParser:
+    """``mis <study.name>`` from a :class:`mis.study.Study`: one flag per config field,
+    ``--config``, ``--smoke``, ``--seed`` and ``--out`` (default ``results/<name>``); it runs
+    :func:`run_registered`. Returns the parser (a command may add its own flags)."""
+    parser = sub.add_parser(study.name, help=study.help)
+    add_config_options(parser, study.config, choices=dict(study.choices),
+                       helps=dict(study.helps))
+    parser.add_argument("--out", default=f"results/{study.name}",
+                        help=f"output directory (default: results/{study.name})")
+    parser.set_defaults(func=lambda args: run_registered(args, study))
+    return parser
+
+
+def run_registered(args, study, setup=None) -> int:
+    """Validate ``study``'s config from the file, the smoke sizes and the flags, call
+    ``setup(args, config)`` if given (a command's own preparation), then :func:`run_study`."""
+    import logging
+
+    config, seed, _ = config_from_args(args, study.config, study.name, study.extra_sections)
+    logging.getLogger("absl").setLevel(logging.ERROR)  # the DP accountant's per-order notes
+    if setup is not None:
+        setup(args, config)
+    return run_study(args, study.name, config, seed, study.header(config), study=study.run,
+                     outputs=study.outputs, summary=study.summary, seconds=study.seconds)
+
+
 def say(text: str) -> None:
     """One status line on stderr."""
     print(text, file=sys.stderr, flush=True)

@@ -1,34 +1,24 @@
-"""``mis molecular``: the privacy–performance trade-off of quantized molecular heads."""
+"""``mis molecular``: the privacy–performance trade-off of quantized molecular heads. The
+study is :data:`mis.molecules.STUDY`; this module adds ``--list``."""
 
 from __future__ import annotations
 
-from mis.commands._common import add_config_options, config_from_args, run_study
+from mis.commands._common import register_study, run_registered
 
 
 def register(sub) -> None:
-    from mis.molecules import MolecularConfig
+    from mis.molecules import STUDY
 
-    mo = sub.add_parser("molecular", help="privacy-performance trade-off of quantized "
-                        "molecular property heads (real data shipped in packages, RDKit "
-                        "embedders)")
-    add_config_options(mo, MolecularConfig)
+    mo = register_study(sub, STUDY)
     mo.add_argument("--list", action="store_true", help="list the dataset names and exit")
-    mo.add_argument("--out", default="results/molecular", help="output directory "
-                    "(default: results/molecular)")
     mo.set_defaults(func=run)
 
 
 def run(args) -> int:
     from mis.data import dataset_names
-    from mis.molecules import MolecularConfig, console_summary, molecular_outputs, run_molecular
+    from mis.molecules import STUDY
 
     if args.list:
         print("datasets: " + ", ".join(dataset_names()))
         return 0
-    config, seed, _ = config_from_args(args, MolecularConfig, "molecular")
-    return run_study(args, "molecular", config, seed,
-                     f"{len(config.datasets)} datasets x {len(config.embedders)} embedders x "
-                     f"{len(config.quantizers)} quantizers, {config.num_models} shadow heads each",
-                     study=run_molecular, outputs=molecular_outputs,
-                     summary=lambda r: console_summary(r) + "\n",
-                     seconds=lambda r: sum(sum(p.seconds.values()) for p in r.pairs))
+    return run_registered(args, STUDY)

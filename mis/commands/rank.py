@@ -1,21 +1,15 @@
-"""``mis rank``: rank quantizers by membership inference security (the main job)."""
+"""``mis rank``: rank quantizers by membership inference security (the main job). The study
+is :data:`mis.rank.STUDY`; this module adds the multi-process flags."""
 
 from __future__ import annotations
 
-from mis.commands._common import add_config_options, config_from_args, run_study
+from mis.commands._common import register_study, run_registered
 
 
 def register(sub) -> None:
-    from mis.rank import TASKS, RankConfig
+    from mis.rank import STUDY
 
-    rk = sub.add_parser("rank", help="rank quantizers by membership inference security: "
-                        "indicator, attacks on quantization-aware shadow models, utility "
-                        "(the main job)")
-    add_config_options(rk, RankConfig, choices={"task": TASKS}, helps={
-        "task": "task (default mixture)",
-        "quantizers": "comma-separated quantizer specs (default: the task's zoo)"})
-    rk.add_argument("--out", default="results/rank", help="output directory "
-                    "(default: results/rank)")
+    rk = register_study(sub, STUDY)
     rk.add_argument("--distributed", action="store_true", help="join a multi-process JAX job "
                     "(MIS_COORDINATOR, MIS_NUM_PROCESSES, MIS_PROCESS_ID, or SLURM): shadow "
                     "models are spread over every process's devices; process 0 writes --out")
@@ -24,19 +18,20 @@ def register(sub) -> None:
     rk.set_defaults(func=run)
 
 
-def run(args) -> int:
+def setup(args, config) -> None:
+    """Join the JAX job (``--distributed``); 64-bit floats for the exact Δ tails of the
+    Gaussian-mean task (set at the CLI boundary)."""
     import jax
 
-    from mis.rank import RankConfig, console_summary, rank_outputs, run_rank
-
-    config, seed, _ = config_from_args(args, RankConfig, "rank", ("sweep",))
     if args.distributed:
         from mis.cluster import init_distributed
 
         init_distributed(timeout=args.coordinator_timeout)
     if config.task == "gaussian-mean":
-        jax.config.update("jax_enable_x64", True)  # exact Δ tails (CLI boundary)
-    return run_study(args, "rank", config, seed,
-                     f"task {config.task}, {len(config.zoo)} quantizers, "
-                     f"{config.num_models} shadow models", study=run_rank, outputs=rank_outputs,
-                     summary=console_summary, seconds=lambda r: sum(r.seconds.values()))
+        jax.config.update("jax_enable_x64", True)
+
+
+def run(args) -> int:
+    from mis.rank import STUDY
+
+    return run_registered(args, STUDY, setup)

@@ -68,8 +68,10 @@ from mis.compleak._report import compleak_outputs as compleak_outputs
 from mis.compleak._report import console_summary as console_summary
 from mis.compleak._report import findings as findings
 from mis.compleak._report import verdicts as verdicts
+from mis.compleak._study import STUDY as STUDY
 
-__all__ = ["DATASETS", "DEFAULT_VERSIONS", "INT8", "KINDS", "activation_grid", "AttackData",
+__all__ = ["STUDY", "DATASETS", "DEFAULT_VERSIONS", "INT8", "KINDS", "activation_grid",
+           "AttackData",
            "AttackRow", "best_threshold", "class_thresholds", "cluster_version",
            "compleak_outputs", "CompleakConfig", "CompleakResult", "compress",
            "compressed_learner", "CompressedLearner", "console_summary", "cross_fitted",

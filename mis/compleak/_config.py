@@ -11,7 +11,14 @@ import dataclasses
 
 from mis.compleak._compress import Version, parse_version
 from mis.compleak._models import COVARIANCES
-from mis.config import at_least, check_fraction, check_number, check_widths
+from mis.config import (
+    at_least,
+    check_choice,
+    check_design,
+    check_fraction,
+    check_number,
+    check_widths,
+)
 from mis.data import DIGITS_TRAIN
 from mis.errors import UserError
 
@@ -80,17 +87,13 @@ class CompleakConfig:
             value = getattr(self, name)
             object.__setattr__(self, name, (value,) if isinstance(value, str)
                                else tuple(value))
-        if self.dataset not in DATASETS:
-            raise UserError(f"dataset={self.dataset!r} is unknown; use one of "
-                            f"{', '.join(DATASETS)}")
-        for name, lo in (("pool_size", 16), ("num_models", 2), ("num_victims", 1),
+        check_choice(self, "dataset", DATASETS)
+        for name, lo in (("pool_size", 16), ("num_victims", 1),
                          ("steps", 1), ("fine_tune_steps", 1), ("trees", 1),
                          ("max_shadow_rows", 100), ("mr_epochs", 1), ("samia_epochs", 1),
                          ("d", 1), ("num_bootstrap", 20)):
             at_least(self, name, lo)
-        if self.num_models % 2:
-            raise UserError(f"num_models={self.num_models} must be even (balanced IN/OUT "
-                            "design)")
+        check_design(self, min_models=2)
         shadows = self.num_models - self.num_victims
         if shadows < MIN_SHADOWS:
             raise UserError(f"num_models={self.num_models} with num_victims={self.num_victims}"

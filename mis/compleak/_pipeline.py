@@ -51,7 +51,8 @@ from mis.compleak._models import (
 from mis.data import Dataset, load_digits, make_gaussian_mixture, sample_gaussian_mixture
 from mis.inference import CrossedMetrics, crossed_metrics
 from mis.progress import ProgressFn, report
-from mis.shadow import ConvLearner, MLPLearner, membership_mask, train_shadow_models
+from mis.shadow import membership_mask, train_shadow_models
+from mis.study import network_learner
 from theory import Estimate
 
 NR_ATTACKS = ("nn-lr", "nn-rf", "label-lr", "label-rf", "entropy", "m-entropy", "samia",
@@ -136,11 +137,11 @@ def study_data(config: CompleakConfig, key) -> tuple[Dataset, Dataset]:
 
 
 def base_learner(config: CompleakConfig):
-    kw = dict(num_outputs=config.num_classes, steps=config.steps,
-              learning_rate=config.learning_rate)
-    if config.dataset == "digits":
-        return ConvLearner(channels=config.channels, **kw)
-    return MLPLearner(hidden=config.hidden, **kw)
+    """The original model's network (:func:`mis.study.network_learner`; the MLP head on
+    molecular features)."""
+    return network_learner(config.dataset, num_outputs=config.num_classes, steps=config.steps,
+                           learning_rate=config.learning_rate, channels=config.channels,
+                           hidden=config.hidden)
 
 
 def compressed_learner(config: CompleakConfig, holdout: int = 0) -> CompressedLearner:

@@ -59,8 +59,9 @@ from mis.condense._pipeline import weighted_leakage as weighted_leakage
 from mis.condense._report import condense_outputs as condense_outputs
 from mis.condense._report import console_summary as console_summary
 from mis.condense._report import findings as findings
+from mis.condense._study import STUDY as STUDY
 
-__all__ = ["DATASETS", "EMBEDDINGS", "INITS", "OPS", "Augment", "CondenseConfig",
+__all__ = ["STUDY", "DATASETS", "EMBEDDINGS", "INITS", "OPS", "Augment", "CondenseConfig",
            "CondenseResult", "Condensed", "CondensedLearner", "Embedding", "GroupRow", "Method",
            "MethodResult", "PipelineAux", "SubsetLearner", "augment_by_class", "augment_image",
            "class_means", "condense", "condense_outputs", "console_summary", "dm_loss",

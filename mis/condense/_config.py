@@ -11,7 +11,15 @@ import dataclasses
 
 import numpy as np
 
-from mis.config import at_least, check_fraction, check_number, check_widths
+from mis.config import (
+    at_least,
+    check_choice,
+    check_design,
+    check_digits_size,
+    check_fraction,
+    check_number,
+    check_widths,
+)
 from mis.data import DIGITS_TRAIN
 from mis.errors import UserError
 from mis.shadow import DPSGD
@@ -74,16 +82,12 @@ class CondenseConfig:
     def __post_init__(self):
         for name in ("ipcs", "inits", "sigmas", "scaling_sizes", "channels", "hidden", "fprs"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
-        if self.dataset not in DATASETS:
-            raise UserError(f"dataset={self.dataset!r} is unknown; use one of "
-                            f"{', '.join(DATASETS)}")
+        check_choice(self, "dataset", DATASETS)
         for name, lo in (("pool_size", 8), ("num_mislabeled", 1), ("num_ood", 1),
-                         ("num_models", 8), ("iterations", 1), ("steps", 1),
+                         ("iterations", 1), ("steps", 1),
                          ("num_bootstrap", 10), ("d", 1)):
             at_least(self, name, lo)
-        if self.num_models % 2:
-            raise UserError(f"num_models={self.num_models} must be even (balanced IN/OUT "
-                            "design)")
+        check_design(self)
         check_number(self, "dm_learning_rate", lo=0.0, lo_open=True)
         check_number(self, "learning_rate", lo=0.0, lo_open=True)
         check_number(self, "momentum", lo=0.0)
@@ -123,9 +127,7 @@ class CondenseConfig:
                 raise UserError(f"scaling size {n} is not allowed; use sizes from the audit set "
                                 f"({audit})" + (f" to {limit} (the training digits)"
                                                 if limit is not None else " upward"))
-        if self.dataset == "digits" and self.pool_size + self.num_mislabeled > DIGITS_TRAIN:
-            raise UserError(f"pool_size + num_mislabeled = {self.pool_size + self.num_mislabeled}"
-                            f" exceeds the {DIGITS_TRAIN} training digits")
+        check_digits_size(self, "pool_size", "num_mislabeled")
         check_widths(self, "channels", "hidden")
         check_fraction(self, "delta", "confidence")
         if not self.fprs or any(not isinstance(f, int | float) or isinstance(f, bool)

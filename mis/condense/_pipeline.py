@@ -43,10 +43,6 @@ from mis.condense._config import CondenseConfig
 from mis.condense._learner import CondensedLearner, SubsetLearner
 from mis.data import (
     Dataset,
-    canary_pool,
-    load_digits,
-    make_gaussian_mixture,
-    sample_gaussian_mixture,
 )
 from mis.errors import UserError
 from mis.inference import (
@@ -59,28 +55,16 @@ from mis.inference import (
 from mis.progress import ProgressFn, report
 from mis.shadow import (
     DPSGD,
-    ConvLearner,
-    MLPLearner,
     dp_epsilon,
     membership_mask,
     stacked_loss,
     stacked_predict,
     train_shadow_models,
 )
+from mis.study import CanaryData, canary_data, network_learner
 from theory import Estimate
 
 ATTACKS = ("lira", "loss")
-
-
-class StudyData(NamedTuple):
-    """The audit pool (ordinary points then canaries), each point's kind, the always-IN filler
-    of the scaling check, the test set and the number of classes."""
-
-    pool: Dataset
-    kind: np.ndarray
-    filler: Dataset
-    test: Dataset
-    num_classes: int
 
 
 class Method(NamedTuple):
@@ -159,7 +143,7 @@ class Slope(NamedTuple):
 
 class CondenseResult(NamedTuple):
     config: CondenseConfig
-    data: StudyData
+    data: CanaryData
     methods: list
     scaling: list
     slopes: list
@@ -167,39 +151,20 @@ class CondenseResult(NamedTuple):
     seconds: dict
 
 
-def study_data(config: CondenseConfig, key) -> StudyData:
-    """Digits: the first ``pool_size`` training digits, the next ``num_mislabeled`` with a
-    wrong label, ``num_ood`` uniform-noise images (random labels); filler = the remaining
-    training digits; the test split. Mixture: draws of a 2-class mixture in R^d (canaries as
-    in ``mis uniqueness``: flipped labels, draws scaled by 4), filler = further draws, 1000
-    test draws. Keys: ``task, pool, test, labels, ood = split(key, 5)``."""
-    task_key, pool_key, test_key, label_key, ood_key = jax.random.split(key, 5)
-    n, k, o = config.pool_size, config.num_mislabeled, config.num_ood
-    fill = max(config.scaling_sizes, default=0) - config.audit_size
-    if config.dataset == "digits":
-        train, test = load_digits("train"), load_digits("test")
-        x, y = train.x[:n + k], train.y[:n + k]
-        filler = Dataset(train.x[n + k:], train.y[n + k:])
-        x_ood = jax.random.uniform(ood_key, (o, *x.shape[1:]))
-    else:
-        task = make_gaussian_mixture(task_key, d=config.d, k_modes=4)
-        drawn = sample_gaussian_mixture(pool_key, n + k + o + max(fill, 0), task=task)
-        test = sample_gaussian_mixture(test_key, 1000, task=task)
-        x, y = drawn.x[:n + k], drawn.y[:n + k]
-        x_ood = 4.0 * drawn.x[n + k:n + k + o]
-        filler = Dataset(drawn.x[n + k + o:], drawn.y[n + k + o:])
-    pool, kind = canary_pool(label_key, ood_key, x, y, x_ood, num_mislabeled=k,
-                             num_classes=config.num_classes)
-    return StudyData(pool, kind, filler, test, config.num_classes)
+def study_data(config: CondenseConfig, key) -> CanaryData:
+    """The audit pool with canaries, the filler of the scaling check (the remaining training
+    digits, or ``max(scaling_sizes) − audit_size`` further mixture draws) and the test set
+    (:func:`mis.study.canary_data`)."""
+    return canary_data(key, config.dataset, pool_size=config.pool_size,
+                       num_mislabeled=config.num_mislabeled, num_ood=config.num_ood, d=config.d,
+                       filler=max(config.scaling_sizes, default=0) - config.audit_size)
 
 
 def base_learner(config: CondenseConfig, dp: DPSGD | None = None):
-    """The released model's network and optimizer (ConvNet on digits, MLP on the mixture)."""
-    kw = dict(num_outputs=config.num_classes, steps=config.steps,
-              learning_rate=config.learning_rate, dp=dp)
-    if config.dataset == "digits":
-        return ConvLearner(channels=config.channels, **kw)
-    return MLPLearner(hidden=config.hidden, **kw)
+    """The released model's network and optimizer (:func:`mis.study.network_learner`)."""
+    return network_learner(config.dataset, num_outputs=config.num_classes, steps=config.steps,
+                           learning_rate=config.learning_rate, channels=config.channels,
+                           hidden=config.hidden, dp=dp)
 
 
 def dm_learner(config: CondenseConfig, ipc: int, init: str) -> CondensedLearner:
@@ -274,7 +239,7 @@ def nearest_members(images, pool_x, member) -> tuple[np.ndarray, np.ndarray]:
     return np.sqrt(d2[np.arange(len(a)), index]), index
 
 
-def run_method(config: CondenseConfig, data: StudyData, method: Method, key, *,
+def run_method(config: CondenseConfig, data: CanaryData, method: Method, key, *,
                progress: ProgressFn | None = None):
     """One method's pipelines on the audit pool: ``(MethodResult, logits [M, n, C], mask)``."""
     t0 = time.perf_counter()
@@ -380,7 +345,7 @@ def expected_members(config: CondenseConfig, n: int) -> float:
     return ((n - audit) + audit / 2) / config.num_classes
 
 
-def run_scaling(config: CondenseConfig, data: StudyData, key, cached: dict, *,
+def run_scaling(config: CondenseConfig, data: CanaryData, key, cached: dict, *,
                 progress: ProgressFn | None = None):
     """The O(m/n) check (module docstring, step 4): ``(rows, slopes)``. ``cached[(name, n)]``
     holds ``(logits, mask)`` of runs already made on the audit pool alone."""

@@ -16,7 +16,8 @@ from mis.dpaudit._report import console_summary as console_summary
 from mis.dpaudit._report import dpaudit_outputs as dpaudit_outputs
 from mis.dpaudit._report import table_rows as table_rows
 from mis.dpaudit._report import verdict as verdict
+from mis.dpaudit._study import STUDY as STUDY
 
-__all__ = ["DATASETS", "AuditData", "DPAuditConfig", "DPAuditResult", "DPAuditRow",
+__all__ = ["STUDY", "DATASETS", "AuditData", "DPAuditConfig", "DPAuditResult", "DPAuditRow",
            "audit_data", "audit_learner", "audit_sigma", "console_summary", "dpaudit_outputs",
            "run_dpaudit", "table_rows", "verdict"]

@@ -8,8 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 
-from mis.config import at_least, check_fraction, check_number, check_widths
-from mis.data import DIGITS_TRAIN
+from mis.config import (
+    at_least,
+    check_choice,
+    check_design,
+    check_digits_size,
+    check_fraction,
+    check_number,
+    check_widths,
+)
 from mis.errors import UserError
 from mis.shadow import DPSGD
 
@@ -56,9 +63,7 @@ class DPAuditConfig:
     def __post_init__(self):
         for name in ("sigmas", "channels", "hidden"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
-        if self.dataset not in DATASETS:
-            raise UserError(f"dataset={self.dataset!r} is unknown; use one of "
-                            f"{', '.join(DATASETS)}")
+        check_choice(self, "dataset", DATASETS)
         if not self.sigmas:
             raise UserError("sigmas is empty; give at least one noise multiplier >= 0")
         if len(set(self.sigmas)) != len(self.sigmas):
@@ -66,16 +71,11 @@ class DPAuditConfig:
         for sigma in self.sigmas:
             DPSGD(self.clip_norm, sigma, self.sample_rate)  # one-line errors for C, σ, q
         at_least(self, "steps", 1)
-        at_least(self, "num_models", 8)
+        check_design(self)
         at_least(self, "pool_size", 2)
         at_least(self, "num_canaries", 2)
         at_least(self, "d", 1)
-        if self.num_models % 2:
-            raise UserError(f"num_models={self.num_models} must be even (balanced IN/OUT "
-                            "design)")
-        if self.dataset == "digits" and self.pool_size + self.num_canaries > DIGITS_TRAIN:
-            raise UserError(f"pool_size + num_canaries = {self.pool_size + self.num_canaries} "
-                            f"exceeds the {DIGITS_TRAIN} training digits")
+        check_digits_size(self, "pool_size", "num_canaries")
         check_widths(self, "channels", "hidden")
         check_number(self, "learning_rate", lo=0.0, lo_open=True)
         check_fraction(self, "delta", "fpr", "confidence")

@@ -42,13 +42,12 @@ from mis.inference import Finding, crossed_mean, crossed_metrics, held_out_ceili
 from mis.progress import ProgressFn, report
 from mis.shadow import (
     DPSGD,
-    ConvLearner,
-    MLPLearner,
     dp_epsilon,
     dp_epsilon_rdp,
     stacked_predict,
     train_shadow_models,
 )
+from mis.study import network_learner
 from theory import Estimate
 
 
@@ -158,12 +157,10 @@ def audit_data(config: DPAuditConfig, key) -> AuditData:
 
 def audit_learner(config: DPAuditConfig, num_classes: int, sigma: float):
     """The DP-SGD learner of ``config`` at noise multiplier ``sigma``."""
-    dp = DPSGD(config.clip_norm, sigma, config.sample_rate)
-    if config.dataset == "digits":
-        return ConvLearner(channels=config.channels, num_outputs=num_classes,
-                           steps=config.steps, learning_rate=config.learning_rate, dp=dp)
-    return MLPLearner(hidden=config.hidden, num_outputs=num_classes, steps=config.steps,
-                      learning_rate=config.learning_rate, dp=dp)
+    return network_learner(config.dataset, num_outputs=num_classes, steps=config.steps,
+                           learning_rate=config.learning_rate, channels=config.channels,
+                           hidden=config.hidden,
+                           dp=DPSGD(config.clip_norm, sigma, config.sample_rate))
 
 
 def audit_sigma(config: DPAuditConfig, data: AuditData, key, sigma: float, *,

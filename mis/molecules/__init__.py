@@ -19,8 +19,9 @@ from mis.molecules._report import indicator_diagnostics as indicator_diagnostics
 from mis.molecules._report import molecular_outputs as molecular_outputs
 from mis.molecules._report import table_rows as tradeoff_rows
 from mis.molecules._report import tradeoff_points as tradeoff_points
+from mis.molecules._study import STUDY as STUDY
 
-__all__ = ["MOLECULAR_ZOO", "RECIPES", "MolecularConfig", "MolecularResult",
+__all__ = ["STUDY", "MOLECULAR_ZOO", "RECIPES", "MolecularConfig", "MolecularResult",
            "PairResult", "TradeoffPoint", "classification_metrics", "console_summary",
            "findings", "indicator_agreement", "indicator_diagnostics", "molecular_outputs",
            "recipe_split", "regression_metrics", "run_molecular", "run_pair",

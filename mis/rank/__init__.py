@@ -15,6 +15,7 @@ from mis.rank._pipeline import summarize_rows as summarize_rows
 from mis.rank._report import console_summary as console_summary
 from mis.rank._report import rank_outputs as rank_outputs
 from mis.rank._report import table_rows as table_rows
+from mis.rank._study import STUDY as STUDY
 from mis.rank._sweep import FAMILIES as FAMILIES
 from mis.rank._sweep import SweepCell as SweepCell
 from mis.rank._sweep import SweepFront as SweepFront
@@ -29,7 +30,7 @@ from mis.release import kendall_tau_estimate as kendall_tau_estimate
 from mis.release import pareto_front as pareto_front
 from mis.release import rank_order as rank_order
 
-__all__ = ["FAMILIES", "MEAN_ZOO", "MIXTURE_ZOO", "SMOKE_ZOO", "TASKS", "RankConfig",
+__all__ = ["STUDY", "FAMILIES", "MEAN_ZOO", "MIXTURE_ZOO", "SMOKE_ZOO", "TASKS", "RankConfig",
            "RankResult", "SweepCell", "SweepConfig", "SweepFront", "build_setup",
            "cell_fingerprint", "sweep_fronts",
            "console_summary",

@@ -34,7 +34,6 @@ from mis.uniqueness._pipeline import CanaryRank as CanaryRank
 from mis.uniqueness._pipeline import Correlation as Correlation
 from mis.uniqueness._pipeline import DefenseRow as DefenseRow
 from mis.uniqueness._pipeline import Match as Match
-from mis.uniqueness._pipeline import StudyData as StudyData
 from mis.uniqueness._pipeline import UniquenessResult as UniquenessResult
 from mis.uniqueness._pipeline import advantage_replicates as advantage_replicates
 from mis.uniqueness._pipeline import crossed_spearman as crossed_spearman
@@ -48,9 +47,10 @@ from mis.uniqueness._pipeline import top_overlap as top_overlap
 from mis.uniqueness._report import console_summary as console_summary
 from mis.uniqueness._report import findings as findings
 from mis.uniqueness._report import uniqueness_outputs as uniqueness_outputs
+from mis.uniqueness._study import STUDY as STUDY
 
-__all__ = ["DATASETS", "CanaryRank", "Correlation", "DefenseRow", "Match", "Records",
-           "StudyData", "Trace", "UniquenessConfig", "UniquenessLearner", "UniquenessResult",
+__all__ = ["STUDY", "DATASETS", "CanaryRank", "Correlation", "DefenseRow", "Match", "Records",
+           "Trace", "UniquenessConfig", "UniquenessLearner", "UniquenessResult",
            "batch_scores", "console_summary", "disclosure", "flat_gradients", "ghost_gram",
            "gnq", "gnq_from_gram", "gram", "matched_leakage", "mlp_batch_scores",
            "pinv_from_gram", "mlp_ghost_gram", "advantage_replicates", "crossed_spearman",

@@ -9,8 +9,16 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from mis.config import at_least, check_fraction, check_number, check_specs, check_widths
-from mis.data import DIGITS_TRAIN
+from mis.config import (
+    at_least,
+    check_choice,
+    check_design,
+    check_digits_size,
+    check_fraction,
+    check_number,
+    check_specs,
+    check_widths,
+)
 from mis.errors import UserError
 from mis.shadow import DPSGD
 
@@ -66,27 +74,20 @@ class UniquenessConfig:
     def __post_init__(self):
         for name in ("budgets", "sigmas", "quantizers", "channels", "hidden"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
-        if self.dataset not in DATASETS:
-            raise UserError(f"dataset={self.dataset!r} is unknown; use one of "
-                            f"{', '.join(DATASETS)}")
+        check_choice(self, "dataset", DATASETS)
         at_least(self, "pool_size", 8)
         at_least(self, "num_mislabeled", 1)
         at_least(self, "num_ood", 1)
-        at_least(self, "num_models", 8)
+        check_design(self)
         at_least(self, "steps", 1)
         at_least(self, "batch_size", 2)
         at_least(self, "num_bootstrap", 10)
         at_least(self, "d", 1)
-        if self.num_models % 2:
-            raise UserError(f"num_models={self.num_models} must be even (balanced IN/OUT "
-                            "design)")
         members = (self.pool_size + self.num_mislabeled + self.num_ood) // 2
         if self.batch_size > members:
             raise UserError(f"batch_size={self.batch_size} exceeds the ~{members} members of a "
                             "shadow model; use a smaller batch or a larger pool")
-        if self.dataset == "digits" and self.pool_size + self.num_mislabeled > DIGITS_TRAIN:
-            raise UserError(f"pool_size + num_mislabeled = {self.pool_size + self.num_mislabeled}"
-                            f" exceeds the {DIGITS_TRAIN} training digits")
+        check_digits_size(self, "pool_size", "num_mislabeled")
         if self.optimizer not in ("adam", "sgd"):
             raise UserError(f"optimizer={self.optimizer!r} is unknown; use adam or sgd")
         check_number(self, "learning_rate", lo=0.0, lo_open=True)

@@ -42,13 +42,7 @@ from scipy import stats
 
 from mis.attacks import lira_online_scores
 from mis.data import (
-    DIGITS_CLASSES,
     KINDS,
-    Dataset,
-    canary_pool,
-    load_digits,
-    make_gaussian_mixture,
-    sample_gaussian_mixture,
 )
 from mis.inference import (
     CrossedMetrics,
@@ -61,30 +55,14 @@ from mis.progress import ProgressFn, report
 from mis.quantizers import parse, quantize_tree
 from mis.shadow import (
     DPSGD,
-    ConvLearner,
-    MLPLearner,
     dp_epsilon,
     stacked_predict,
     train_shadow_models,
 )
+from mis.study import CanaryData, canary_data, network_learner
 from mis.uniqueness._config import UniquenessConfig
 from mis.uniqueness._learner import Records, UniquenessLearner
 from theory import Estimate
-
-
-class StudyData(NamedTuple):
-    """The pool (ordinary points, mislabeled, out-of-distribution), each point's kind and the
-    test set."""
-
-    pool: Dataset
-    kind: np.ndarray
-    test: Dataset
-    num_classes: int
-
-    @property
-    def is_canary(self) -> np.ndarray:
-        return self.kind != "ordinary"
-
 
 SEED = 0  # the two-way draws (mis.inference's default: the recipes' rows share them)
 
@@ -146,7 +124,7 @@ class CanaryRank(NamedTuple):
 
 class UniquenessResult(NamedTuple):
     config: UniquenessConfig
-    data: StudyData
+    data: CanaryData
     single: Records
     averaged: Records
     advantage: np.ndarray
@@ -158,38 +136,18 @@ class UniquenessResult(NamedTuple):
     seconds: dict
 
 
-def study_data(config: UniquenessConfig, key) -> StudyData:
-    """Digits: the first ``pool_size`` training digits, the next ``num_mislabeled`` with a
-    uniformly drawn wrong label, ``num_ood`` uniform-noise images with random labels; the test
-    split. Mixture: draws of a 2-class mixture in R^d, the mislabeled ones with the label
-    flipped, out-of-distribution points = draws scaled by 4; 1000 test draws. Keys: ``task,
-    pool, test, labels, ood = split(key, 5)``."""
-    task_key, pool_key, test_key, label_key, ood_key = jax.random.split(key, 5)
-    n, k, o = config.pool_size, config.num_mislabeled, config.num_ood
-    if config.dataset == "digits":
-        train, test = load_digits("train"), load_digits("test")
-        x, y = train.x[:n + k], train.y[:n + k]
-        classes = DIGITS_CLASSES
-        x_ood = jax.random.uniform(ood_key, (o, *x.shape[1:]))
-    else:
-        task = make_gaussian_mixture(task_key, d=config.d, k_modes=4)
-        drawn = sample_gaussian_mixture(pool_key, n + k + o, task=task)
-        test = sample_gaussian_mixture(test_key, 1000, task=task)
-        x, y = drawn.x[:n + k], drawn.y[:n + k]
-        x_ood = 4.0 * drawn.x[n + k:]
-        classes = 2
-    pool, kind = canary_pool(label_key, ood_key, x, y, x_ood, num_mislabeled=k,
-                             num_classes=classes)
-    return StudyData(pool, kind, test, classes)
+def study_data(config: UniquenessConfig, key) -> CanaryData:
+    """The pool with mislabeled and out-of-distribution canaries and the test set of
+    ``config`` (:func:`mis.study.canary_data`, no filler)."""
+    return canary_data(key, config.dataset, pool_size=config.pool_size,
+                       num_mislabeled=config.num_mislabeled, num_ood=config.num_ood, d=config.d)
 
 
 def base_learner(config: UniquenessConfig, num_classes: int, dp: DPSGD | None = None):
-    """The network and optimizer of ``config`` (ConvNet on digits, MLP on the mixture)."""
-    kw = dict(num_outputs=num_classes, steps=config.steps, learning_rate=config.learning_rate,
-              optimizer=config.optimizer, dp=dp)
-    if config.dataset == "digits":
-        return ConvLearner(channels=config.channels, **kw)
-    return MLPLearner(hidden=config.hidden, **kw)
+    """The network and optimizer of ``config`` (:func:`mis.study.network_learner`)."""
+    return network_learner(config.dataset, num_outputs=num_classes, steps=config.steps,
+                           learning_rate=config.learning_rate, optimizer=config.optimizer,
+                           channels=config.channels, hidden=config.hidden, dp=dp)
 
 
 def uniqueness_learner(config: UniquenessConfig, num_classes: int,
@@ -281,7 +239,7 @@ def rank_fraction(score) -> np.ndarray:
     return (np.argsort(np.argsort(-np.asarray(score), kind="stable")) + 1) / np.size(score)
 
 
-def attack_row(config, data: StudyData, method: str, parameter: float, learner, params,
+def attack_row(config, data: CanaryData, method: str, parameter: float, learner, params,
                mask, *, epsilon: float = math.inf, censored: float = 0.0,
                seconds: float = 0.0):
     """``(DefenseRow, LiRA scores [M, n])`` for stacked ``params`` trained on ``mask``; the
