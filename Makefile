@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 # make bench BENCH_ARGS=--quick   for the reduced run (under 2 minutes)
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint docs bench clean
 
 setup: $(STAMP)
 
@@ -23,7 +23,12 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check mis theory tests experiments benchmarks notebooks
 
-test: lint
+# The documentation site (docs/, mkdocs.yml, the API reference from the docstrings) in strict
+# mode: a broken link, anchor or API reference fails the build.
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict -q
+
+test: lint docs
 	$(BIN)/python -m pytest -n 2 --durations=10 tests --nbmake --nbmake-timeout=300 notebooks
 	$(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules theory mis
 
@@ -38,4 +43,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/inference.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) results .pytest_cache
+	rm -rf $(VENV) results .pytest_cache build/site

@@ -17,16 +17,17 @@ class Estimate(NamedTuple):
 
     Attributes:
       value: the point estimate.
-      lower: lower end of the interval (``lower <= value``).
-      upper: upper end of the interval (``value <= upper``).
+      lower: lower end of the interval.
+      upper: upper end of the interval (an interval is never forced to contain ``value``:
+        a bias-corrected bootstrap interval may lie beside its estimate).
 
     The confidence level is an argument of the function that produced the estimate
     (0.95 unless stated) and is documented there together with the interval method.
     """
 
-    value: jax.Array
-    lower: jax.Array
-    upper: jax.Array
+    value: jax.Array | float
+    lower: jax.Array | float
+    upper: jax.Array | float
 
 
 def normal_z(confidence: float) -> float:
