@@ -22,6 +22,7 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check mis theory tests experiments benchmarks notebooks
+	$(BIN)/mypy
 
 # The documentation site (docs/, mkdocs.yml, the API reference from the docstrings) in strict
 # mode: a broken link, anchor or API reference fails the build.

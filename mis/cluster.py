@@ -84,8 +84,8 @@ def distributed_setup(env=None) -> DistributedSetup:
     if not 0 <= setup.process_id < setup.num_processes:
         raise UserError(f"process id {setup.process_id} is out of range; use 0.."
                         f"{setup.num_processes - 1} for {setup.num_processes} processes")
-    host, _, port = setup.coordinator.rpartition(":")
-    if not host or not port.isdigit():
+    host, _, port_text = setup.coordinator.rpartition(":")
+    if not host or not port_text.isdigit():
         raise UserError(f"coordinator {setup.coordinator!r} is not host:port")
     if not 1 <= int(port) <= 65535:
         raise UserError(f"coordinator {setup.coordinator!r} is malformed: port {port} is "

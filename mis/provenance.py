@@ -13,7 +13,7 @@ _PACKAGES = ("mis", "jax", "jaxlib", "flax", "optax", "numpyro", "chex", "numpy"
 
 def package_versions() -> dict[str, str | None]:
     """Installed versions of the packages results depend on."""
-    out = {}
+    out: dict[str, str | None] = {}
     for name in _PACKAGES:
         try:
             out[name] = importlib.metadata.version(name)
@@ -42,7 +42,9 @@ def provenance(config, seed: int, command: str) -> dict:
 
     return {
         "command": command,
-        "config": dataclasses.asdict(config) if dataclasses.is_dataclass(config) else config,
+        "config": (dataclasses.asdict(config)
+                   if dataclasses.is_dataclass(config) and not isinstance(config, type)
+                   else config),
         "seed": seed,
         "versions": package_versions(),
         "git_commit": git_commit(),

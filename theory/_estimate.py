@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.scipy.special import ndtri
 
 
@@ -25,9 +26,9 @@ class Estimate(NamedTuple):
     (0.95 unless stated) and is documented there together with the interval method.
     """
 
-    value: jax.Array | float
-    lower: jax.Array | float
-    upper: jax.Array | float
+    value: jax.Array | np.ndarray | float
+    lower: jax.Array | np.ndarray | float
+    upper: jax.Array | np.ndarray | float
 
 
 def normal_z(confidence: float) -> float:

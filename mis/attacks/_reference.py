@@ -288,7 +288,10 @@ def _mann_whitney(scores, labels):
     return (jnp.sum(jnp.where(labels, ranks, 0.0)) - n1 * (n1 + 1) / 2) / (n1 * n0)
 
 
-def tune_rmia_a(refs_p, ref_mask, pop_refs_p, *, grid=tuple(i / 10 for i in range(11)),
+A_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)  # RMIA's a, in steps of 0.1
+
+
+def tune_rmia_a(refs_p, ref_mask, pop_refs_p, *, grid=A_GRID,
                 gamma: float = 1.0) -> jax.Array:
     """RMIA's ``a`` tuning step: treat reference model 0 as the target and the others as
     references; return the ``a`` of ``grid`` with the largest offline AUC."""

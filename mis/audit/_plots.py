@@ -14,7 +14,7 @@ def curve_styles(k: int) -> list[tuple]:
     with solid lines, then again dashed, dotted, dash-dotted (40 before any repeats)."""
     import matplotlib.pyplot as plt
 
-    colors = plt.get_cmap("tab10").colors
+    colors = plt.get_cmap("tab10").colors  # type: ignore[attr-defined]  # a ListedColormap
     return [(colors[i % 10], LINESTYLES[(i // 10) % 4]) for i in range(k)]
 
 
@@ -91,7 +91,8 @@ def annotate_spread(ax, xs, ys, labels, *, fontsize: float = 7, gap: float = 1.1
     fig.canvas.draw()
     to_px = ax.transData.transform
     line = fontsize * gap * fig.dpi / 72
-    placed, artists = [], []
+    placed: list = []
+    artists: list = []
     order = sorted(range(len(labels)), key=lambda i: (to_px((xs[i], ys[i]))[0], i))
     for i in order:
         px, py = to_px((xs[i], ys[i]))

@@ -73,7 +73,7 @@ def load_audit_input(path) -> tuple[dict, np.ndarray | None, np.ndarray | None, 
 
 
 def _row(metrics: AttackMetrics, eps) -> dict:
-    row = {"attack": metrics.attack}
+    row: dict[str, str | float] = {"attack": metrics.attack}
     for name, est in (("auc", metrics.auc), ("advantage", metrics.advantage),
                       *((f"tpr@{f:g}", e) for f, e in metrics.tpr_at_fpr.items())):
         row |= {name: float(est.value), f"{name}_lo": float(est.lower),

@@ -47,7 +47,7 @@ def add_config_options(parser, cls, *, choices: dict | None = None,
             parser.add_argument(flag, choices=choices[f.name], default=None,
                                 help=helps.get(f.name, f"default {f.default}"))
         elif typing.get_origin(hint) is tuple:
-            default = ",".join(map(str, f.default))
+            default = ",".join(map(str, f.default))  # type: ignore[arg-type]  # a tuple
             parser.add_argument(flag, type=csv_of(typing.get_args(hint)[0]), default=None,
                                 help=helps.get(f.name, f"comma-separated (default {default})"))
         else:

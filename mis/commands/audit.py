@@ -91,6 +91,7 @@ def run(args) -> int:
         named = signal_attacks(arrays["signals"], arrays["mask"], attacks)
         labels = arrays["mask"]
     else:
+        assert scores is not None and is_member is not None  # a scores file holds both
         named, labels = {"scores": scores}, is_member
     stacked = kind == "signals" or arrays["scores"].ndim == 2
     if kind == "scores" and stacked:  # [models, examples] as given

@@ -10,7 +10,13 @@ import numpy as np
 from mis.compleak._compress import parse_version
 from mis.compleak._config import CompleakConfig
 from mis.compleak._pipeline import AttackRow, CompleakResult
-from mis.inference import Finding, bonferroni_confidence, difference, grouped_lines
+from mis.inference import (
+    CrossedMetrics,
+    Finding,
+    bonferroni_confidence,
+    difference,
+    grouped_lines,
+)
 from mis.io import fmt, png_bytes, to_csv, to_json
 from mis.io import fmt_estimate as _est
 from mis.release import estimate_columns
@@ -25,7 +31,8 @@ def attack_rows(result: CompleakResult) -> list[dict]:
     best-threshold balanced accuracy and the attack's decision-rule one."""
     out = []
     for r in result.rows:
-        row = {"kind": r.kind, "attack": r.attack, "versions": "+".join(r.versions)}
+        row: dict[str, str | float] = {"kind": r.kind, "attack": r.attack,
+                                       "versions": "+".join(r.versions)}
         row |= estimate_columns("auc", r.auc)
         for f, est in r.tpr.items():
             row |= estimate_columns(f"tpr@{f:g}", est)
@@ -67,6 +74,13 @@ class _Spec(NamedTuple):
     note: str = ""
 
 
+def _metrics(row: AttackRow) -> CrossedMetrics:
+    """The row's two-way metrics (every attack row of a run carries them)."""
+    if row.metrics is None:
+        raise ValueError(f"attack row {row.attack!r} carries no replicates")
+    return row.metrics
+
+
 def _specs(result: CompleakResult) -> list[_Spec]:
     rows = result.rows
     versions = [parse_version(v) for v in result.config.versions]
@@ -101,6 +115,8 @@ def _specs(result: CompleakResult) -> list[_Spec]:
             if not v.fine_tuned:
                 continue
             best = _best(rows, "NR", v.spec, NR_COMPLEAK)
+            if best is None:
+                continue
             mild = v.kind == "int8" or (v.kind == "prune" and v.parameter <= 0.8) or \
                 (v.kind == "cluster" and v.parameter >= 16)
             extreme = (v.kind == "prune" and v.parameter >= 0.9) or \
@@ -124,10 +140,12 @@ def _specs(result: CompleakResult) -> list[_Spec]:
                 continue
             a, b = _best(rows, "NR", w.spec, NR_COMPLEAK), _best(rows, "NR", v.spec,
                                                                    NR_COMPLEAK)
+            if a is None or b is None:
+                continue
             la, lb = _row(rows, "lira", [w.spec]), _row(rows, "lira", [v.spec])
             note = ""
             if la is not None and lb is not None:
-                d = difference(la.metrics.auc, lb.metrics.auc).interval(
+                d = difference(_metrics(la).auc, _metrics(lb).auc).interval(
                     result.config.confidence)
                 note = f"LiRA: AUC difference {_est(d)} (95 %, not part of the family)"
             out.append(_Spec("iv", f"{w.spec} (fine-tuned) leaks more than {v.spec} "
@@ -147,8 +165,8 @@ def findings(result: CompleakResult) -> list[Finding]:
     smoke = c.num_models <= CompleakConfig.smoke_sizes()["num_models"]
     out = []
     for sp in specs:
-        d = difference(sp.a.metrics.auc, sp.b.metrics.auc)
-        sizes = {k: sp.a.metrics.sizes[k] for k in ("models", "examples", "resamples")}
+        d = difference(_metrics(sp.a).auc, _metrics(sp.b).auc)
+        sizes = {k: _metrics(sp.a).sizes[k] for k in ("models", "examples", "resamples")}
         enough = sizes["models"] >= MIN_VICTIM_MODELS and \
             sizes["examples"] >= MIN_VICTIM_POINTS
         note = sp.note if enough else (
@@ -256,8 +274,8 @@ def auc_figure(result: CompleakResult) -> bytes:
     colors = {"NR": "C0", "SR": "C1", "MR": "C2", "MV-LiRA": "C3"}
     ys = np.arange(len(rows))[::-1]
     for y, r in zip(ys, rows, strict=False):
-        ax.errorbar(r.auc.value, y, xerr=[[r.auc.value - r.auc.lower],
-                                          [r.auc.upper - r.auc.value]],
+        v, lo, hi = float(r.auc.value), float(r.auc.lower), float(r.auc.upper)
+        ax.errorbar(v, y, xerr=[[v - lo], [hi - v]],
                     fmt="o", color=colors[r.kind], ms=3, lw=1)
     ax.set_yticks(ys, [f"{r.kind} {r.attack} {'+'.join(r.versions)}"[:60] for r in rows],
                   fontsize=5)

@@ -44,7 +44,7 @@ class _Delegate(WrappedLearner):
     has_aux: ClassVar[bool] = True
 
     def fit(self, key, data: Dataset, weights, hyper=None):
-        return self.fit_aux(key, data, weights, hyper)[0]
+        return self.fit_aux(key, data, weights, hyper)[0]  # type: ignore[attr-defined]
 
     def _train(self, key, x, y, hyper):
         return self.base.fit(key, Dataset(x, y), jnp.ones(y.shape[0]), hyper)

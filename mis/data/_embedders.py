@@ -71,7 +71,8 @@ def featurize(mols, name: str, **params) -> np.ndarray:
         gen = rdFingerprintGenerator.GetAtomPairGenerator(fpSize=params["size"])
         rows = [gen.GetCountFingerprintAsNumPy(m) for m in mols]
     elif name == "maccs":
-        rows = [np.frombuffer(MACCSkeys.GenMACCSKeys(m).ToBitString().encode(), np.uint8) - 48
+        keys = MACCSkeys.GenMACCSKeys  # type: ignore[attr-defined]  # missing from its stubs
+        rows = [np.frombuffer(keys(m).ToBitString().encode(), np.uint8) - 48
                 for m in mols]
     else:
         rows = [[_descriptor(fn, m) for _, fn in Descriptors.descList] for m in mols]

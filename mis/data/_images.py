@@ -38,7 +38,7 @@ SPLITS = ("train", "test", "all")
 def _digits_rows() -> tuple[np.ndarray, np.ndarray]:
     try:
         path = importlib.metadata.distribution("scikit-learn").locate_file(DIGITS_FILE)
-        with gzip.open(path, "rt") as f:
+        with gzip.open(str(path), "rt") as f:
             table = np.loadtxt(f, delimiter=",", dtype=np.float64)
     except (importlib.metadata.PackageNotFoundError, OSError) as err:
         raise UserError(f"the digits images ({DIGITS_FILE}) are not installed: {err}; "

@@ -67,7 +67,7 @@ class MoleculeSet(NamedTuple):
 def package_file(distribution: str, relative: str) -> Path:
     """A data file shipped inside an installed distribution (no import, no network)."""
     try:
-        path = Path(importlib.metadata.distribution(distribution).locate_file(relative))
+        path = Path(str(importlib.metadata.distribution(distribution).locate_file(relative)))
     except importlib.metadata.PackageNotFoundError:
         raise UserError(f"package {distribution!r} is not installed; run `make setup` "
                         "(requirements-data.lock)") from None
@@ -143,7 +143,7 @@ def read_sdf_set(train_path, test_path, *, name: str, target: str, task: str,
     from rdkit import Chem, RDLogger
 
     records, invalid, row = [], [], 0
-    RDLogger.DisableLog("rdApp.*")
+    RDLogger.DisableLog("rdApp.*")  # type: ignore[attr-defined]  # missing from its stubs
     try:
         for path, train in ((train_path, True), (test_path, False)):
             for mol in Chem.SDMolSupplier(str(path)):
@@ -156,7 +156,7 @@ def read_sdf_set(train_path, test_path, *, name: str, target: str, task: str,
                                     train))
                 row += 1
     finally:
-        RDLogger.EnableLog("rdApp.*")
+        RDLogger.EnableLog("rdApp.*")  # type: ignore[attr-defined]  # missing from its stubs
     return _finish(name, records, task, num_classes, invalid,
                    _digest([train_path, test_path], [r for r, _ in invalid]))
 

@@ -301,7 +301,8 @@ def run_generative(config: EstimateConfig, key, seed: int, *,
     eps = jax.random.normal(eps_key, (split.x.shape[0], config.elbo_samples, config.latent))
     learner = VAELearner(hidden=config.hidden, latent=config.latent,
                          learning_rate=config.learning_rate)
-    rows, risk = [], None
+    rows: list = []
+    risk: RiskResult | None = None
     sizes = config.train_sizes
     for epochs, params in train_vaes(vae_key, split, learner, sizes, config.epochs,
                                      progress=progress, stage="VAE steps"):
@@ -340,6 +341,7 @@ def run_generative(config: EstimateConfig, key, seed: int, *,
             rows += _generative_rows("gmm", n, "components", k, q, split, config, seed)
             report(progress, "mixtures", i * len(config.components) + j + 1,
                    len(sizes) * len(config.components))
+    assert risk is not None  # the largest size at the last epoch is always trained
     return rows, risk
 
 

@@ -155,7 +155,7 @@ def findings(result: EstimateResult) -> list[Finding]:
     c = result.config
     vae, dp = _vector_knn(result, "vae"), _vector_knn(result, "vae-dp")
     n_out = next((r.decisions.size - r.train_size for r in vae.values()), 0)
-    specs = []
+    specs: list[tuple] = []
     for n in c.train_sizes:
         a, b = vae.get((n, c.epochs[0])), vae.get((n, c.epochs[-1]))
         if a is not None and b is not None:
@@ -200,6 +200,7 @@ def findings(result: EstimateResult) -> list[Finding]:
         else:
             risk = result.risk
             null = risk.null
+            assert null is not None  # "risk" is specified only with a null
             out.append(Finding(
                 f"the {null.top} riskiest members stand out from chance",
                 f"top-{null.top} mean risk − its permutation-null median",
@@ -216,9 +217,9 @@ def warnings(result: EstimateResult) -> list[str]:
     for r in result.convergence:
         groups.setdefault((r.model, f"{r.num_members} vs {r.num_nonmembers}"),
                           {})[r.estimator] = r.estimate
-    for r in result.generative:
-        groups.setdefault((f"{r.model} {r.train_size} members, {r.knob} {r.knob_value:g}",
-                           r.query), {})[r.estimator] = r.estimate
+    for g in result.generative:
+        groups.setdefault((f"{g.model} {g.train_size} members, {g.knob} {g.knob_value:g}",
+                           g.query), {})[g.estimator] = g.estimate
     return [f"{a}, {b}: {w}" for (a, b), est in groups.items() for w in disagreements(est)]
 
 
@@ -382,7 +383,7 @@ def risk_figure(result: EstimateResult) -> bytes:
 
     risk = result.risk
     fig = plt.figure(figsize=(10, 3.6))
-    ax = fig.add_axes([0.06, 0.15, 0.36, 0.75])
+    ax = fig.add_axes((0.06, 0.15, 0.36, 0.75))
     ax.hist(risk.risk, bins=20, range=(0, 1), color="tab:blue")
     ax.axvline(0.5, color="k", ls="--", lw=1)
     ax.set_xlabel("individual risk r(x) (0.5 = no evidence)")
@@ -390,7 +391,7 @@ def risk_figure(result: EstimateResult) -> bytes:
     ax.set_title(f"VAE, {risk.train_size} members, {risk.epochs} steps", fontsize=9)
     order = np.argsort(-risk.risk, kind="stable")[:10]
     for j, i in enumerate(order):
-        a = fig.add_axes([0.47 + 0.105 * (j % 5), 0.52 - 0.42 * (j // 5), 0.09, 0.36])
+        a = fig.add_axes((0.47 + 0.105 * (j % 5), 0.52 - 0.42 * (j // 5), 0.09, 0.36))
         a.imshow(risk.images[i], cmap="gray_r", vmin=0, vmax=1)
         a.set_title(f"r={risk.risk[i]:.2f}", fontsize=8)
         a.axis("off")
@@ -410,7 +411,8 @@ def estimate_outputs(result: EstimateResult, provenance: dict, command: str) -> 
                                  "risk": {"train_size": result.risk.train_size,
                                           "epochs": result.risk.epochs,
                                           "risk": result.risk.risk.tolist(),
-                                          "null_top_mean": result.risk.null.null.tolist()},
+                                          "null_top_mean": (None if result.risk.null is None
+                                                            else result.risk.null.null.tolist())},
                                  "findings": [f.record() for f in findings(result)],
                                  "warnings": warnings(result),
                                  "seconds": result.seconds}),

@@ -110,8 +110,8 @@ def rank_with_ties(comp: Comparison, *, smaller_is_better: bool = True) -> list[
         n_better = sum(better(i, j) for j in order if j != i)
         n_worse = sum(better(j, i) for j in order if j != i)
         tied = tuple(comp.names[j] for j in order if j != i and not sig[i, j])
-        out.append(RankedItem(comp.names[i], float(comp.values[i]), 1 + n_better,
-                              order.size - n_worse, groups[i], tied))
+        out.append(RankedItem(comp.names[i], float(comp.values[i]), int(1 + n_better),
+                              int(order.size - n_worse), groups[i], tied))
     return out
 
 
@@ -160,7 +160,6 @@ def significant_front(names: Sequence[str], axes: Sequence[tuple[Comparison | np
             if min(c) >= 0 and max(c) > 0:
                 dominated[names[i]] = names[j]
                 break
-    front = [i for i in candidates if names[i] not in dominated]
-    key = -first_v[front] if first_larger else first_v[front]
-    front = [names[front[t]] for t in np.argsort(key, kind="stable")]
-    return Front(front, below, dominated)
+    kept = [i for i in candidates if names[i] not in dominated]
+    key = -first_v[kept] if first_larger else first_v[kept]
+    return Front([names[kept[t]] for t in np.argsort(key, kind="stable")], below, dominated)

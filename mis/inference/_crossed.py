@@ -328,6 +328,6 @@ def crossed_mean(table, *, num_bootstrap: int = NUM_BOOTSTRAP, seed: int = SEED)
     x = np.asarray(table, np.float64)
     if x.ndim == 1:
         x = x[None, :]
-    a, c = crossed_counts(*x.shape, num_bootstrap, seed)
+    a, c = crossed_counts(x.shape[0], x.shape[1], num_bootstrap, seed)
     reps = np.einsum("bm,mn,bn->b", a, x, c) / (a.sum(1) * c.sum(1))
     return Replicates(float(x.mean()), reps)

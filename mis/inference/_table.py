@@ -40,7 +40,9 @@ def advantage_interval(cm: CrossedMetrics, confidence: float = 0.95) -> Estimate
     estimates one threshold's advantage without bias (at most the best threshold's), the
     in-sample maximum overestimates it, so each end errs on the safe side."""
     alpha = 1 - confidence
-    held = cm.held_out_advantage.reps[np.isfinite(cm.held_out_advantage.reps)]
+    held_reps = (np.array([]) if cm.held_out_advantage is None
+                 else cm.held_out_advantage.reps)
+    held = held_reps[np.isfinite(held_reps)]
     ins = cm.advantage.reps[np.isfinite(cm.advantage.reps)]
     if held.size < 10 or ins.size < 10:
         return Estimate(float(cm.advantage.value), float("nan"), float("nan"))

@@ -72,7 +72,7 @@ def tradeoff_points(result: MolecularResult) -> list[TradeoffPoint]:
         for r in p.rows:
             perf = r.performance[PERFORMANCE[p.task]]
             out.append(TradeoffPoint(
-                p.dataset, p.embedder, p.task, r.spec, value(r.attack(PRIMARY_ATTACK).auc),
+                p.dataset, p.embedder, p.task, r.spec, value(r.require(PRIMARY_ATTACK).auc),
                 r.sparsity, r.bits_per_weight, value(perf), indicator_n_rate(r, "A"),
                 indicator_n_rate(r, "B"), float(perf.lower), float(perf.upper),
                 r.indicator_b.num_terms if r.indicator_b is not None else 0,
@@ -109,7 +109,7 @@ def _statistics(points: list[TradeoffPoint], quantizers) -> dict[str, float]:
     names: a bootstrap draw repeats some), averaged over dataset × embedder pairs."""
     pairs = _groups(points, "dataset", "embedder")
     tau_s, tau_b, tau_p = [], [], []
-    loss = {"regression": [], "classification": []}
+    loss: dict[str, list] = {"regression": [], "classification": []}
     for g in pairs.values():
         by = {p.quantizer: p for p in g}
         pts = [by[q] for q in quantizers if q in by]
@@ -299,7 +299,7 @@ def recipe_table(result: MolecularResult) -> str:
              "precision) | LiRA AUC | LiRA TPR@0.1% |", "|---|---|---|---|---|---|---|---|---|"]
     for p in result.pairs:
         row = next((r for r in p.rows if r.spec == "none"), p.rows[0])
-        lira = row.attack(PRIMARY_ATTACK)
+        lira = row.require(PRIMARY_ATTACK)
         perf = row.performance[PERFORMANCE[p.task]]
         est = lambda e: f"{fmt(float(e.value))} [{fmt(float(e.lower))}, {fmt(float(e.upper))}]"
         lines.append(f"| {p.dataset} | {p.embedder} | {p.recipe} | {p.l2:g} | {p.steps} | "

@@ -13,7 +13,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from typing import Protocol, runtime_checkable
+import typing
+from typing import Protocol, TypeVar, runtime_checkable
 
 import jax
 import jax.numpy as jnp
@@ -58,18 +59,22 @@ class Quantizer(Protocol):
     def spec(self) -> str: ...
 
 
-def quantizer_class(cls):
+T = TypeVar("T")
+
+
+@typing.dataclass_transform(frozen_default=True)
+def quantizer_class(cls: type[T]) -> type[T]:
     """Make ``cls`` a frozen dataclass and a pytree.
 
     Fields named in ``cls._children`` (nested quantizers) are pytree children; every other field
     (bit widths, sparsities, flags) is static, so quantizers are hashable and cost nothing to pass
     through ``jit``.
     """
-    cls = dataclasses.dataclass(frozen=True)(cls)
-    names = [f.name for f in dataclasses.fields(cls)]
-    children = list(getattr(cls, "_children", ()))
+    data = dataclasses.dataclass(frozen=True)(cls)
+    names = [f.name for f in dataclasses.fields(data)]  # type: ignore[arg-type]
+    children = list(getattr(data, "_children", ()))
     meta = [n for n in names if n not in children]
-    return jax.tree_util.register_dataclass(cls, data_fields=children, meta_fields=meta)
+    return jax.tree_util.register_dataclass(data, data_fields=children, meta_fields=meta)
 
 
 def check_bits(bits: int, lo: int, hi: int, name: str) -> None:
@@ -170,6 +175,13 @@ class GroupQuantizer:
     needs_calibration = False
     has_thresholds = True
     per_channel: bool = False
+
+    @property
+    def spec(self) -> str:  # every quantizer defines its own
+        raise NotImplementedError
+
+    def storage_bits(self, w: ArrayLike) -> float:  # every quantizer defines its own
+        raise NotImplementedError
 
     def __call__(self, w: ArrayLike, *, key: jax.Array | None = None,
                  inputs: ArrayLike | None = None) -> jax.Array:

@@ -43,8 +43,8 @@ def format_levels(name: str) -> np.ndarray:
     while 2.0**e <= top:
         pos += [(1 + k / 2**man) * 2.0**e for k in range(2**man)]
         e += 1
-    pos = np.array([v for v in pos if v <= top])
-    return np.unique(np.concatenate([-pos, pos]))
+    kept = np.array([v for v in pos if v <= top])
+    return np.unique(np.concatenate([-kept, kept]))
 
 
 @quantizer_class

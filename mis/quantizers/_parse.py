@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import typing
+
 from mis.errors import UserError
+from mis.quantizers._base import Quantizer
 from mis.quantizers._binary import BitNet, Identity, Sign, Ternary
 from mis.quantizers._gptq import GPTQ
 from mis.quantizers._kmeans import KMeans
@@ -25,7 +28,7 @@ ZOO = ("none", "sign", "sign:channel", "bitnet", "ternary:0.33", "ternary:0.9", 
        "gptq:4", "gptq:2")
 
 # name: (constructor, number of required numeric arguments, allowed flags)
-_TABLE = {
+_TABLE: dict[str, tuple[typing.Callable[..., Quantizer], int, tuple[str, ...]]] = {
     "none": (lambda: Identity(), 0, ()),
     "grid": (lambda step: FixedGrid(step), 1, ()),
     "sign": (lambda **f: Sign(**f), 0, ("channel",)),

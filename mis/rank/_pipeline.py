@@ -89,9 +89,9 @@ def privacy_measures(rows: list[ReleaseRow]) -> dict[str, tuple[list[float], boo
         "indicator B": ([indicator_rate(r, "B") for r in rows], True),
     }
     for name in attacks:
-        out[f"{name} AUC"] = ([value(r.attack(name) and r.attack(name).auc) for r in rows],
+        out[f"{name} AUC"] = ([value(m.auc if (m := r.attack(name)) else None) for r in rows],
                               False)
-    out[f"{PRIMARY_ATTACK} TPR@0.1%"] = ([value(r.attack(PRIMARY_ATTACK).tpr_at_fpr[0.001])
+    out[f"{PRIMARY_ATTACK} TPR@0.1%"] = ([value(r.require(PRIMARY_ATTACK).tpr_at_fpr[0.001])
                                          for r in rows], False)
     if any(r.exact_delta is not None for r in rows):
         out["exact Δ"] = ([value(r.exact_delta) for r in rows], False)

@@ -63,7 +63,7 @@ def console_table(result: RankResult) -> str:
     lines = [head, "-" * len(head)]
     ties = _tie_info(result)
     for rank, r in enumerate(result.ranked_rows(), 1):
-        lira = r.attack(PRIMARY_ATTACK)
+        lira = r.require(PRIMARY_ATTACK)
         t = ties.get(r.spec)
         span = "" if t is None else (f"{t.rank_lo}" if t.rank_lo == t.rank_hi
                                      else f"{t.rank_lo}-{t.rank_hi}")

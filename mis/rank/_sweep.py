@@ -48,7 +48,7 @@ def sweep_specs(families, bits, sparsities) -> list[tuple[str, str, float]]:
     ``stochastic``, ``log2``, ``gptq`` at 2..8 bits, ``kmeans`` with ``2^b`` centroids, ``sign``
     at 1 bit, ``bitnet`` at 2, ``minifloat`` (fp4_e2m1 at 4, fp8_e4m3 at 8), ``ternary:P`` and
     ``prune:P`` for each sparsity."""
-    out = []
+    out: list[tuple[str, str, float]] = []
     for fam in families:
         if fam not in FAMILIES:
             raise UserError(f"family {fam!r} is unknown; use any of {', '.join(FAMILIES)}")
@@ -285,10 +285,11 @@ def sweep_fronts(cells: list[SweepCell]) -> list[SweepFront]:
         reps = [c.columns.get("replicates") for c in group]
         sizes = {len(r["auc"]) for r in reps if r}
         if all(reps) and len(sizes) == 1 and len(group) > 1:
+            full = [r for r in reps if r]
             leak = compare(names, [Replicates(c.lira_auc, np.asarray(r["auc"]))
-                                   for c, r in zip(group, reps, strict=True)])
+                                   for c, r in zip(group, full, strict=True)])
             util = compare(names, [Replicates(r["utility_value"], np.asarray(r["utility"]))
-                                   for r in reps])
+                                   for r in full])
             front = significant_front(names, [(util, classifier), (leak, False),
                                               (np.array([c.bits_per_weight for c in group]),
                                                False)])

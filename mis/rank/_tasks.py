@@ -23,7 +23,7 @@ from mis.progress import ProgressFn
 from mis.quantizers import FixedGrid, Identity
 from mis.rank._config import RankConfig
 from mis.release import ReleaseSetup
-from mis.shadow import ConvLearner, MeanLearner, MLPLearner, train_shadow_models
+from mis.shadow import ConvLearner, Learner, MeanLearner, MLPLearner, train_shadow_models
 
 
 def build_setup(config: RankConfig, key, exact_key, *,
@@ -32,6 +32,7 @@ def build_setup(config: RankConfig, key, exact_key, *,
     target is shadow model 0 (keys: ``task, pool, fresh, train = split(key, 4)``)."""
     task_key, pool_key, fresh_key, train_key = jax.random.split(key, 4)
     mu = None
+    learner: Learner
     if config.task == "digits":
         pool = jax.tree.map(lambda a: a[:config.pool_size], load_digits("train"))
         fresh = jax.tree.map(lambda a: a[:config.num_fresh], load_digits("test"))

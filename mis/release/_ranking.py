@@ -65,13 +65,13 @@ def pareto_front(utility, leakage) -> np.ndarray:
     leakage at least as low, one strictly), sorted by increasing leakage."""
     u, lk = np.asarray(utility, float), np.asarray(leakage, float)
     ok = np.isfinite(u) & np.isfinite(lk)
-    keep = []
+    keep: list[int] = []
     for i in np.flatnonzero(ok):
         better = ok & (u >= u[i]) & (lk <= lk[i]) & ((u > u[i]) | (lk < lk[i]))
         if not better.any():
-            keep.append(i)
-    keep = np.array(keep, int)
-    return keep[np.argsort(lk[keep], kind="stable")]
+            keep.append(int(i))
+    kept = np.array(keep, int)
+    return kept[np.argsort(lk[kept], kind="stable")]
 
 
 class RmiaSignalRow(NamedTuple):

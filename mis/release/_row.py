@@ -77,6 +77,15 @@ class ReleaseRow(NamedTuple):
         """The metrics of attack ``name``, or None when it was not run."""
         return next((a for a in self.attacks if a.attack == name), None)
 
+    def require(self, name: str) -> AttackMetrics:
+        """The metrics of attack ``name``, which the evaluation must have run (``KeyError``
+        naming the attacks it did run otherwise)."""
+        found = self.attack(name)
+        if found is None:
+            raise KeyError(f"attack {name!r} was not run on {self.spec!r}; it ran "
+                           f"{', '.join(a.attack for a in self.attacks)}")
+        return found
+
     @property
     def has_accuracy(self) -> bool:
         """Whether the task has an accuracy (classification)."""
@@ -118,8 +127,8 @@ def release_columns(r: ReleaseRow, *, shadow_utility: bool = True) -> dict:
     row |= estimate_columns("ind_a_n_rate", r.indicator_a and r.indicator_a.n_rate)
     row["ind_a_mis"] = (float(r.indicator_a.mis.value)
                         if r.indicator_a and float(r.indicator_a.n_rate.value) >= 0 else "")
-    row |= estimate_columns("ind_b_n_rate", r.indicator_b.n_rate if r.indicator_b_defined
-                            else None)
+    row |= estimate_columns("ind_b_n_rate", r.indicator_b.n_rate
+                            if r.indicator_b is not None and r.indicator_b_defined else None)
     for a in r.attacks:
         name = attack_column(a.attack)
         row |= estimate_columns(f"{name}_auc", a.auc)
@@ -142,7 +151,8 @@ def indicator_n_rate(r: ReleaseRow, variant: str) -> float:
     """``n·r̂`` of indicator ``variant`` (``"A"`` or ``"B"``), ``nan`` where undefined."""
     if variant == "A":
         return value(r.indicator_a and r.indicator_a.n_rate)
-    return value(r.indicator_b.n_rate) if r.indicator_b_defined else float("nan")
+    defined = r.indicator_b is not None and r.indicator_b_defined
+    return value(r.indicator_b.n_rate) if defined and r.indicator_b else float("nan")
 
 
 def indicator_rate(r: ReleaseRow, variant: str) -> float:

@@ -63,9 +63,14 @@ class Learner(Protocol):
 
     def calibration_inputs(self, params, x: jax.Array) -> dict[str, jax.Array]: ...
 
-    has_aux: bool
-    float64_inside: bool
-    dp: Any
+    @property
+    def has_aux(self) -> bool: ...
+
+    @property
+    def float64_inside(self) -> bool: ...
+
+    @property
+    def dp(self) -> Any: ...
 
     def activation_size(self, example_shape) -> int: ...
 
@@ -76,7 +81,7 @@ class LearnerBase:
 
     has_aux: ClassVar[bool] = False
     float64_inside: ClassVar[bool] = False
-    dp = None
+    dp: Any = None
 
     def activation_size(self, example_shape) -> int:
         """Activations per example (the engine's batch-size heuristic)."""
@@ -217,7 +222,7 @@ class GradientLearner(LearnerBase):
     def penalty_curvature(self, n: int) -> float:
         """``l2/2 ‖θ‖²`` on the mean objective: curvature ``l2``."""
         del n
-        return float(self.l2)
+        return float(self.l2)  # type: ignore[attr-defined]  # a field of every subclass
 
 
 @dataclasses.dataclass(frozen=True)

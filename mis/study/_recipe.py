@@ -31,11 +31,11 @@ def network_learner(dataset: str, *, num_outputs: int, steps: int, learning_rate
         ...                      channels=(4,), hidden=(8,))).__name__
         'MLPLearner'
     """
-    kw = dict(num_outputs=num_outputs, steps=steps, learning_rate=learning_rate,
-              optimizer=optimizer, dp=dp)
     if dataset == "digits":
-        return ConvLearner(channels=channels, **kw)
-    return MLPLearner(hidden=hidden, **kw)
+        return ConvLearner(channels=channels, num_outputs=num_outputs, steps=steps,
+                           learning_rate=learning_rate, optimizer=optimizer, dp=dp)
+    return MLPLearner(hidden=hidden, num_outputs=num_outputs, steps=steps,
+                      learning_rate=learning_rate, optimizer=optimizer, dp=dp)
 
 
 class CanaryData(NamedTuple):

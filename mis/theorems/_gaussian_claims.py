@@ -116,7 +116,8 @@ def _fixed_d_claims(key, cfg: TheoremsConfig):
     big = 10_000  # c_d in float64 (math.lgamma): float32 gammaln loses 1e-3 here
     limit_ratio = math.exp(math.lgamma((big + 1) / 2) - math.lgamma(big / 2)) / math.sqrt(
         math.pi) / math.sqrt(big / (2 * math.pi))
-    last = tuple(math.sqrt(ns[-1]) * v for v in ests[-1])
+    lo_, mid_, hi_ = (math.sqrt(ns[-1]) * v for v in ests[-1])
+    last = (lo_, mid_, hi_)
     claims = [
         Claim("s3.fixed_d.slope", "log Delta_n has slope -1/2 in log n (fixed d)",
               {"d": d, "n": ns.tolist()}, point(slope), -0.5, "|slope + 0.5| <= 0.02",

@@ -36,7 +36,7 @@ def run_theorems(config: TheoremsConfig, key: jax.Array, *, progress=None) -> Th
     Returns:
       ``TheoremsResult(claims, figure_data)``.
     """
-    if not jax.config.jax_enable_x64:
+    if not jax.config.read("jax_enable_x64"):
         raise RuntimeError("run_theorems needs jax_enable_x64 (tails reach e^-1000)")
     sections = [
         ("gaussian", "section 3: Gaussian mean", lambda k: gaussian_claims(k, config)),

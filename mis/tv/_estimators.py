@@ -338,8 +338,8 @@ def classifier_tv(member, nonmember, *, classifier=None, k: int | None = None,
                                       folds=folds, seed=seed, standardize=standardize)
     tpr = clopper_pearson(int(np.sum(predicted[:n_in])), n_in, 1 - alpha / 2)
     fpr = clopper_pearson(int(np.sum(predicted[n_in:])), len(predicted) - n_in, 1 - alpha / 2)
-    return _estimate(tpr.value - fpr.value, tpr.lower - fpr.upper, tpr.upper - fpr.lower,
-                     lo=-1.0)
+    return _estimate(float(tpr.value) - float(fpr.value), float(tpr.lower) - float(fpr.upper),
+                     float(tpr.upper) - float(fpr.lower), lo=-1.0)
 
 
 SCALAR_ESTIMATORS = ("ks", "histogram", "knn")

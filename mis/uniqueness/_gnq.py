@@ -127,7 +127,7 @@ def ghost_gram(inputs, output_grads, *, dtype=jnp.float32) -> jax.Array:
     ``dtype``, with ``A_l [B, d_in]`` the layer inputs and ``Δ_l [B, d_out]`` the gradients of
     each example's loss with respect to the layer's outputs (pre-activations)."""
     with jax.enable_x64(True):
-        total = 0.0
+        total: jax.Array = jnp.zeros(())
         for a, d in zip(inputs, output_grads, strict=True):
             a, d = jnp.asarray(a).astype(jnp.float64), jnp.asarray(d).astype(jnp.float64)
             total = total + (a @ a.T + 1.0) * (d @ d.T)

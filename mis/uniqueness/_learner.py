@@ -35,7 +35,7 @@ import optax
 
 from mis.data import Dataset
 from mis.errors import UserError
-from mis.shadow import GradientLearner, MLPLearner, per_example_gradients
+from mis.shadow import ConvLearner, GradientLearner, MLPLearner, per_example_gradients
 from mis.uniqueness._gnq import (
     batch_gram64,
     batch_scores,
@@ -55,7 +55,7 @@ class Records(NamedTuple):
     max: jax.Array
     total: jax.Array
     tracin: jax.Array
-    count: jax.Array
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count (a field here)
     censored_at: jax.Array
     pinv: jax.Array
 
@@ -69,7 +69,7 @@ class Trace(NamedTuple):
     """Every step of one run (``[steps, batch_size]`` each): the batch's pool indices, whether
     the slot held a live member, and its GNQ."""
 
-    index: jax.Array
+    index: jax.Array  # type: ignore[assignment]  # shadows tuple.index (a field here)
     valid: jax.Array
     gnq: jax.Array
 
@@ -81,7 +81,7 @@ class UniquenessLearner(GradientLearner):
     ``controls``: also record the pseudo-inverse form (one eigendecomposition per example and
     step: for the one run, not for every shadow)."""
 
-    base: GradientLearner
+    base: MLPLearner | ConvLearner
     batch_size: int = 32
     ridge: float = 1e-2
     budget: float = math.inf
@@ -144,7 +144,7 @@ class UniquenessLearner(GradientLearner):
 
     def init(self, key, data: Dataset):
         shape = data.x.shape[1] if data.x.ndim == 2 else data.x.shape[1:]
-        return self.base.init(key, shape)
+        return self.base.init(key, shape)  # type: ignore[arg-type]  # width or image shape
 
     def fit(self, key, data: Dataset, weights, hyper=None):
         """The trained parameters (without censoring the records are not needed and the

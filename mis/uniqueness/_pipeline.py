@@ -398,6 +398,8 @@ class Match(NamedTuple):
 
 def leakage(row: DefenseRow, measure: str) -> Replicates:
     """The row's leakage replicates: held-out TPR at the FPR or AUC, on all points."""
+    if row.all is None:
+        raise ValueError(f"row {row.method!r} carries no replicates (built without them)")
     if measure == "tpr":
         return next(iter(row.all.rates.values()))[0]
     return row.all.auc

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from mis.inference import Finding, bonferroni_confidence, difference, family_note
+from mis.inference import Finding, Replicates, bonferroni_confidence, difference, family_note
 from mis.io import fmt, png_bytes, to_csv, to_json
 from mis.io import fmt_estimate as _est
 from mis.release import estimate_columns
@@ -32,10 +32,10 @@ def example_rows(result: UniquenessResult) -> list[dict]:
             "gnq_cumulative_shadow_mean": a.cumulative, "tracin_shadow_mean": a.tracin,
             "lira_advantage": result.advantage}
     cols |= {f"lira_advantage_{spec}": v for spec, v in result.quantized_advantage.items()}
-    cols = {k: np.asarray(v, np.float64) for k, v in cols.items()}
+    arrays = {k: np.asarray(v, np.float64) for k, v in cols.items()}
     y = np.asarray(d.pool.y)
     return [{"index": i, "label": int(y[i]), "kind": str(d.kind[i]),
-             "canary": bool(d.is_canary[i])} | {k: float(v[i]) for k, v in cols.items()}
+             "canary": bool(d.is_canary[i])} | {k: float(v[i]) for k, v in arrays.items()}
             for i in range(y.size)]
 
 
@@ -98,6 +98,13 @@ def canary_table(result: UniquenessResult) -> str:
 
 
 LEAK_MARGIN = 0.01  # "leaks no more": at most this much more TPR (or AUC)
+
+
+def _accuracy(row) -> Replicates:
+    """The row's test-accuracy replicates (every row of a run carries them)."""
+    if row.accuracy_reps is None:
+        raise ValueError(f"row {row.method!r} carries no accuracy replicates")
+    return row.accuracy_reps
 MAIN, NORM, PINV = ("GNQ cumulative (one run)", "TracIn Σ‖g‖² (one run)",
                     "GNQ pinv gᵀS⁺g (one run)")
 
@@ -157,7 +164,7 @@ def findings(result: UniquenessResult) -> list[Finding]:
                       "guarantee leaks as little; the least leaky one"))
         specs.append((f"{_label(cz)} is more accurate than {tag}",
                       f"accuracy({_label(cz)}) − accuracy(DP-SGD)",
-                      difference(cz.accuracy_reps, dp.accuracy_reps), "greater", 0.0,
+                      difference(_accuracy(cz), _accuracy(dp)), "greater", 0.0,
                       {"models": cfg.num_models, "test points": int(result.data.test.x.shape[0]),
                        "resamples": cfg.num_bootstrap}, ""))
     level = bonferroni_confidence(max(len(specs), 1), cfg.confidence)
@@ -198,11 +205,11 @@ def scatter_figure(result: UniquenessResult) -> bytes:
     y = result.advantage
     kind = result.data.kind
     fig, ax = plt.subplots(figsize=(5.5, 4))
-    for name, style in (("ordinary", dict(c="C0", s=8, alpha=0.5)),
-                        ("mislabeled", dict(c="C3", s=30, marker="x")),
-                        ("ood", dict(c="C2", s=30, marker="^"))):
+    for name, color, size, marker, alpha in (("ordinary", "C0", 8, "o", 0.5),
+                                             ("mislabeled", "C3", 30, "x", 1.0),
+                                             ("ood", "C2", 30, "^", 1.0)):
         sel = kind == name
-        ax.scatter(x[sel], y[sel], label=name, **style)
+        ax.scatter(x[sel], y[sel], label=name, c=color, s=size, marker=marker, alpha=alpha)
     rho = result.correlations[0].rho
     ax.set(xlabel="cumulative disclosure Σ ½ log(1 + GNQ), one run",
            ylabel="per-example LiRA advantage (2 AUC − 1)",
