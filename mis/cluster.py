@@ -6,11 +6,12 @@ independent sweep cells. Nothing here schedules work itself.
 process this is, from ``MIS_COORDINATOR`` (``host:port``, served by process 0),
 ``MIS_NUM_PROCESSES`` and ``MIS_PROCESS_ID``, or else from SLURM (``SLURM_NTASKS``,
 ``SLURM_PROCID`` and the first host of ``SLURM_STEP_NODELIST``, port ``MIS_PORT`` or 29500);
-:func:`init_distributed` checks them, waits for the coordinator with a plain TCP connection
-(JAX itself aborts the process with a C++ stack when the coordinator never answers) and calls
-``jax.distributed.initialize``, with CPU collectives by gloo. Afterwards ``jax.devices()`` lists
-every process's devices and ``mis.shadow.train_shadow_models`` lays models out over all of
-them, each process training its share, and gathers the results on every process.
+:func:`init_distributed` checks them, holds a roll call of the processes on the coordinator's
+port (:func:`rendezvous`: JAX itself aborts with a C++ stack when a process never comes or an id
+is claimed twice) and calls ``jax.distributed.initialize``, with CPU collectives by gloo.
+Afterwards ``jax.devices()`` lists every process's devices and
+``mis.shadow.train_shadow_models`` lays models out over all of them, each process training its
+share, and gathers the results on every process.
 
 **Dask.** :func:`dask_client` connects to a running scheduler (``--scheduler ADDRESS``) or
 starts a local cluster of worker processes (``--workers N``); ``mis sweep --executor dask``
@@ -87,8 +88,8 @@ def distributed_setup(env=None) -> DistributedSetup:
     host, _, port_text = setup.coordinator.rpartition(":")
     if not host or not port_text.isdigit():
         raise UserError(f"coordinator {setup.coordinator!r} is not host:port")
-    if not 1 <= int(port) <= 65535:
-        raise UserError(f"coordinator {setup.coordinator!r} is malformed: port {port} is "
+    if not 1 <= int(port_text) <= 65535:
+        raise UserError(f"coordinator {setup.coordinator!r} is malformed: port {port_text} is "
                         "outside 1..65535")
     return setup
 
@@ -135,20 +136,114 @@ def process_env(base=None, **extra) -> dict:
     return kept | extra
 
 
-def wait_for_coordinator(address: str, timeout: float) -> None:
-    """Return once ``address`` accepts a TCP connection; ``UserError`` after ``timeout``
-    seconds."""
-    host, _, port = address.rpartition(":")
+GO, REFUSE = b"1", b"0"  # process 0's answer in the rendezvous
+
+
+def rendezvous(setup: DistributedSetup, timeout: float) -> None:
+    """A plain-TCP roll call on the coordinator's port before ``jax.distributed.initialize``,
+    so that what JAX would end with a C++ abort (a peer that never comes, two processes with
+    one id, a port already taken) is one line on every process instead.
+
+    Process 0 listens on the port, collects one line ``<process id>`` from each of the other
+    ``num_processes − 1`` processes within ``timeout`` seconds, answers ``1`` (go) to all when
+    every id ``1..N−1`` came exactly once, else ``0``, waits for each peer to hang up and
+    closes the port for JAX's coordination service to take. A peer connects (retrying until
+    ``timeout``), sends its id and waits for the answer. This checks the job before it starts;
+    it schedules nothing. A process that dies after the roll call is still JAX's to report.
+    """
+    if setup.num_processes == 1:
+        return
+    host, _, port_text = setup.coordinator.rpartition(":")
+    port = int(port_text)
+    if setup.process_id == 0:
+        _roll_call(port, setup.num_processes, timeout, setup.coordinator)
+        return
     deadline = time.monotonic() + timeout
     while True:
         try:
-            with socket.create_connection((host, int(port)), timeout=1.0):
-                return
+            conn = socket.create_connection((host, port), timeout=1.0)
+            break
         except OSError:
             if time.monotonic() >= deadline:
-                raise UserError(f"coordinator {address} did not answer within {timeout:g} s "
-                                "(is process 0 running?)") from None
+                raise UserError(f"coordinator {setup.coordinator} did not answer within "
+                                f"{timeout:g} s (is process 0 running?)") from None
             time.sleep(0.2)
+    with conn:
+        conn.settimeout(timeout + 10.0)  # process 0 waits up to `timeout` for the others
+        try:
+            conn.sendall(f"{setup.process_id}\n".encode())
+            answer = conn.recv(1)
+        except OSError:
+            answer = b""
+    if answer != GO:
+        raise UserError(f"process 0 at {setup.coordinator} called the job off (see its "
+                        "message: a process missing or an id claimed twice)")
+
+
+def _roll_call(port: int, num_processes: int, timeout: float, coordinator: str) -> None:
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        server.bind(("", port))
+    except OSError:
+        server.close()
+        raise UserError(f"coordinator port {port} is already in use (is another process 0 "
+                        "of this job running, or another program on that port?)") from None
+    server.listen(num_processes)
+    deadline = time.monotonic() + timeout
+    peers: dict[int, socket.socket] = {}
+    problem = ""
+    try:
+        while len(peers) < num_processes - 1 and not problem:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                missing = sorted(set(range(1, num_processes)) - set(peers))
+                problem = (f"process{'es' if len(missing) > 1 else ''} "
+                           f"{', '.join(map(str, missing))} of {num_processes} did not reach "
+                           f"coordinator {coordinator} within {timeout:g} s")
+                break
+            server.settimeout(left)
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            pid = _read_id(conn, deadline)
+            if pid is None or not 1 <= pid < num_processes:
+                conn.close()  # not one of ours (a port scan, a stale probe): ignored
+                continue
+            if pid in peers:
+                problem = f"process id {pid} was claimed by two processes"
+                conn.close()
+                break
+            peers[pid] = conn
+        answer = REFUSE if problem else GO
+        for conn in peers.values():
+            with contextlib.suppress(OSError):
+                conn.sendall(answer)
+                conn.settimeout(5.0)
+                conn.recv(1)  # the peer hangs up first (its side keeps the TIME_WAIT)
+    finally:
+        for conn in peers.values():
+            conn.close()
+        server.close()
+    if problem:
+        raise UserError(problem)
+
+
+def _read_id(conn: socket.socket, deadline: float) -> int | None:
+    """The process id a peer sends (one line), or None for anything else."""
+    conn.settimeout(max(0.1, min(5.0, deadline - time.monotonic())))
+    data = b""
+    with contextlib.suppress(OSError):
+        while not data.endswith(b"\n") and len(data) < 16:
+            chunk = conn.recv(16)
+            if not chunk:
+                break
+            data += chunk
+    try:
+        return int(data.strip())
+    except ValueError:
+        return None
 
 
 def init_distributed(setup: DistributedSetup | None = None, *, timeout: float = 60.0):
@@ -159,8 +254,7 @@ def init_distributed(setup: DistributedSetup | None = None, *, timeout: float = 
     timeout = check_timeout(timeout)
     setup = setup or distributed_setup()
     jax.config.update("jax_cpu_collectives_implementation", "gloo")
-    if setup.process_id != 0:
-        wait_for_coordinator(setup.coordinator, timeout)
+    rendezvous(setup, timeout)
     jax.distributed.initialize(setup.coordinator, num_processes=setup.num_processes,
                                process_id=setup.process_id,
                                initialization_timeout=max(1, int(timeout)))

@@ -90,8 +90,13 @@ def read_config_file(path: str | Path | None, section: str,
                       {name: dict(tables[name]) for name in extras})
 
 
-# what a config file or a flag chooses (not a size): --smoke shrinks sizes and keeps these
-KEPT_UNDER_SMOKE = ("quantizers", "versions")
+# What a config file or a flag chooses, as opposed to a size: the data, the task and the things
+# compared. The one --smoke rule of every command: smoke shrinks sizes (models, points, steps,
+# iterations, resamples, grids of sizes) and keeps every one of these that the file or a flag
+# gives; where neither gives one, the smoke run uses its own (a short zoo, a small data set).
+KEPT_UNDER_SMOKE = ("task", "dataset", "datasets", "molecules", "embedder", "embedders",
+                    "recipes", "quantizers", "versions", "families", "sigmas", "dp_sigmas",
+                    "budgets", "inits", "covariance", "optimizer")
 
 
 def make_config(cls, values: dict, *, flags: dict | None = None, smoke: bool = False,
@@ -99,10 +104,10 @@ def make_config(cls, values: dict, *, flags: dict | None = None, smoke: bool = F
     """A validated config of class ``cls``: ``values`` (a config file), then
     ``cls.smoke_sizes(task)`` when ``smoke``, then ``flags`` (explicit command-line options).
     Lists become tuples. The file and flags are validated before any smoke shrinking, so a bad
-    value fails with ``--smoke`` too; a quantizer list that the file or a flag gives is kept
-    under ``--smoke`` (:data:`KEPT_UNDER_SMOKE`: smoke shrinks sizes, not the question
-    asked); a single value where a tuple belongs becomes a 1-tuple. ``name`` is the
-    section named in errors (default: the class name)."""
+    value fails with ``--smoke`` too; what the file or a flag chooses (the data, the task, the
+    things compared: :data:`KEPT_UNDER_SMOKE`) is kept under ``--smoke``, which shrinks sizes
+    only; a single value where a tuple belongs becomes a 1-tuple. ``name`` is the section named
+    in errors (default: the class name)."""
     name = name or cls.__name__
     flags = dict(flags or {})
     fields = {f.name for f in dataclasses.fields(cls)}

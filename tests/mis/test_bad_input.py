@@ -9,6 +9,7 @@ import pytest
 from mis.config import make_config
 from mis.errors import UserError
 from mis.rank import RankConfig
+from tests.cli import ROOT
 from tests.cli import run_mis as _mis
 
 
@@ -87,6 +88,43 @@ def test_smoke_shrinks_sizes_and_keeps_the_files_quantizers():
         RankConfig.smoke_sizes()["quantizers"]  # no list given: the short smoke zoo
     flagged = make_config(RankConfig, file, flags={"quantizers": ("none",)}, smoke=True)
     assert flagged.quantizers == ("none",)
+
+
+def _study_config(name):
+    import importlib
+
+    if name == "estimate":
+        return importlib.import_module("mis.estimate").EstimateConfig
+    package = {"molecular": "mis.molecules"}.get(name, f"mis.{name}")
+    return importlib.import_module(package).STUDY.config
+
+
+@pytest.mark.parametrize("command", ["dpaudit", "uniqueness", "condense", "compleak",
+                                     "molecular", "rank", "estimate"])
+def test_one_smoke_rule_every_command_keeps_the_files_choices_and_shrinks_its_sizes(command):
+    """Issue 38: dpaudit, uniqueness and compleak replaced the file's σ list and dataset under
+    --smoke. Every command now keeps what the experiments file chooses (KEPT_UNDER_SMOKE) and
+    takes every size from its smoke sizes."""
+    import tomllib
+
+    from mis.config import KEPT_UNDER_SMOKE
+
+    cls = _study_config(command)
+    files = {"dpaudit": "dp_audit", "molecular": "molecular_tradeoff",
+             "rank": "quantizer_ranking"}
+    path = ROOT / "experiments" / f"{files.get(command, command)}.toml"
+    section = "molecular" if command == "molecular" else command
+    values = tomllib.loads(path.read_text())[section]
+    config = make_config(cls, values, smoke=True)
+    sizes = cls.smoke_sizes(values.get("task", "mixture"))
+    chosen = [k for k in values if k in KEPT_UNDER_SMOKE]
+    assert chosen or command == "estimate"
+    for k in chosen:
+        expected = tuple(values[k]) if isinstance(values[k], list) else values[k]
+        assert getattr(config, k) == expected, k
+    for k, v in sizes.items():
+        if k not in chosen:
+            assert getattr(config, k) == (tuple(v) if isinstance(v, list) else v), k
 
 
 @pytest.mark.parametrize("task, kw", [("mixture", dict(d=12, hidden=(7, 5))),

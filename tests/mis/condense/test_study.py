@@ -159,7 +159,7 @@ def test_bad_flags_are_one_line_errors_and_write_nothing(args, message, tmp_path
 def test_smoke_writes_every_output(tmp_path):
     out = tmp_path / "c"
     res = _mis("condense", "--config", "experiments/condense.toml", "--smoke", "--seed", "2",
-               "--out", str(out))
+               "--dataset", "mixture", "--sigmas", "2", "--out", str(out))
     assert res.returncode == 0, res.stderr
     rows = list(csv.DictReader((out / "methods.csv").read_text().splitlines()))
     methods = {(r["method"], r["parameter"]) for r in rows}

@@ -102,7 +102,7 @@ def test_bad_flags_are_one_line_errors_and_write_nothing(args, message, tmp_path
 def test_smoke_writes_every_output(tmp_path):
     out = tmp_path / "dp"
     res = _mis("dpaudit", "--config", "experiments/dp_audit.toml", "--smoke", "--seed", "4",
-               "--out", str(out))
+               "--sigmas", "0,2", "--out", str(out))
     assert res.returncode == 0, res.stderr
     rows = list(csv.DictReader((out / "dpaudit.csv").read_text().splitlines()))
     assert [float(r["sigma"]) for r in rows] == [0.0, 2.0]

@@ -149,7 +149,7 @@ def test_list_names_every_dataset():
 def test_small_run_writes_every_output(tmp_path):
     out, cache = tmp_path / "out", tmp_path / "cache"
     res = _mis("molecular", "--config", "experiments/molecular_tradeoff.toml", "--smoke",
-               "--embedders", "maccs", "--quantizers",
+               "--datasets", "freesolv,solubility-class", "--embedders", "maccs", "--quantizers",
                "none,prune:0.9", "--out", str(out), "--seed", "3",
                env={"MIS_CACHE_DIR": str(cache)})
     assert res.returncode == 0, res.stderr

@@ -132,3 +132,77 @@ def test_slurm_variables_name_the_first_node_as_coordinator():
     with pytest.raises(UserError, match="process id 4 is out of range"):
         distributed_setup({"SLURM_NTASKS": "4", "SLURM_PROCID": "4",
                            "SLURM_STEP_NODELIST": "a"})
+
+
+def _roll(setups, timeout):
+    """Run ``rendezvous`` for every setup in its own thread; each one's error message or None
+    (process 0 first, so its port is open before the peers retry)."""
+    import threading
+    import time
+
+    from mis.cluster import rendezvous
+
+    results = [None] * len(setups)
+
+    def run(i, setup):
+        try:
+            rendezvous(setup, timeout)
+            results[i] = "ok"
+        except UserError as err:
+            results[i] = str(err)
+
+    threads = [threading.Thread(target=run, args=(i, s)) for i, s in enumerate(setups)]
+    for t in threads:
+        t.start()
+        time.sleep(0.05)
+    for t in threads:
+        t.join(timeout + 20)
+    return results
+
+
+def _setups(port, ids, n):
+    from mis.cluster import DistributedSetup
+
+    return [DistributedSetup(f"127.0.0.1:{port}", n, i, "MIS_*") for i in ids]
+
+
+def test_the_roll_call_lets_a_complete_job_start():
+    assert _roll(_setups(free_port(), [0, 1, 2], 3), timeout=10) == ["ok"] * 3
+
+
+def test_a_process_that_never_comes_is_one_line_on_every_process():
+    """Issue 38: JAX aborted process 0 in C++ (SIGABRT, a 14-line stack) when a peer never
+    came; the roll call names the missing process instead, and the peers that came are told."""
+    port = free_port()
+    got = _roll(_setups(port, [0, 1], 3), timeout=2)
+    assert got[0] == f"process 2 of 3 did not reach coordinator 127.0.0.1:{port} within 2 s"
+    assert "called the job off" in got[1]
+
+
+def test_an_id_claimed_twice_is_refused():
+    got = _roll(_setups(free_port(), [0, 1, 1], 3), timeout=5)
+    assert got[0] == "process id 1 was claimed by two processes"
+    assert all("called the job off" in g for g in got[1:])
+
+
+def test_a_second_process_zero_finds_the_port_taken():
+    port = free_port()
+    with socket.socket() as held:
+        held.bind(("", port))
+        held.listen(1)
+        got = _roll(_setups(port, [0], 2), timeout=2)
+    assert got == [f"coordinator port {port} is already in use (is another process 0 of this "
+                   "job running, or another program on that port?)"]
+
+
+@pytest.mark.slow
+def test_process_zero_alone_exits_with_one_line_not_a_native_abort(tmp_path):
+    port = free_port()
+    res = _rank("--coordinator-timeout", "2", "--out", str(tmp_path / "o"),
+                env=process_env(MIS_COORDINATOR=f"127.0.0.1:{port}", MIS_NUM_PROCESSES="2",
+                                MIS_PROCESS_ID="0"))
+    lines = res.stderr.strip().splitlines()
+    assert res.returncode == 2 and len(lines) == 1, res.stderr[-2000:]  # was -6 (SIGABRT)
+    assert lines[0] == f"mis: error: process 1 of 2 did not reach coordinator " \
+        f"127.0.0.1:{port} within 2 s"
+    assert not (tmp_path / "o").exists()

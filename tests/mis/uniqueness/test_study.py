@@ -89,7 +89,8 @@ def test_matched_leakage_takes_the_most_accurate_recipe_that_leaks_no_more():
 def test_smoke_writes_every_output(tmp_path):
     out = tmp_path / "u"
     res = _mis("uniqueness", "--config", "experiments/uniqueness.toml", "--smoke", "--seed", "3",
-               "--quantizers", "uniform:4", "--out", str(out))
+               "--dataset", "mixture", "--quantizers", "uniform:4", "--budgets", "10",
+               "--sigmas", "1", "--out", str(out))
     assert res.returncode == 0, res.stderr
     examples = list(csv.DictReader((out / "examples.csv").read_text().splitlines()))
     assert len(examples) == 48 + 4 + 4
