@@ -24,6 +24,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 FILE_MODE = 0o644
 
@@ -58,19 +59,71 @@ def write_file(path: str | Path, payload: bytes) -> None:
 MARKER = "mis-command.txt"
 
 
+class Marker(NamedTuple):
+    """What ``mis-command.txt`` records about the results in its folder: the command, the
+    fingerprint of the run (config and seed; empty for folders written before it was kept)
+    and the files the run wrote."""
+
+    command: str
+    fingerprint: str
+    files: tuple[str, ...]
+
+
+def read_marker(out_dir: str | Path) -> Marker | None:
+    """The folder's :class:`Marker`, or None where it has none. The first line is the command;
+    ``run <fingerprint>`` and ``file <name>`` lines follow."""
+    path = Path(out_dir) / MARKER
+    if not path.is_file():
+        return None
+    lines = path.read_text().splitlines() or [""]
+    fingerprint = next((ln[4:] for ln in lines[1:] if ln.startswith("run ")), "")
+    files = tuple(ln[5:] for ln in lines[1:] if ln.startswith("file "))
+    return Marker(lines[0].strip(), fingerprint, files)
+
+
+def file_digest(path) -> str:
+    """SHA-256 of a file's bytes, or ``""`` where it cannot be read (the caller's loader then
+    reports why)."""
+    import hashlib
+
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def run_fingerprint(*parts) -> str:
+    """SHA-256 (16 hex digits) of what determines a run's results (its config, seed, input
+    hash...), as JSON with sorted keys."""
+    import dataclasses
+    import hashlib
+
+    def plain(x):
+        return dataclasses.asdict(x) if dataclasses.is_dataclass(x) and \
+            not isinstance(x, type) else x
+
+    payload = json.dumps([plain(p) for p in parts], sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
 def write_files(out_dir: str | Path, files: Mapping[str, bytes], *,
-                command: str | None = None) -> None:
+                command: str | None = None, fingerprint: str = "") -> None:
     """Writes every file of ``files`` into ``out_dir`` at once: staged in a temporary folder
     inside ``out_dir``, then each renamed into place (``os.replace``). A failure while staging
     leaves ``out_dir`` as it was (a folder created for them is removed again) and raises a
-    one-line ``UserError``; no reader ever sees a partial file. ``command`` is recorded
-    in ``out_dir/mis-command.txt`` so that another command refuses to write there
-    (:func:`check_out_dir`)."""
+    one-line ``UserError``; no reader ever sees a partial file. ``command``, the run's
+    ``fingerprint`` and the file names are recorded in ``out_dir/mis-command.txt`` so that
+    another command, or another run of it, refuses to write there (:func:`check_out_dir`);
+    files an earlier run of the folder recorded and this one does not write are removed, so
+    the results of two runs never mix."""
     from mis.errors import UserError
 
-    if command is not None:
-        files = {**files, MARKER: command.encode()}
     out_dir = Path(out_dir)
+    old = read_marker(out_dir)
+    if command is not None:
+        lines = [command] + ([f"run {fingerprint}"] if fingerprint else []) + \
+            [f"file {name}" for name in files]
+        files = {**files, MARKER: ("\n".join(lines) + "\n").encode()}
     created = not out_dir.exists()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -80,6 +133,9 @@ def write_files(out_dir: str | Path, files: Mapping[str, bytes], *,
                 os.chmod(Path(staging) / name, FILE_MODE)
             for name in files:
                 os.replace(Path(staging) / name, out_dir / name)
+        for name in old.files if old is not None else ():
+            if name not in files and "/" not in name and name != MARKER:
+                (out_dir / name).unlink(missing_ok=True)  # the earlier run's, not rewritten
     except OSError as err:  # a full or read-only disk at write time: one line, nothing partial
         if created:
             import shutil
@@ -163,12 +219,15 @@ def load_npz(path) -> dict:
         raise UserError(f"input {str(path)!r} is not a readable .npz file: {err}") from None
 
 
-def check_out_dir(text: str, command: str | None = None, *, claim: bool = True) -> Path:
+def check_out_dir(text: str, command: str | None = None, *, claim: bool = True,
+                  fingerprint: str = "", overwrite: bool = False) -> Path:
     """The output folder named by ``--out``, checked before any work: not empty, not a file,
     and creatable: its nearest existing ancestor is a writable directory (so ``file/sub``,
     ``/proc/x`` or a read-only place fail at once, not after the computation). With
     ``command``, a folder holding another command's results (its ``mis-command.txt``) is refused,
-    so files of two commands never mix; and the folder is claimed for this run
+    so files of two commands never mix; with ``fingerprint``, a folder holding another run of
+    the same command (another config or seed) is refused too unless ``overwrite`` (its files are
+    then replaced, :func:`write_files`); and the folder is claimed for this run
     (:func:`claim_out_dir`; ``claim=False`` for the processes of a multi-process job that do
     not write).
 
@@ -185,12 +244,16 @@ def check_out_dir(text: str, command: str | None = None, *, claim: bool = True) 
     out = Path(text)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {text!r} exists and is not a directory")
-    marker = out / MARKER
-    if command is not None and marker.is_file():
-        other = marker.read_text().strip()
-        if other != command:
-            raise UserError(f"--out {text!r} holds the results of `mis {other}`; choose "
-                            f"another folder for `mis {command}`")
+    marker = read_marker(out) if out.is_dir() else None
+    if command is not None and marker is not None:
+        if marker.command != command:
+            raise UserError(f"--out {text!r} holds the results of `mis {marker.command}`; "
+                            f"choose another folder for `mis {command}`")
+        if fingerprint and marker.fingerprint and marker.fingerprint != fingerprint \
+                and not overwrite:
+            raise UserError(f"--out {text!r} holds the results of another `mis {command}` run "
+                            "(another config or seed); choose another folder, or pass "
+                            "--overwrite to replace them")
     ancestor = out if out.exists() else next(p for p in out.absolute().parents if p.exists())
     if not ancestor.is_dir():
         raise UserError(f"--out {text!r} cannot be created: {str(ancestor)!r} is not a "

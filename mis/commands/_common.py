@@ -58,6 +58,14 @@ def add_config_options(parser, cls, *, choices: dict | None = None,
                         "(flags override it)")
     parser.add_argument("--smoke", action="store_true", help="tiny run for CI (under a minute)")
     parser.add_argument("--seed", type=positive_int, default=None, help="PRNG seed (default 0)")
+    add_overwrite_option(parser)
+
+
+def add_overwrite_option(parser) -> None:
+    """``--overwrite``: replace the results of another run (other config, seed or input) of
+    the same command in ``--out`` (refused otherwise, so results never mix)."""
+    parser.add_argument("--overwrite", action="store_true", help="replace the results of "
+                        "another run of this command (other config, seed or input) in --out")
 
 
 def flag_values(args, cls) -> dict:
@@ -91,11 +99,13 @@ def run_study(args, name: str, config, seed: int, header: str, *, study, outputs
     job (``mis.cluster``) every process computes and only process 0 writes and prints."""
     import jax
 
-    from mis.io import check_out_dir, write_files
+    from mis.io import check_out_dir, run_fingerprint, write_files
     from mis.progress import ProgressBars
     from mis.provenance import provenance
 
-    out = check_out_dir(args.out, name, claim=jax.process_index() == 0)  # 0 writes
+    fingerprint = run_fingerprint(name, config, seed)
+    out = check_out_dir(args.out, name, claim=jax.process_index() == 0,  # 0 writes
+                        fingerprint=fingerprint, overwrite=getattr(args, "overwrite", False))
     command = command_line(name)
     say(f"mis {name}: {header}, seed {seed}")
     with ProgressBars() as bars:
@@ -103,7 +113,7 @@ def run_study(args, name: str, config, seed: int, header: str, *, study, outputs
     if jax.process_index() != 0:
         return 0
     files = outputs(result, provenance(config, seed, command), command)
-    write_files(out, files, command=name)
+    write_files(out, files, command=name, fingerprint=fingerprint)
     print(summary(result))
     print(f"wrote {', '.join(files)} to {out} ({seconds(result):.0f} s)")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from mis.commands._common import csv_of, say
+from mis.commands._common import add_overwrite_option, csv_of, say
 
 
 def register(sub) -> None:
@@ -19,6 +19,7 @@ def register(sub) -> None:
                     "(default lira,lira-offline,global)")
     au.add_argument("--fprs", type=csv_of(float), default=(0.001, 0.01, 0.1),
                     help="FPRs at which TPR is reported (default 0.001,0.01,0.1)")
+    add_overwrite_option(au)
     au.add_argument("--out", default="results/audit", help="output directory "
                     "(default: results/audit)")
     au.set_defaults(func=run)
@@ -70,7 +71,7 @@ def run(args) -> int:
     from mis.attacks import check_signal_attacks, signal_attacks
     from mis.audit import audit_outputs, load_audit_input
     from mis.errors import UserError
-    from mis.io import check_out_dir, write_files
+    from mis.io import check_out_dir, file_digest, run_fingerprint, write_files
     from mis.provenance import provenance
 
     attacks = ("lira", "lira-offline", "global") if args.attacks is None else args.attacks
@@ -80,7 +81,8 @@ def run(args) -> int:
     for f in args.fprs:
         if not 0 < f < 1:
             raise UserError(f"--fprs value {f!r} is not allowed; use numbers in (0, 1)")
-    out = check_out_dir(args.out, "audit")
+    fingerprint = run_fingerprint("audit", file_digest(args.input), attacks, list(args.fprs))
+    out = check_out_dir(args.out, "audit", fingerprint=fingerprint, overwrite=args.overwrite)
     arrays, scores, is_member, kind = load_audit_input(args.input)
     if kind == "scores" and args.attacks is not None:
         raise UserError("--attacks applies to a signals file (signals, mask); "
@@ -104,7 +106,7 @@ def run(args) -> int:
                           provenance=provenance(config, 0, "mis " + " ".join(sys.argv[1:])),
                           source=Path(args.input), table=table, findings=found,
                           intervals=intervals, ceiling=ceiling)
-    write_files(out, files, command="audit")
+    write_files(out, files, command="audit", fingerprint=fingerprint)
     print(files["report.md"].decode().split("![ROC]")[0].rstrip())  # the table, computed once
     print(f"wrote {', '.join(files)} to {out}")
     return 0

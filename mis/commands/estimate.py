@@ -53,7 +53,15 @@ FILE_OPTIONS = {"k", "folds", "confidence", "delta"}  # the options that apply t
 def run_npz(args, config, seed: int, *, k: int = 0) -> int:
     import sys
 
-    from mis.io import check_out_dir, fmt, to_csv, to_json, write_files
+    from mis.io import (
+        check_out_dir,
+        file_digest,
+        fmt,
+        run_fingerprint,
+        to_csv,
+        to_json,
+        write_files,
+    )
     from mis.provenance import provenance
     from mis.tv import (
         check_k,
@@ -64,7 +72,10 @@ def run_npz(args, config, seed: int, *, k: int = 0) -> int:
         implied_epsilon,
     )
 
-    out = check_out_dir(args.out, "estimate FILE") if args.out is not None else None
+    fingerprint = run_fingerprint("estimate FILE", file_digest(args.input), k, config.folds,
+                                  config.confidence, config.delta, seed)
+    out = (check_out_dir(args.out, "estimate FILE", fingerprint=fingerprint,
+                         overwrite=args.overwrite) if args.out is not None else None)
     member, nonmember, what = npz_queries(args.input)
     member, nonmember = check_samples(member, nonmember)
     if k:  # before any work, against this file's sample
@@ -96,7 +107,7 @@ def run_npz(args, config, seed: int, *, k: int = 0) -> int:
         write_files(out, {"estimate.csv": to_csv(rows),
                           "results.json": to_json({"provenance": prov, "rows": rows,
                                                    "warnings": warnings})},
-                    command="estimate FILE")
+                    command="estimate FILE", fingerprint=fingerprint)
         print(f"wrote estimate.csv, results.json to {out}")
     return 0
 

@@ -173,9 +173,44 @@ def test_a_folder_of_another_commands_results_is_refused(tmp_path):
     assert res.returncode == 2 and "holds the results of `mis rank`" in res.stderr
     assert (out / "report.md").read_text() == "rank's report"
     res = _mis("audit", str(tmp_path / "s.npz"), "--out", str(tmp_path / "a"))
-    assert res.returncode == 0 and (tmp_path / "a" / "mis-command.txt").read_text() == "audit"
+    assert res.returncode == 0
+    assert (tmp_path / "a" / "mis-command.txt").read_text().splitlines()[0] == "audit"
     again = _mis("audit", str(tmp_path / "s.npz"), "--out", str(tmp_path / "a"))
-    assert again.returncode == 0  # the same command may overwrite its own results
+    assert again.returncode == 0  # the same run may rewrite its own results
+
+
+def test_another_run_of_the_same_command_needs_overwrite_and_then_leaves_nothing_stale(
+        tmp_path):
+    """Issue 38: a finished folder is never rewritten by a run of another config, seed or
+    input without --overwrite; with it, the earlier run's files that the new run does not
+    write are removed (a scores file writes no histograms per attack of a signals file...)."""
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "s.npz", scores=np.arange(20.0), is_member=np.arange(20) % 2)
+    np.savez(tmp_path / "t.npz", scores=rng.normal(size=20), is_member=np.arange(20) % 2)
+    out = tmp_path / "a"
+    assert _mis("audit", str(tmp_path / "s.npz"), "--out", str(out)).returncode == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    (out / "extra.txt").write_text("the user's own note")  # not the run's: never touched
+    res = _mis("audit", str(tmp_path / "t.npz"), "--out", str(out))
+    lines = res.stderr.strip().splitlines()
+    assert res.returncode == 2 and len(lines) == 1 and "another `mis audit` run" in lines[0]
+    assert "--overwrite" in lines[0]
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.name != "extra.txt"} == before
+    res = _mis("audit", str(tmp_path / "t.npz"), "--out", str(out), "--overwrite")
+    assert res.returncode == 0, res.stderr
+    assert (out / "metrics.csv").read_bytes() != before["metrics.csv"]
+    assert (out / "extra.txt").read_text() == "the user's own note"
+
+
+def test_files_an_earlier_run_wrote_and_this_one_does_not_are_removed(tmp_path):
+    from mis.io import read_marker, write_files
+
+    write_files(tmp_path, {"a.csv": b"1", "old.png": b"2"}, command="x", fingerprint="f1")
+    (tmp_path / "mine.txt").write_text("kept")
+    write_files(tmp_path, {"a.csv": b"3"}, command="x", fingerprint="f2")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "mine.txt",
+                                                         "mis-command.txt"]
+    assert read_marker(tmp_path) == ("x", "f2", ("a.csv",))
 
 
 def test_audit_accepts_alternating_labels(tmp_path):

@@ -37,7 +37,7 @@ def test_write_files_stage_then_rename_and_record_the_command(tmp_path, monkeypa
     write_files(tmp_path / "out", {"a.csv": b"x", "b.json": b"{}"}, command="rank")
     out = tmp_path / "out"
     assert sorted(p.name for p in out.iterdir()) == ["a.csv", "b.json", "mis-command.txt"]
-    assert (out / "mis-command.txt").read_text() == "rank"
+    assert (out / "mis-command.txt").read_text() == "rank\nfile a.csv\nfile b.json\n"
     calls = []
 
     def fail_second(src, dst):
