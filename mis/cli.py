@@ -47,6 +47,14 @@ def entry() -> None:
     import os
     import signal
 
+    def exit_now(signum, frame):  # while loading: nothing to clean up, nothing to race
+        os.write(2, (INTERRUPT_NOTICE + "\n").encode())
+        os._exit(TERMINATED if signum == signal.SIGTERM else INTERRUPTED)
+
+    signal.signal(signal.SIGINT, exit_now)
+    signal.signal(signal.SIGTERM, exit_now)
+    _load()  # an interrupt inside a native extension's import could be lost or garbled
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _terminate)
     code = main()
     if code in (INTERRUPTED, TERMINATED):
@@ -54,6 +62,36 @@ def entry() -> None:
         sys.stderr.flush()
         os._exit(code)
     sys.exit(code)
+
+
+def _interrupt_behind(err: BaseException) -> KeyboardInterrupt | None:
+    """The interrupt an exception was raised while handling (a signal that arrived while a
+    native extension was initialising becomes that extension's ``ImportError``), if any."""
+    seen = set()
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+INTERRUPT_NOTICE = "mis: interrupted; no output was written for the step in progress"
+
+
+def _load() -> None:
+    """What every command needs before it works: matplotlib (Agg) and the parser, which
+    imports every command's package (JAX among them)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    build_parser()
+
+
+def _interrupted(stop: KeyboardInterrupt) -> int:
+    print(INTERRUPT_NOTICE, file=sys.stderr)
+    return TERMINATED if isinstance(stop, Terminated) else INTERRUPTED
 
 
 def main(argv=None) -> int:
@@ -72,9 +110,12 @@ def main(argv=None) -> int:
         print(f"mis: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as stop:
-        print("mis: interrupted; no output was written for the step in progress",
-              file=sys.stderr)
-        return TERMINATED if isinstance(stop, Terminated) else INTERRUPTED
+        return _interrupted(stop)
+    except Exception as err:  # an interrupt inside a native import surfaces as ImportError
+        behind = _interrupt_behind(err)
+        if behind is None:
+            raise
+        return _interrupted(behind)
     finally:
         from mis.io import release_out_dirs
 

@@ -24,8 +24,12 @@ def positive_int(text: str) -> int:
 
 
 def csv_of(kind):
-    """argparse type: a comma-separated list of ``kind``."""
+    """argparse type: a comma-separated list of ``kind``; an empty one is refused (leave the
+    flag out for the default)."""
     def parse_list(text: str):
+        if not text.strip(" ,"):
+            raise argparse.ArgumentTypeError(f"{text!r} is an empty list; give at least one "
+                                             "value, or leave the option out for its default")
         try:
             return tuple(kind(v) for v in text.split(",") if v.strip())
         except ValueError:

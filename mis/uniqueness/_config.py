@@ -95,6 +95,9 @@ class UniquenessConfig:
         check_number(self, "clip_norm", lo=0.0, lo_open=True)
         for name in ("budgets", "sigmas"):
             values = getattr(self, name)
+            if not values:
+                raise UserError(f"{name} is empty; the study compares GNQ censoring with "
+                                "DP-SGD: give at least one value")
             if len(set(values)) != len(values):
                 raise UserError(f"{name} {list(values)} repeat a value")
         for tau in self.budgets:

@@ -80,7 +80,7 @@ def test_signals_file_runs_lira_leave_one_out_and_the_global_attack(tmp_path):
     (lambda p: _signals(p), ["--fprs", "0.5,2"], "--fprs value 2.0 is not allowed"),
     (lambda p: np.savez(p, scores=np.arange(4.0), is_member=np.array([0, 1, 2, 1])), [],
      "is_member holds [2]; it must hold only 0 / 1"),
-    (lambda p: _signals(p), ["--fprs", ""], "--fprs is empty"),
+    (lambda p: _signals(p), ["--fprs", ""], "argument --fprs: '' is an empty list"),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(make, args, message, tmp_path):
     path = tmp_path / "in.npz"
