@@ -122,5 +122,8 @@ def main(argv=None) -> int:
         release_out_dirs()
 
 
+__all__ = ["INTERRUPT_NOTICE", "Terminated", "build_parser", "entry", "main"]
+
+
 if __name__ == "__main__":
     sys.exit(main())

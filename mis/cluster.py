@@ -293,3 +293,8 @@ def dask_client(scheduler: str | None = None, workers: int | None = None, *,
                       dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
             Client(cluster) as client:
         yield client
+
+
+__all__ = ["DEFAULT_PORT", "SCHEDULER", "DistributedSetup", "check_scheduler", "check_timeout",
+           "dask_client", "distributed_setup", "free_port", "init_distributed", "process_env",
+           "rendezvous"]

@@ -257,3 +257,9 @@ def check_memory(parts: dict[str, float], advice: str, *, available: int | None 
         raise UserError(f"this run needs about {gib(need)} of memory ("
                         + ", ".join(f"{k} {gib(v)}" for k, v in big)
                         + f") but {gib(have)} are available; {advice}")
+
+
+__all__ = ["KEPT_UNDER_SMOKE", "ConfigFile", "at_least", "available_memory", "check_choice",
+           "check_design", "check_digits_size", "check_fraction", "check_keys", "check_memory",
+           "check_number", "check_specs", "check_training", "check_widths", "load_toml",
+           "make_config", "read_config_file"]

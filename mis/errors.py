@@ -4,3 +4,6 @@
 class UserError(ValueError):
     """Bad input from a user (flag, config value, file). The CLI prints it on one line,
     exits with status 2 and shows no traceback."""
+
+
+__all__ = ["UserError"]

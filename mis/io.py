@@ -321,3 +321,8 @@ def release_out_dirs() -> None:
             fcntl.flock(f, fcntl.LOCK_UN)
         finally:
             f.close()
+
+
+__all__ = ["FILE_MODE", "MARKER", "Marker", "check_out_dir", "claim_out_dir", "file_digest",
+           "fmt", "fmt_estimate", "load_npz", "png_bytes", "read_marker", "release_out_dirs",
+           "run_fingerprint", "to_csv", "to_json", "write_file", "write_files"]

@@ -82,3 +82,6 @@ class ProgressBars:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+__all__ = ["ProgressBars", "ProgressFn", "report"]

@@ -54,3 +54,6 @@ def provenance(config, seed: int, command: str) -> dict:
         "machine": {"platform": platform.platform(), "processor": platform.machine(),
                     "cpu_count": os.cpu_count(), "python": platform.python_version()},
     }
+
+
+__all__ = ["git_commit", "package_versions", "provenance"]

@@ -59,7 +59,7 @@ def test_the_checker_finds_a_planted_private_import(tmp_path):
     assert found == ["mis/rank/_planted_for_test.py: mis.release._row"]
 
 
-STUDIES = ("compleak", "condense", "dpaudit", "estimate", "molecules", "rank", "theorems",
+STUDIES = ("compleak", "condense", "dpaudit", "estimate", "molecular", "rank", "theorems",
            "uniqueness")
 CORE = ("release", "study")
 
@@ -86,12 +86,15 @@ def test_no_study_or_core_imports_a_study():
 
 
 def test_every_package_declares_its_public_names():
-    """Each package of ``mis`` and ``theory`` has an ``__all__``, and every name in it exists."""
+    """Each package of ``mis`` and ``theory``, and each public module directly under ``mis``,
+    has an ``__all__``, and every name in it exists."""
     import importlib
 
+    modules = [p for p in (ROOT / "mis").glob("*.py") if not p.name.startswith("_")]
     for init in sorted([*(ROOT / "mis").glob("*/__init__.py"), ROOT / "mis" / "__init__.py",
-                        ROOT / "theory" / "__init__.py"]):
-        name = ".".join(init.relative_to(ROOT).parent.parts)
+                        ROOT / "theory" / "__init__.py", *modules]):
+        parts = init.relative_to(ROOT).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
         module = importlib.import_module(name)
         assert hasattr(module, "__all__"), name
         missing = [n for n in module.__all__ if not hasattr(module, n)]

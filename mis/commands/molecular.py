@@ -1,5 +1,5 @@
 """``mis molecular``: the privacy–performance trade-off of quantized molecular heads. The
-study is :data:`mis.molecules.STUDY`; this module adds ``--list``."""
+study is :data:`mis.molecular.STUDY`; this module adds ``--list``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from mis.commands._common import register_study, run_registered
 
 
 def register(sub) -> None:
-    from mis.molecules import STUDY
+    from mis.molecular import STUDY
 
     mo = register_study(sub, STUDY)
     mo.add_argument("--list", action="store_true", help="list the dataset names and exit")
@@ -16,7 +16,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from mis.data import dataset_names
-    from mis.molecules import STUDY
+    from mis.molecular import STUDY
 
     if args.list:
         print("datasets: " + ", ".join(dataset_names()))

@@ -21,7 +21,7 @@ VALID_FORMS = (
 )
 
 # One representative spec of every form: what `mis quantizers` shows by default, and the zoo
-# from which the studies' default lists (mis.rank, mis.molecules) are chosen.
+# from which the studies' default lists (mis.rank, mis.molecular) are chosen.
 ZOO = ("none", "sign", "sign:channel", "bitnet", "ternary:0.33", "ternary:0.9", "uniform:8",
        "uniform:4", "uniform:4:asym:channel", "uniform:2", "stochastic:4", "log2:4", "fp8_e4m3",
        "fp8_e5m2", "fp4_e2m1", "kmeans:16", "kmeans:4", "prune:0.5", "prune:0.5+uniform:4",

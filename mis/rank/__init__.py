@@ -25,15 +25,11 @@ from mis.rank._sweep import sweep_fronts as sweep_fronts
 from mis.rank._sweep import sweep_outputs as sweep_outputs
 from mis.rank._sweep import sweep_specs as sweep_specs
 from mis.rank._tasks import build_setup as build_setup
-from mis.release import kendall_tau as kendall_tau
-from mis.release import kendall_tau_estimate as kendall_tau_estimate
-from mis.release import pareto_front as pareto_front
-from mis.release import rank_order as rank_order
 
 __all__ = ["STUDY", "FAMILIES", "MEAN_ZOO", "MIXTURE_ZOO", "SMOKE_ZOO", "TASKS", "RankConfig",
            "RankResult", "SweepCell", "SweepConfig", "SweepFront", "build_setup",
            "cell_fingerprint", "sweep_fronts",
            "console_summary",
-           "kendall_tau", "kendall_tau_estimate", "pareto_front", "privacy_measures",
-           "rank_order", "rank_outputs", "run_rank", "run_sweep", "summarize_rows",
+           "privacy_measures",
+           "rank_outputs", "run_rank", "run_sweep", "summarize_rows",
            "sweep_outputs", "sweep_specs", "table_rows"]

@@ -95,8 +95,7 @@ def _study_config(name):
 
     if name == "estimate":
         return importlib.import_module("mis.estimate").EstimateConfig
-    package = {"molecular": "mis.molecules"}.get(name, f"mis.{name}")
-    return importlib.import_module(package).STUDY.config
+    return importlib.import_module(f"mis.{name}").STUDY.config
 
 
 @pytest.mark.parametrize("command", ["dpaudit", "uniqueness", "condense", "compleak",
@@ -113,8 +112,7 @@ def test_one_smoke_rule_every_command_keeps_the_files_choices_and_shrinks_its_si
     files = {"dpaudit": "dp_audit", "molecular": "molecular_tradeoff",
              "rank": "quantizer_ranking"}
     path = ROOT / "experiments" / f"{files.get(command, command)}.toml"
-    section = "molecular" if command == "molecular" else command
-    values = tomllib.loads(path.read_text())[section]
+    values = tomllib.loads(path.read_text())[command]
     config = make_config(cls, values, smoke=True)
     sizes = cls.smoke_sizes(values.get("task", "mixture"))
     chosen = [k for k in values if k in KEPT_UNDER_SMOKE]

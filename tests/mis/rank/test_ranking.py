@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from mis.rank import kendall_tau, kendall_tau_estimate, pareto_front, rank_order
-from mis.release import unranked
+from mis.release import kendall_tau, kendall_tau_estimate, pareto_front, rank_order, unranked
 
 
 @pytest.mark.parametrize("seed", range(5))

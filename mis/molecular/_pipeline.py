@@ -28,8 +28,8 @@ import numpy as np
 
 from mis.data import Dataset, MoleculeSet, cached_features, load_dataset, standardize
 from mis.keys import fold_in_name
-from mis.molecules._config import MolecularConfig
-from mis.molecules._metrics import classification_metrics, regression_metrics
+from mis.molecular._config import MolecularConfig
+from mis.molecular._metrics import classification_metrics, regression_metrics
 from mis.progress import ProgressFn, report
 from mis.release import ReleaseRow, ReleaseSetup, evaluate_releases
 from mis.shadow import (

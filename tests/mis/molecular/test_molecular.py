@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from mis.data import cached_features, load_dataset
-from mis.molecules import TradeoffPoint, findings
+from mis.molecular import TradeoffPoint, findings
 from tests.cli import run_mis as _mis
 
 
@@ -68,7 +68,7 @@ def test_few_quantizers_cannot_decide_what_sixteen_can():
 def test_truncated_cache_file_is_recomputed_and_a_file_as_cache_dir_refused(tmp_path):
     """Issue 22: a truncated .npy in the cache raised; --cache-dir naming a file raised late."""
     from mis.errors import UserError
-    from mis.molecules import MolecularConfig
+    from mis.molecular import MolecularConfig
 
     data = load_dataset("freesolv")
     feats, hit = cached_features(data, "maccs", cache_dir=tmp_path)
@@ -122,7 +122,7 @@ def test_unknown_toml_key_is_rejected(tmp_path):
 def test_the_validation_split_avoids_the_test_split_and_the_shadows_points():
     import jax
 
-    from mis.molecules import MolecularConfig, recipe_split
+    from mis.molecular import MolecularConfig, recipe_split
 
     ds = load_dataset("freesolv")
     config = MolecularConfig(datasets=("freesolv",))

@@ -1,9 +1,9 @@
 """``mis molecular`` described for the command line (the privacy–performance trade-off of
 quantized molecular heads)."""
 
-from mis.molecules._config import MolecularConfig
-from mis.molecules._pipeline import run_molecular
-from mis.molecules._report import console_summary, molecular_outputs
+from mis.molecular._config import MolecularConfig
+from mis.molecular._pipeline import run_molecular
+from mis.molecular._report import console_summary, molecular_outputs
 from mis.study import Study
 
 STUDY = Study(

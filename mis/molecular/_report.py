@@ -19,8 +19,8 @@ import numpy as np
 
 from mis.inference import Finding, Replicates, bonferroni_confidence, family_note
 from mis.io import fmt, png_bytes, to_csv, to_json
-from mis.molecules._config import MolecularConfig
-from mis.molecules._pipeline import MolecularResult
+from mis.molecular._config import MolecularConfig
+from mis.molecular._pipeline import MolecularResult
 from mis.release import PRIMARY_ATTACK, indicator_n_rate, kendall_tau, release_columns, value
 
 PERFORMANCE = {"regression": "r2", "classification": "auroc"}

@@ -14,7 +14,7 @@ from sklearn.metrics import accuracy_score, mean_squared_error, r2_score, roc_au
 from mis.data import cached_features, featurize, load_dataset, read_csv_set, standardize
 from mis.data._molecules import freesolv_test_rows
 from mis.errors import UserError
-from mis.molecules import classification_metrics, regression_metrics
+from mis.molecular import classification_metrics, regression_metrics
 
 RDLogger.DisableLog("rdApp.*")  # the legacy fingerprint calls below log deprecations
 
