@@ -180,15 +180,18 @@ def check_design(config, *, min_models: int = 8) -> None:
         raise UserError(f"num_models={config.num_models} must be even (balanced IN/OUT design)")
 
 
-def check_digits_size(config, *names: str) -> None:
-    """On ``dataset="digits"``, refuses sizes whose sum (the training digits the study takes
-    from the front of the split) exceeds the split."""
-    from mis.data import DIGITS_TRAIN
+def check_train_size(config, *names: str, dataset: str | None = None) -> None:
+    """On a real data set (``config.dataset``, or ``dataset``: digits, fashion-mnist, adult),
+    refuses sizes whose sum (the training rows the study takes from the front of the published
+    split) exceeds the split."""
+    from mis.data import REAL_SETS
 
+    name = dataset or config.dataset
     total = sum(getattr(config, n) for n in names)
-    if config.dataset == "digits" and total > DIGITS_TRAIN:
-        raise UserError(f"{' + '.join(names)} = {total} exceeds the {DIGITS_TRAIN} training "
-                        "digits")
+    if name in REAL_SETS and total > REAL_SETS[name].train_size:
+        rows = REAL_SETS[name].train_size
+        what = "training digits" if name == "digits" else f"training rows of {name}"
+        raise UserError(f"{' + '.join(names)} = {total} exceeds the {rows} {what}")
 
 
 def check_number(config, name: str, *, lo: float, lo_open: bool = False) -> None:
@@ -260,6 +263,6 @@ def check_memory(parts: dict[str, float], advice: str, *, available: int | None 
 
 
 __all__ = ["KEPT_UNDER_SMOKE", "ConfigFile", "at_least", "available_memory", "check_choice",
-           "check_design", "check_digits_size", "check_fraction", "check_keys", "check_memory",
+           "check_design", "check_train_size", "check_fraction", "check_keys", "check_memory",
            "check_number", "check_specs", "check_training", "check_widths", "load_toml",
            "make_config", "read_config_file"]

@@ -9,6 +9,7 @@ from mis.audit._one_run import one_run_p_value as one_run_p_value
 from mis.audit._plots import annotate_spread as annotate_spread
 from mis.audit._plots import curve_styles as curve_styles
 from mis.audit._plots import histogram_grid as histogram_grid
+from mis.audit._plots import plot_intervals as plot_intervals
 from mis.audit._plots import plot_roc as plot_roc
 from mis.audit._plots import plot_score_histograms as plot_score_histograms
 from mis.audit._report import INDEPENDENT as INDEPENDENT
@@ -41,6 +42,6 @@ __all__ = [
     "balanced_accuracy", "bootstrap_auc", "check_scores", "clopper_pearson", "epsilon_estimate",
     "epsilon_from_rates",
     "epsilon_lower_bound", "format_table", "held_out_halves", "held_out_rates", "load_audit_input",
-    "annotate_spread", "histogram_grid", "metrics_table", "plot_roc",
+    "annotate_spread", "histogram_grid", "metrics_table", "plot_intervals", "plot_roc",
     "plot_score_histograms", "rates_at_threshold", "roc_curve", "threshold_at_fpr", "tpr_at_fpr",
 ]

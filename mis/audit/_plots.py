@@ -9,6 +9,33 @@ from mis.audit._roc import check_scores, roc_curve
 LINESTYLES = ("-", "--", ":", "-.")
 
 
+def plot_intervals(ax, x, y, *, x_interval=None, y_interval=None, fmt: str = "o",
+                   color=None, label: str | None = None, ms: float = 4, lw: float = 0.8,
+                   capsize: float = 2):
+    """Points ``(x, y)`` with their intervals drawn as capped segments from the lower to the
+    upper end, on either axis (``x_interval`` / ``y_interval``: ``(lower, upper)``, scalars
+    or arrays like ``x``). Unlike ``errorbar`` it draws an interval that does not contain its
+    estimate where it is (a bias-corrected bootstrap interval may lie beside it), never
+    stretched or clipped to reach the point; a ``-`` in ``fmt`` joins the points."""
+    x, y = np.atleast_1d(np.asarray(x, float)), np.atleast_1d(np.asarray(y, float))
+    (line,) = ax.plot(x, y, fmt, ms=ms, lw=lw, color=color, label=label)
+    color = line.get_color()
+    for interval, horizontal in ((x_interval, True), (y_interval, False)):
+        if interval is None:
+            continue
+        lo = np.broadcast_to(np.asarray(interval[0], float), x.shape)
+        hi = np.broadcast_to(np.asarray(interval[1], float), x.shape)
+        for xi, yi, a, b in zip(x, y, lo, hi, strict=True):
+            if not (np.isfinite(a) and np.isfinite(b)):
+                continue
+            seg = ([a, b], [yi, yi]) if horizontal else ([xi, xi], [a, b])
+            ax.plot(*seg, color=color, lw=lw)
+            if capsize:
+                marker = "|" if horizontal else "_"
+                ax.plot(*seg, marker, color=color, ms=2 * capsize, mew=lw, ls="none")
+    return line
+
+
 def curve_styles(k: int) -> list[tuple]:
     """``k`` distinguishable ``(color, linestyle)`` pairs: the 10 colours of ``tab10`` first
     with solid lines, then again dashed, dotted, dash-dotted (40 before any repeats)."""

@@ -17,12 +17,12 @@ from mis.config import (
     check_design,
     check_fraction,
     check_number,
+    check_train_size,
     check_widths,
 )
-from mis.data import DIGITS_TRAIN
 from mis.errors import UserError
 
-DATASETS = ("digits", "mixture", "molecular")
+DATASETS = ("digits", "fashion-mnist", "adult", "mixture", "molecular")
 MIN_SHADOWS = 4
 DEFAULT_VERSIONS = ("prune:0.6", "prune:0.7", "prune:0.8", "prune:0.9", "int8", "cluster:4",
                     "cluster:8", "cluster:16", "ptq:prune:0.8", "ptq:uniform:8:channel",
@@ -101,9 +101,7 @@ class CompleakConfig:
                             f"{MIN_SHADOWS} (use num_models >= {self.num_victims + MIN_SHADOWS})")
         check_number(self, "learning_rate", lo=0.0, lo_open=True)
         check_number(self, "fine_tune_learning_rate", lo=0.0, lo_open=True)
-        if self.dataset == "digits" and self.pool_size > DIGITS_TRAIN:
-            raise UserError(f"pool_size={self.pool_size} exceeds the {DIGITS_TRAIN} training "
-                            "digits")
+        check_train_size(self, "pool_size")
         if self.dataset == "molecular":
             self.check_molecules()
         if not self.versions:
@@ -150,7 +148,9 @@ class CompleakConfig:
             from mis.data import load_dataset
 
             return max(load_dataset(self.molecules).num_classes, 2)
-        return 10 if self.dataset == "digits" else 2
+        from mis.data import REAL_SETS
+
+        return REAL_SETS[self.dataset].num_classes if self.dataset in REAL_SETS else 2
 
     @staticmethod
     def smoke_sizes(task=None) -> dict:

@@ -48,7 +48,7 @@ from mis.compleak._models import (
     train_mr,
     train_samia,
 )
-from mis.data import Dataset, load_digits, make_gaussian_mixture, sample_gaussian_mixture
+from mis.data import REAL_SETS, Dataset, make_gaussian_mixture, sample_gaussian_mixture
 from mis.inference import CrossedMetrics, crossed_metrics
 from mis.progress import ProgressFn, report
 from mis.shadow import membership_mask, train_shadow_models
@@ -112,7 +112,8 @@ class Sides(NamedTuple):
 
 
 def study_data(config: CompleakConfig, key) -> tuple[Dataset, Dataset]:
-    """``(pool, test)``: the first ``pool_size`` training digits and the test digits; the first
+    """``(pool, test)``: the first ``pool_size`` training rows of a shipped set (digits,
+    fashion-mnist, adult) and its test split; the first
     ``pool_size`` training molecules of ``molecules`` and its test split (features
     standardised with training statistics); or draws of a 2-class Gaussian mixture in R^d
     (1000 test draws). Keys: ``task, pool, test = split(key, 3)``."""
@@ -127,10 +128,11 @@ def study_data(config: CompleakConfig, key) -> tuple[Dataset, Dataset]:
         return (Dataset(jnp.asarray(x_train[:config.pool_size]),
                         jnp.asarray(y_train[:config.pool_size], jnp.int32)),
                 Dataset(jnp.asarray(x_test), jnp.asarray(y_test, jnp.int32)))
-    if config.dataset == "digits":
-        train = load_digits("train")
+    if config.dataset in REAL_SETS:
+        real = REAL_SETS[config.dataset]
+        train = real.load("train")
         return Dataset(train.x[:config.pool_size], train.y[:config.pool_size]), \
-            load_digits("test")
+            real.load("test")
     task = make_gaussian_mixture(task_key, d=config.d, k_modes=4)
     return (sample_gaussian_mixture(pool_key, config.pool_size, task=task),
             sample_gaussian_mixture(test_key, 1000, task=task))

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from mis.audit import plot_intervals
 from mis.compleak._compress import parse_version
 from mis.compleak._config import CompleakConfig
 from mis.compleak._pipeline import AttackRow, CompleakResult
@@ -274,9 +275,8 @@ def auc_figure(result: CompleakResult) -> bytes:
     colors = {"NR": "C0", "SR": "C1", "MR": "C2", "MV-LiRA": "C3"}
     ys = np.arange(len(rows))[::-1]
     for y, r in zip(ys, rows, strict=False):
-        v, lo, hi = float(r.auc.value), float(r.auc.lower), float(r.auc.upper)
-        ax.errorbar(v, y, xerr=[[v - lo], [hi - v]],
-                    fmt="o", color=colors[r.kind], ms=3, lw=1)
+        plot_intervals(ax, r.auc.value, y, x_interval=(r.auc.lower, r.auc.upper),
+                       color=colors[r.kind], ms=3, lw=1, capsize=0)
     ax.set_yticks(ys, [f"{r.kind} {r.attack} {'+'.join(r.versions)}"[:60] for r in rows],
                   fontsize=5)
     ax.axvline(0.5, color="gray", lw=0.5)

@@ -16,7 +16,8 @@ STUDY = Study(
                       f"versions {','.join(c.versions)}"),
     seconds=lambda r: r.seconds["total"],
     choices={"dataset": DATASETS, "covariance": ("diag", "full")},
-    helps={"dataset": "digits (ConvNet), mixture (MLP) or molecular (MLP head on --embedder "
+    helps={"dataset": "digits or fashion-mnist (ConvNet), adult or mixture (MLP), or "
+                      "molecular (MLP head on --embedder "
                       "features of --molecules) (default digits)",
            "molecules": "a shipped classification set for --dataset molecular (default "
                         "solubility-class)",

@@ -15,16 +15,16 @@ from mis.config import (
     at_least,
     check_choice,
     check_design,
-    check_digits_size,
     check_fraction,
     check_number,
+    check_train_size,
     check_widths,
 )
-from mis.data import DIGITS_TRAIN
+from mis.data import REAL_SETS
 from mis.errors import UserError
 from mis.shadow import DPSGD
 
-DATASETS = ("digits", "mixture")
+DATASETS = ("digits", "fashion-mnist", "adult", "mixture")
 INITS = ("noise", "real")
 
 
@@ -120,14 +120,17 @@ class CondenseConfig:
                 raise UserError(f"{name} is empty; the study compares DM, the subset and "
                                 "DP-SGD: give at least one value")
         audit = self.audit_size
-        limit = (DIGITS_TRAIN - self.pool_size - self.num_mislabeled + audit
-                 if self.dataset == "digits" else None)
+        real = REAL_SETS.get(self.dataset)
+        limit = (real.train_size - self.pool_size - self.num_mislabeled + audit
+                 if real is not None else None)
         for n in self.scaling_sizes:
             if n < audit or (limit is not None and n > limit):
                 raise UserError(f"scaling size {n} is not allowed; use sizes from the audit set "
-                                f"({audit})" + (f" to {limit} (the training digits)"
-                                                if limit is not None else " upward"))
-        check_digits_size(self, "pool_size", "num_mislabeled")
+                                f"({audit})" + (f" to {limit} (the training "
+                                                f"{'digits' if real.name == 'digits' else 'rows'})"
+                                                if real is not None and limit is not None
+                                                else " upward"))
+        check_train_size(self, "pool_size", "num_mislabeled")
         check_widths(self, "channels", "hidden")
         check_fraction(self, "delta", "confidence")
         if not self.fprs or any(not isinstance(f, int | float) or isinstance(f, bool)
@@ -141,16 +144,15 @@ class CondenseConfig:
 
     @property
     def num_classes(self) -> int:
-        return 10 if self.dataset == "digits" else 2
+        return REAL_SETS[self.dataset].num_classes if self.dataset in REAL_SETS else 2
 
     def smallest_class(self) -> int:
         """The smallest class among the ordinary audit points (digits: counted; mixture: a
         lower bound, the pool's expected class size minus four standard deviations)."""
-        if self.dataset == "digits":
-            from mis.data import load_digits
-
-            y = np.asarray(load_digits("train").y[: self.pool_size])
-            return int(np.bincount(y, minlength=10).min())
+        if self.dataset in REAL_SETS:
+            real = REAL_SETS[self.dataset]
+            y = np.asarray(real.load("train").y[: self.pool_size])
+            return int(np.bincount(y, minlength=real.num_classes).min())
         n = self.pool_size
         return max(int(n / 2 - 4 * (n / 4) ** 0.5), 0)
 

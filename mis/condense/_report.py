@@ -21,13 +21,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from mis.audit import annotate_spread
+from mis.audit import annotate_spread, plot_intervals
 from mis.condense._config import CondenseConfig
 from mis.condense._pipeline import CondenseResult, MethodResult
 from mis.inference import Finding, Replicates, bonferroni_confidence, difference, grouped_lines
 from mis.io import fmt, png_bytes, to_csv, to_json
 from mis.io import fmt_estimate as _est
 from mis.release import estimate_columns
+from mis.study import is_image_set
 from theory import Estimate
 
 NEAR_CHANCE_AUC = 0.55
@@ -340,8 +341,8 @@ def scaling_figure(result: CondenseResult) -> bytes:
         v = np.array([float(r.leakage.value) for r in rows])
         lo = np.array([max(float(r.leakage.lower), 1e-12) for r in rows])
         hi = np.array([float(r.leakage.upper) for r in rows])
-        ax.errorbar(n, v, yerr=[v - lo, hi - v], fmt="o-", color=f"C{i}", capsize=2,
-                    label=f"{s.method}: slope {fmt(float(s.slope.value), 2)}")
+        plot_intervals(ax, n, v, y_interval=(lo, hi), fmt="o-", color=f"C{i}", lw=1.5,
+                       label=f"{s.method}: slope {fmt(float(s.slope.value), 2)}")
     ax.set(xscale="log", yscale="log", xlabel="expected members per class",
            ylabel="leakage: mean IN − OUT gap of the logit confidence",
            title="O(m/n)? leakage vs members (fixed m)")
@@ -351,7 +352,7 @@ def scaling_figure(result: CondenseResult) -> bytes:
 
 def report_md(result: CondenseResult, provenance: dict, command: str) -> bytes:
     cfg = result.config
-    model = f"ConvNet {'-'.join(map(str, cfg.channels))}" if cfg.dataset == "digits" \
+    model = f"ConvNet {'-'.join(map(str, cfg.channels))}" if is_image_set(cfg.dataset) \
         else f"MLP {'-'.join(map(str, cfg.hidden))}"
     dm = [m for m in result.methods if m.method.startswith("dm-")]
     lines = [
@@ -395,7 +396,7 @@ def report_md(result: CondenseResult, provenance: dict, command: str) -> bytes:
             f"{m.label} {fmt(m.nearest_distance, 3)}" for m in dm)
         + f". For scale: a test image's distance to its nearest ordinary pool point is "
           f"{fmt(result.reference_distance, 3)} on average.", "",
-        "![nearest](nearest.png)" if cfg.dataset == "digits" else "", "",
+        "![nearest](nearest.png)" if is_image_set(cfg.dataset) else "", "",
         "## O(m/n): leakage vs pool size", "",
         f"DM from noise at ipc {max(cfg.ipcs)} (m = {max(cfg.ipcs) * cfg.num_classes}) and "
         f"whole-pool training on pools of n = {', '.join(map(str, cfg.scaling_sizes))}: the "

@@ -15,7 +15,8 @@ STUDY = Study(
                       f"{','.join(map(str, c.ipcs))}, {c.iterations} DM iterations"),
     seconds=lambda r: r.seconds["total"],
     choices={"dataset": DATASETS},
-    helps={"dataset": "digits (ConvNet) or mixture (MLP) (default digits)",
+    helps={"dataset": "digits or fashion-mnist (ConvNet), adult or mixture (MLP) "
+                      "(default digits)",
            "ipcs": "comma-separated images per class (default 1,5,10)",
            "inits": "comma-separated DM initialisations: noise, real (default both)",
            "sigmas": "comma-separated DP-SGD noise multipliers of the baseline (default 1,4)",

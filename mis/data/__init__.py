@@ -1,5 +1,7 @@
-"""Synthetic data with exact likelihoods (numpyro) for shadow models and attacks, real
-images that ship inside an installed package (``load_digits``), and real molecular property
+"""Synthetic data with exact likelihoods (numpyro) for shadow models and attacks, real data
+that ships inside installed packages (``load_digits``, ``load_fashion_mnist`` from the IDX
+files of Debian's ``dataset-fashion-mnist``, ``load_adult``; by name: ``real_set``), and real
+molecular property
 sets shipped in packages with their RDKit embedders (``load_dataset``, ``cached_features``;
 RDKit imported only when a set is parsed or embedded).
 
@@ -7,6 +9,10 @@ RDKit imported only when a set is parsed or embedded).
 coefficients) are NamedTuples with an exact ``*_log_prob``.
 """
 
+from mis.data._adult import ADULT_SIZES as ADULT_SIZES
+from mis.data._adult import encode_adult as encode_adult
+from mis.data._adult import load_adult as load_adult
+from mis.data._adult import read_adult_rows as read_adult_rows
 from mis.data._canaries import KINDS as KINDS
 from mis.data._canaries import canary_pool as canary_pool
 from mis.data._embedders import EMBEDDERS as EMBEDDERS
@@ -14,6 +20,11 @@ from mis.data._embedders import cached_features as cached_features
 from mis.data._embedders import check_cache_dir as check_cache_dir
 from mis.data._embedders import featurize as featurize
 from mis.data._embedders import standardize as standardize
+from mis.data._fashion import FASHION_DIR as FASHION_DIR
+from mis.data._fashion import FASHION_ENV as FASHION_ENV
+from mis.data._fashion import FASHION_SIZES as FASHION_SIZES
+from mis.data._fashion import load_fashion_mnist as load_fashion_mnist
+from mis.data._fashion import read_idx as read_idx
 from mis.data._generators import Dataset as Dataset
 from mis.data._generators import GaussianTask as GaussianTask
 from mis.data._generators import LinearTask as LinearTask
@@ -41,8 +52,14 @@ from mis.data._molecules import dataset_names as dataset_names
 from mis.data._molecules import load_dataset as load_dataset
 from mis.data._molecules import read_csv_set as read_csv_set
 from mis.data._molecules import read_sdf_set as read_sdf_set
+from mis.data._real import REAL_SETS as REAL_SETS
+from mis.data._real import RealSet as RealSet
+from mis.data._real import real_set as real_set
 
 __all__ = [
+    "ADULT_SIZES", "FASHION_DIR", "FASHION_ENV", "FASHION_SIZES", "REAL_SETS", "RealSet",
+    "encode_adult", "load_adult", "load_fashion_mnist", "read_adult_rows", "read_idx",
+    "real_set",
     "DIGITS_CLASSES", "DIGITS_TRAIN", "EMBEDDERS", "KINDS", "Dataset", "MoleculeSet",
     "cached_features", "check_cache_dir", "chembl_names", "dataset_names", "featurize",
     "load_dataset", "read_csv_set", "read_sdf_set", "standardize", "GaussianTask", "LinearTask",

@@ -12,15 +12,15 @@ from mis.config import (
     at_least,
     check_choice,
     check_design,
-    check_digits_size,
     check_fraction,
     check_number,
+    check_train_size,
     check_widths,
 )
 from mis.errors import UserError
 from mis.shadow import DPSGD
 
-DATASETS = ("digits", "mixture")
+DATASETS = ("digits", "fashion-mnist", "adult", "mixture")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,7 +75,7 @@ class DPAuditConfig:
         at_least(self, "pool_size", 2)
         at_least(self, "num_canaries", 2)
         at_least(self, "d", 1)
-        check_digits_size(self, "pool_size", "num_canaries")
+        check_train_size(self, "pool_size", "num_canaries")
         check_widths(self, "channels", "hidden")
         check_number(self, "learning_rate", lo=0.0, lo_open=True)
         check_fraction(self, "delta", "fpr", "confidence")

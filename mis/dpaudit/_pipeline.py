@@ -31,9 +31,8 @@ import numpy as np
 from mis.attacks import lira_online_scores
 from mis.audit import epsilon_estimate
 from mis.data import (
-    DIGITS_CLASSES,
+    REAL_SETS,
     Dataset,
-    load_digits,
     make_gaussian_mixture,
     sample_gaussian_mixture,
 )
@@ -133,16 +132,18 @@ class DPAuditResult(NamedTuple):
 
 
 def audit_data(config: DPAuditConfig, key) -> AuditData:
-    """The pool and test set of ``config.dataset``. Digits: the first ``pool_size`` training
-    digits, then the next ``num_canaries`` with a uniformly drawn wrong label; the test split.
+    """The pool and test set of ``config.dataset``. A shipped set (digits, fashion-mnist,
+    adult): the first ``pool_size`` training rows, then the next ``num_canaries`` with a
+    uniformly drawn wrong label; the test split.
     Mixture: ``pool_size + num_canaries`` draws, the last ones with the label flipped; 1000
     test draws. Keys: ``task, pool, test, labels = split(key, 4)``."""
     task_key, pool_key, test_key, label_key = jax.random.split(key, 4)
     n, k = config.pool_size, config.num_canaries
-    if config.dataset == "digits":
-        train, test = load_digits("train"), load_digits("test")
+    if config.dataset in REAL_SETS:
+        real = REAL_SETS[config.dataset]
+        train, test = real.load("train"), real.load("test")
         x, y = train.x[:n + k], train.y[:n + k]
-        classes = DIGITS_CLASSES
+        classes = real.num_classes
     else:
         task = make_gaussian_mixture(task_key, d=config.d, k_modes=4)
         drawn = sample_gaussian_mixture(pool_key, n + k, task=task)

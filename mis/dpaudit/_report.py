@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 
+from mis.audit import plot_intervals
 from mis.dpaudit._config import DPAuditConfig
 from mis.dpaudit._pipeline import DPAuditResult
 from mis.io import fmt, png_bytes, to_csv, to_json
@@ -132,9 +133,9 @@ def figure(result: DPAuditResult) -> bytes:
            title=f"ε at δ = {result.config.delta:g}")
     ax.legend(fontsize=7)
     acc = [r.accuracy for r in rows]
-    bx.errorbar(sig, [float(a.value) for a in acc],
-                yerr=[[float(a.value - a.lower) for a in acc],
-                      [float(a.upper - a.value) for a in acc]], fmt="C2-o", ms=4)
+    plot_intervals(bx, sig, [float(a.value) for a in acc], fmt="-o", color="C2", capsize=0,
+                   lw=1.5, y_interval=([float(a.lower) for a in acc],
+                                       [float(a.upper) for a in acc]))
     bx.set(xlabel="noise multiplier σ", ylabel="test accuracy", title="utility")
     return png_bytes(fig)
 

@@ -15,7 +15,8 @@ STUDY = Study(
                       f"{c.num_models} shadow models each"),
     seconds=lambda r: sum(r.seconds.values()),
     choices={"dataset": DATASETS},
-    helps={"dataset": "digits (ConvNet) or mixture (MLP) (default digits)",
+    helps={"dataset": "digits or fashion-mnist (ConvNet), adult or mixture (MLP) "
+                      "(default digits)",
            "sigmas": "comma-separated noise multipliers (default 0,0.5,1,2,4)"})
 
 __all__ = ["STUDY"]

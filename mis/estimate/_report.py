@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from mis.audit import clopper_pearson
+from mis.audit import clopper_pearson, plot_intervals
 from mis.estimate._config import EstimateConfig
 from mis.estimate._pipeline import QUERIES, EstimateResult, GenerativeRow
 from mis.inference import Finding, bonferroni_confidence, difference, family_note
@@ -344,9 +344,9 @@ def convergence_figure(result: EstimateResult) -> bytes:
             pts = [r for r in rows if r.estimator == name]
             x = np.array([r.num_members for r in pts]) * (1 + 0.06 * (i - 1))
             v = np.array([r.estimate.value for r in pts])
-            lo = v - np.array([r.estimate.lower for r in pts])
-            hi = np.array([r.estimate.upper for r in pts]) - v
-            ax.errorbar(x, v, yerr=[lo, hi], fmt="o-", ms=4, capsize=3, label=NAMES[name])
+            plot_intervals(ax, x, v, fmt="o-", capsize=3, label=NAMES[name], lw=1.5,
+                           y_interval=([r.estimate.lower for r in pts],
+                                       [r.estimate.upper for r in pts]))
         ax.axhline(exact, color="k", ls="--", lw=1, label=f"exact Δ = {exact:.3f}")
         ax.set_xscale("log")
         ax.set_xlabel("members (= non-members) in the sample")
@@ -366,9 +366,9 @@ def epochs_figure(result: EstimateResult) -> bytes:
             pts = [r for r in result.generative if r.model == "vae" and r.train_size == n
                    and r.query == query and r.estimator == "knn"]
             v = np.array([r.estimate.value for r in pts])
-            err = [v - [r.estimate.lower for r in pts], [r.estimate.upper for r in pts] - v]
-            ax.errorbar([r.knob_value for r in pts], v, yerr=err, fmt="o-", ms=4, capsize=3,
-                        label=f"{n} members")
+            plot_intervals(ax, [r.knob_value for r in pts], v, fmt="o-", capsize=3, lw=1.5,
+                           label=f"{n} members", y_interval=([r.estimate.lower for r in pts],
+                                                             [r.estimate.upper for r in pts]))
         ax.set_xscale("log")
         ax.set_title(f"VAE, query {query}", fontsize=9)
         ax.set_xlabel("Adam steps (full batch)")

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from mis.audit import plot_intervals
 from mis.inference import Finding, Replicates, bonferroni_confidence, family_note
 from mis.io import fmt, png_bytes, to_csv, to_json
 from mis.molecular._config import MolecularConfig
@@ -265,10 +266,9 @@ def figures(points: list[TradeoffPoint]) -> dict[str, bytes]:
     for ax, task in zip(axes[0], tasks, strict=True):
         for p in points:
             if p.task == task:
-                yerr = [[max(p.performance - p.performance_lo, 0.0)],
-                        [max(p.performance_hi - p.performance, 0.0)]]
-                ax.errorbar(p.leakage, p.performance, yerr=yerr, fmt="o", ms=3.5, lw=0.7,
-                            capsize=1.5, color=colours[p.embedder])
+                plot_intervals(ax, p.leakage, p.performance, ms=3.5, lw=0.7, capsize=1.5,
+                               y_interval=(p.performance_lo, p.performance_hi),
+                               color=colours[p.embedder])
                 ax.annotate(p.quantizer, (p.leakage, p.performance), fontsize=5)
         for e in embedders:
             ax.scatter([], [], color=colours[e], label=e)

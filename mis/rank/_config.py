@@ -10,10 +10,11 @@ from __future__ import annotations
 import dataclasses
 
 from mis.config import at_least, check_memory, check_specs, check_training
-from mis.data import DIGITS_TRAIN
+from mis.data import REAL_SETS
 from mis.errors import UserError
 
-TASKS = ("mixture", "gaussian-mean", "digits")
+TASKS = ("mixture", "gaussian-mean", "digits", "fashion-mnist", "adult")
+ADULT_FEATURES = 108  # mis.data.load_adult: 6 numerical + 102 one-hot columns
 
 MIXTURE_ZOO = ("none", "sign", "bitnet", "ternary:0.33", "ternary:0.9", "uniform:8", "uniform:4",
                "uniform:2", "stochastic:4", "fp8_e4m3", "kmeans:16", "kmeans:4", "prune:0.5",
@@ -32,7 +33,13 @@ class RankConfig:
     ConvNet of widths ``channels`` (the pool is the first ``pool_size <= 1200`` training
     digits, the fresh examples are the first ``num_fresh`` of the 597 test digits: all of them
     when ``num_fresh`` is larger; ``d``, ``k_modes``, ``separation`` and ``hidden`` do not
-    apply). ``quantizers=()`` takes the task's default zoo."""
+    apply); ``task="fashion-mnist"``: the same on Fashion-MNIST's 28x28 images
+    (``mis.data.load_fashion_mnist``, 60,000 training images); ``task="adult"``: UCI Adult
+    (``mis.data.load_adult``, 108 encoded features, 32,561 training rows) with the MLP head
+    of widths ``hidden``. ``quantizers=()`` takes the task's default zoo.
+    ``accuracy_floor``: a release whose accuracy is below this fraction of the full-precision
+    release's is broken (it leaks nothing because it learned nothing): reported apart, kept out
+    of the rankings, tie groups, the Pareto front and the findings (0: no floor)."""
 
     task: str = "mixture"
     quantizers: tuple[str, ...] = ()
@@ -50,6 +57,7 @@ class RankConfig:
     num_bootstrap: int = 200
     num_candidates: int = 32
     exact_samples: int = 100_000
+    accuracy_floor: float = 0.9
 
     def __post_init__(self):
         object.__setattr__(self, "quantizers", tuple(self.quantizers))
@@ -76,9 +84,16 @@ class RankConfig:
         if not self.channels or any(c < 1 for c in self.channels):
             raise UserError(f"channels={list(self.channels)} is not allowed; use positive "
                             "integers")
-        if self.task == "digits" and self.pool_size > DIGITS_TRAIN:
-            raise UserError(f"pool_size={self.pool_size} exceeds the {DIGITS_TRAIN} training "
-                            f"digits; use at most {DIGITS_TRAIN}")
+        if self.task in REAL_SETS and self.pool_size > REAL_SETS[self.task].train_size:
+            rows = REAL_SETS[self.task].train_size
+            what = "training digits" if self.task == "digits" else f"training rows of {self.task}"
+            raise UserError(f"pool_size={self.pool_size} exceeds the {rows} {what}; use at most "
+                            f"{rows}")
+        if isinstance(self.accuracy_floor, bool) or not isinstance(self.accuracy_floor,
+                                                                   int | float) \
+                or not 0 <= self.accuracy_floor <= 1:
+            raise UserError(f"accuracy_floor={self.accuracy_floor!r} is not allowed; use a "
+                            "number in [0, 1] (0: no floor)")
         check_training(self)
         check_memory(self.memory_parts(), "lower --num-models, --pool-size, --num-fresh or --d")
 
@@ -86,13 +101,13 @@ class RankConfig:
         """Parameters of one model (the released mean, the MLP head or the ConvNet)."""
         if self.task == "gaussian-mean":
             return self.d
-        if self.task == "digits":
-            sizes, total, c_in, side = self.channels, 0, 1, 8
+        if self.task in ("digits", "fashion-mnist"):
+            sizes, total, c_in, side = self.channels, 0, 1, 8 if self.task == "digits" else 28
             for c in sizes:
                 total += 9 * c_in * c + c
                 c_in, side = c, side // 2
             return total + side * side * c_in * 10 + 10
-        widths = (self.d, *self.hidden, 2)
+        widths = (ADULT_FEATURES if self.task == "adult" else self.d, *self.hidden, 2)
         return sum(a * b + b for a, b in zip(widths[:-1], widths[1:], strict=True))
 
     def memory_parts(self) -> dict[str, float]:
@@ -100,7 +115,8 @@ class RankConfig:
         models' parameters (full precision and one quantized copy), the per-(model, example)
         signals and scores of one release, and the indicator's per-sample terms ``[n, K]``
         (values and squares)."""
-        d_in = 64 if self.task == "digits" else self.d
+        d_in = {"digits": 64, "fashion-mnist": 784, "adult": ADULT_FEATURES}.get(self.task,
+                                                                                self.d)
         params = self.num_params()
         return {"data": 4.0 * d_in * (self.pool_size + self.num_fresh),
                 "model parameters": 4.0 * 2 * self.num_models * params,
@@ -128,7 +144,7 @@ class RankConfig:
             return dict(quantizers=("none", "grid:0.1", "grid:0.5", "sign"), d=5,
                         pool_size=200, num_fresh=200, num_models=16, num_bootstrap=50,
                         num_candidates=8, exact_samples=5000)
-        if task == "digits":
+        if task in ("digits", "fashion-mnist"):
             return dict(quantizers=SMOKE_ZOO, pool_size=200, num_fresh=200, num_models=16,
                         channels=(4, 8), steps=60, num_bootstrap=50, num_candidates=8,
                         exact_samples=5000)

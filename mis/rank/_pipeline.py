@@ -57,6 +57,10 @@ class RankResult(NamedTuple):
         findings: the run's :class:`~mis.inference.Finding` s (indicator agreement).
         reference_diffs: ``spec -> Estimate`` of ``AUC(spec) − AUC(first spec)`` (paired; the
             first spec is usually full precision).
+        broken: releases whose accuracy is below the floor (``config.accuracy_floor`` × the
+            full-precision release's accuracy): a broken model "leaks nothing" because it
+            learned nothing, so these are kept out of the tie groups, the Pareto front and the
+            indicator findings, and listed apart (:func:`broken_releases`).
     """
 
     config: RankConfig
@@ -71,10 +75,11 @@ class RankResult(NamedTuple):
     front: Front | None = None
     findings: list[Finding] = []
     reference_diffs: dict = {}
+    broken: list[str] = []
 
     def ranked_rows(self, measure: str = f"{PRIMARY_ATTACK} AUC") -> list[ReleaseRow]:
         """The rows in the order of ``rankings[measure]`` (most private first), then the rows
-        without a value for ``measure`` (not ranked)."""
+        not ranked (no value for ``measure``, or broken: below the accuracy floor)."""
         by_spec = {r.spec: r for r in self.rows}
         order = self.rankings[measure]
         return [by_spec[spec] for spec in order] + [r for r in self.rows if r.spec not in order]
@@ -121,17 +126,30 @@ def run_rank(config: RankConfig, key, *, progress: ProgressFn | None = None,
                           {"train": train_seconds} | releases.seconds)
 
 
+def broken_releases(rows, floor: float) -> tuple[list[str], float | None]:
+    """``(specs, threshold)``: the releases whose accuracy is below ``floor`` × the accuracy of
+    the full-precision release (``none``), and that threshold; none where ``floor`` is 0, the
+    task has no accuracy, or no ``none`` release was evaluated."""
+    ref = next((r for r in rows if r.spec == "none"), None)
+    if not floor or ref is None or not ref.has_accuracy:
+        return [], None
+    threshold = floor * value(ref.accuracy)
+    return [r.spec for r in rows if not value(r.accuracy) >= threshold], threshold
+
+
 def _paired_reps(rows, name):
     """The replicates of attack ``name``'s AUC per row, or None when a row has none."""
     reps = [r.attack(name) and r.attack(name).replicates for r in rows]
     return None if any(x is None for x in reps) else [x.auc for x in reps]
 
 
-def summarize_rows(config: RankConfig, rows, mask, n, seconds, *,
-                   accuracy_floor: float | None = None) -> RankResult:
+def summarize_rows(config: RankConfig, rows, mask, n, seconds) -> RankResult:
     """Rankings, Kendall τs (indicator vs attacks, pairs bootstrap), the primary attack's
-    ranking with tie groups, the significant Pareto front (utility, LiRA AUC, bits per weight;
-    releases below ``accuracy_floor`` kept apart) and the findings."""
+    ranking with tie groups, the significant Pareto front (utility, LiRA AUC, bits per weight)
+    and the findings; releases below the accuracy floor (:func:`broken_releases`) take part in
+    none of the last three and are listed apart."""
+    broken, threshold = broken_releases(rows, config.accuracy_floor)
+    all_rows, rows = rows, [r for r in rows if r.spec not in broken]
     names = [r.spec for r in rows]
     # smoke-sized: no more shadow models than the smoke variant trains
     smoke = config.num_models <= RankConfig.smoke_sizes(config.task)["num_models"]
@@ -155,7 +173,9 @@ def summarize_rows(config: RankConfig, rows, mask, n, seconds, *,
             "AUC)", f"Kendall τ-b({ind}, −{PRIMARY_ATTACK} AUC)", tau, "greater",
             confidence=level, sizes=sizes | {"ranked": int(np.sum(np.isfinite(
                 measures[ind][0])))}, smoke=smoke,
-            note="the interval resamples quantizers only (each AUC taken as exact)"))
+            note="the interval resamples quantizers only (each AUC taken as exact)" + (
+                f"; {len(broken)} broken release(s) below the accuracy floor left out"
+                if broken else "")))
     ties, front, ref = [], None, {}
     reps = _paired_reps(rows, PRIMARY_ATTACK)
     if reps is not None and len(rows) > 1:
@@ -169,12 +189,13 @@ def summarize_rows(config: RankConfig, rows, mask, n, seconds, *,
                                for r in rows]))
         axes = [(util, config.classifier), (leak, False),
                 (np.array([r.bits_per_weight for r in rows]), False)]
-        front = significant_front(names, axes,
-                                  floor=accuracy_floor if config.classifier else None)
+        front = significant_front(names, axes)
     else:
         utility = ([value(r.accuracy) for r in rows] if config.classifier
                    else [-value(r.test_loss) for r in rows])
         front = Front([names[i] for i in pareto_front(
             utility, measures[f"{PRIMARY_ATTACK} AUC"][0])], [], {})
-    return RankResult(config, rows, mask, rankings, kendall, front.front, n, seconds, ties,
-                      front, findings, ref)
+    if threshold is not None:
+        front = front._replace(below_floor=list(broken))
+    return RankResult(config, all_rows, mask, rankings, kendall, front.front, n, seconds, ties,
+                      front, findings, ref, broken)

@@ -30,15 +30,18 @@ def _tie_info(result: RankResult) -> dict:
 
 def table_rows(result: RankResult) -> list[dict]:
     """One flat record per quantizer, ordered by the primary attack's AUC (``rank`` 1 =
-    safest), with the rank interval and tie group of the paired comparison (``rank_lo``,
+    safest; releases below the accuracy floor last, ``broken`` true and no rank), with the
+    rank interval and tie group of the paired comparison (``rank_lo``,
     ``rank_hi``, ``tie_group``) and the paired difference of its AUC from the first
     quantizer's (``auc_minus_<first>`` with bounds)."""
     ties, out = _tie_info(result), []
     first = result.rows[0].spec if result.rows else ""
     for rank, r in enumerate(result.ranked_rows(), 1):
         t = ties.get(r.spec)
-        row = {"rank": rank, "rank_lo": t.rank_lo if t else "", "rank_hi": t.rank_hi if t else "",
-               "tie_group": t.group if t else ""}
+        broken = r.spec in result.broken
+        row = {"rank": "" if broken else rank, "rank_lo": t.rank_lo if t else "",
+               "rank_hi": t.rank_hi if t else "", "tie_group": t.group if t else "",
+               "broken": broken}
         row |= release_columns(r)
         d = result.reference_diffs.get(r.spec)
         row |= {f"auc_minus_{first}": "" if d is None else float(d.value),
@@ -68,7 +71,9 @@ def console_table(result: RankResult) -> str:
         span = "" if t is None else (f"{t.rank_lo}" if t.rank_lo == t.rank_hi
                                      else f"{t.rank_lo}-{t.rank_hi}")
         tpr = (fmt(value(lira.tpr_at_fpr[0.001])) if lira.resolvable(0.001) else "n/r")
-        lines.append(f"{rank:>2} {span:>6} {'' if t is None else t.group:>3} "
+        broken = r.spec in result.broken
+        group = "brk" if broken else ("" if t is None else t.group)
+        lines.append(f"{'—' if broken else rank:>2} {span:>6} {group:>3} "
                      f"{r.spec:<14}{r.bits_per_weight:>7.2f}"
                      f"{fmt(value(r.accuracy)):>7}{fmt(indicator_n_rate(r, 'A'), 2):>9}"
                      f"{fmt(indicator_n_rate(r, 'B'), 2):>9}{fmt(value(lira.auc)):>10}"
@@ -83,6 +88,8 @@ def console_summary(result: RankResult) -> str:
     lines = [console_table(result),
              "ranks: the rank interval of the LiRA AUC (paired two-way bootstrap, Holm over all "
              "pairs); tie: its tie group (1 = safest group)"]
+    if result.broken:
+        lines.append(broken_note(result))
     for name, est in result.kendall.items():
         lines.append(f"Kendall τ {name}: {float(est.value):.3f} "
                      f"[{float(est.lower):.3f}, {float(est.upper):.3f}]")
@@ -94,12 +101,20 @@ def console_summary(result: RankResult) -> str:
     return "\n".join(lines)
 
 
+def broken_note(result: RankResult) -> str:
+    """One line on the releases below the accuracy floor."""
+    return (f"broken (accuracy below {result.config.accuracy_floor:g} × full precision's): "
+            f"{', '.join(result.broken)}; kept out of the ranking, the tie groups, the Pareto "
+            "front and the findings (a model that learned nothing leaks nothing)")
+
+
 def results_json(result: RankResult, rows: list[dict], provenance: dict) -> bytes:
     return to_json({"provenance": provenance, "n": result.n, "table": rows,
                     "rankings": result.rankings,
                     "kendall_tau": {k: list(map(float, v)) for k, v in result.kendall.items()},
                     "pareto_front": result.pareto,
                     "pareto_below_floor": result.front.below_floor if result.front else [],
+                    "broken": result.broken,
                     "pareto_dominated_by": result.front.dominated_by if result.front else {},
                     "ties": [t._asdict() for t in result.ties],
                     "findings": [f.record() for f in result.findings],
@@ -115,7 +130,7 @@ def figures(result: RankResult) -> dict[str, bytes]:
     and the log-log LiRA ROC of every quantizer."""
     import matplotlib.pyplot as plt
 
-    from mis.audit import annotate_spread, plot_roc
+    from mis.audit import annotate_spread, plot_intervals, plot_roc
 
     out = {}
     rows = result.ranked_rows()
@@ -128,9 +143,8 @@ def figures(result: RankResult) -> dict[str, bytes]:
         if a is None or not np.isfinite(_utility(result, r)):
             continue
         x, y = value(a.auc), _utility(result, r)
-        ax.errorbar(x, y, xerr=[[x - float(a.auc.lower)], [float(a.auc.upper) - x]],
-                    yerr=[[y - float(u.lower)], [float(u.upper) - y]], fmt="o", ms=4,
-                    capsize=2, lw=0.8, color=f"C{i % 10}")
+        plot_intervals(ax, x, y, x_interval=(a.auc.lower, a.auc.upper),
+                       y_interval=(u.lower, u.upper), color=f"C{i % 10}")
         xs.append(x)
         ys.append(y)
         names.append(r.spec)
@@ -152,9 +166,8 @@ def figures(result: RankResult) -> dict[str, bytes]:
             continue
         nr = r.indicator_a.n_rate
         x, y = value(nr), value(a.auc)
-        ax.errorbar(x, y, xerr=[[x - float(nr.lower)], [float(nr.upper) - x]],
-                    yerr=[[y - float(a.auc.lower)], [float(a.auc.upper) - y]], fmt="o", ms=4,
-                    capsize=2, lw=0.8, color=f"C{i % 10}")
+        plot_intervals(ax, x, y, x_interval=(nr.lower, nr.upper),
+                       y_interval=(a.auc.lower, a.auc.upper), color=f"C{i % 10}")
         xs.append(x)
         ys.append(y)
         names.append(r.spec)
@@ -238,9 +251,8 @@ def report_md(result: RankResult, provenance: dict, command: str) -> bytes:
     if front is not None and front.dominated_by:
         lines += ["Dominated: " + ", ".join(f"{k} (by {v})"
                                             for k, v in front.dominated_by.items()), ""]
-    if front is not None and front.below_floor:
-        lines += ["Below the accuracy floor (broken, kept out of the front): "
-                  + ", ".join(front.below_floor), ""]
+    if result.broken:
+        lines += [broken_note(result)[0].upper() + broken_note(result)[1:] + ".", ""]
     lines += [
               "![privacy–utility](privacy_utility.png)", "",
               "![indicator vs attack](indicator_vs_attack.png)", "", "![ROC](roc.png)", "",

@@ -13,9 +13,8 @@ import numpy as np
 import theory
 from mis.attacks import gaussian_mean_bayes_score, quantized_gaussian_mean_bayes_score
 from mis.data import (
-    DIGITS_CLASSES,
+    REAL_SETS,
     Dataset,
-    load_digits,
     make_gaussian_mixture,
     sample_gaussian_mixture,
 )
@@ -33,12 +32,18 @@ def build_setup(config: RankConfig, key, exact_key, *,
     task_key, pool_key, fresh_key, train_key = jax.random.split(key, 4)
     mu = None
     learner: Learner
-    if config.task == "digits":
-        pool = jax.tree.map(lambda a: a[:config.pool_size], load_digits("train"))
-        fresh = jax.tree.map(lambda a: a[:config.num_fresh], load_digits("test"))
-        learner = ConvLearner(channels=config.channels, num_outputs=DIGITS_CLASSES,
-                              steps=config.steps, learning_rate=config.learning_rate,
-                              l2=config.l2)
+    if config.task in REAL_SETS:
+        real = REAL_SETS[config.task]
+        pool = jax.tree.map(lambda a: a[:config.pool_size], real.load("train"))
+        fresh = jax.tree.map(lambda a: a[:config.num_fresh], real.load("test"))
+        if real.kind == "image":
+            learner = ConvLearner(channels=config.channels, num_outputs=real.num_classes,
+                                  steps=config.steps, learning_rate=config.learning_rate,
+                                  l2=config.l2)
+        else:
+            learner = MLPLearner(hidden=config.hidden, num_outputs=real.num_classes,
+                                 steps=config.steps, learning_rate=config.learning_rate,
+                                 l2=config.l2)
     elif config.task == "mixture":
         task = make_gaussian_mixture(task_key, d=config.d, k_modes=config.k_modes,
                                      separation=config.separation)

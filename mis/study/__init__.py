@@ -11,14 +11,15 @@ composes instead of writing again.
   mislabeled and out-of-distribution canaries, the test set and an optional always-IN filler.
 
 The shared configuration checks live in :mod:`mis.config` (``check_design``,
-``check_choice``, ``check_digits_size``, ...), the intervals and verdicts in
+``check_choice``, ``check_train_size``, ...), the intervals and verdicts in
 :mod:`mis.inference`, the tables and atomic output files in :mod:`mis.io`. The design note
 ``docs/design.md`` shows a whole study written with them.
 """
 
 from mis.study._recipe import CanaryData as CanaryData
 from mis.study._recipe import canary_data as canary_data
+from mis.study._recipe import is_image_set as is_image_set
 from mis.study._recipe import network_learner as network_learner
 from mis.study._spec import Study as Study
 
-__all__ = ["CanaryData", "Study", "canary_data", "network_learner"]
+__all__ = ["CanaryData", "Study", "canary_data", "is_image_set", "network_learner"]

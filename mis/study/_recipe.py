@@ -9,10 +9,9 @@ import jax
 import numpy as np
 
 from mis.data import (
-    DIGITS_CLASSES,
+    REAL_SETS,
     Dataset,
     canary_pool,
-    load_digits,
     make_gaussian_mixture,
     sample_gaussian_mixture,
 )
@@ -23,19 +22,24 @@ def network_learner(dataset: str, *, num_outputs: int, steps: int, learning_rate
                     channels: tuple[int, ...], hidden: tuple[int, ...],
                     optimizer: str = "adam",
                     dp: DPSGD | None = None) -> ConvLearner | MLPLearner:
-    """The ConvNet (``channels``) on ``dataset="digits"`` images, else the MLP (``hidden``)
-    on vectors; both full-batch unless ``dp`` (DP-SGD) is given.
+    """The ConvNet (``channels``) on an image set (digits, fashion-mnist), else the MLP
+    (``hidden``) on vectors (adult, a mixture); both full-batch unless ``dp`` (DP-SGD).
 
     Example:
         >>> type(network_learner("mixture", num_outputs=2, steps=5, learning_rate=0.01,
         ...                      channels=(4,), hidden=(8,))).__name__
         'MLPLearner'
     """
-    if dataset == "digits":
+    if is_image_set(dataset):
         return ConvLearner(channels=channels, num_outputs=num_outputs, steps=steps,
                            learning_rate=learning_rate, optimizer=optimizer, dp=dp)
     return MLPLearner(hidden=hidden, num_outputs=num_outputs, steps=steps,
                       learning_rate=learning_rate, optimizer=optimizer, dp=dp)
+
+
+def is_image_set(dataset: str) -> bool:
+    """Whether ``dataset`` names a shipped image set (a ConvNet's input)."""
+    return dataset in REAL_SETS and REAL_SETS[dataset].kind == "image"
 
 
 class CanaryData(NamedTuple):
@@ -59,9 +63,11 @@ def canary_data(key: jax.Array, dataset: str, *, pool_size: int, num_mislabeled:
                 num_ood: int, d: int = 16, filler: int = 0) -> CanaryData:
     """The canary recipe of ``mis uniqueness`` and ``mis condense``.
 
-    Digits: the first ``pool_size`` training digits, the next ``num_mislabeled`` with a
-    uniformly drawn wrong label, ``num_ood`` uniform-noise images with random labels; filler =
-    the remaining training digits; the test split. Mixture (2 classes, 4 modes, ``R^d``): draws
+    A shipped set (digits, fashion-mnist, adult; :data:`mis.data.REAL_SETS`): the first
+    ``pool_size`` rows of its training split, the next ``num_mislabeled`` with a uniformly
+    drawn wrong label, ``num_ood`` uniform-noise inputs with random labels (images in [0, 1];
+    table rows in [−4, 4] per standardised feature); filler = the remaining training rows; the
+    test split. Mixture (2 classes, 4 modes, ``R^d``): draws
     with the mislabeled ones' labels flipped, out-of-distribution points = draws scaled by 4,
     ``filler`` further draws, 1000 test draws. Keys: ``task, pool, test, labels, ood =
     split(key, 5)``.
@@ -69,18 +75,22 @@ def canary_data(key: jax.Array, dataset: str, *, pool_size: int, num_mislabeled:
     Example:
         >>> data = canary_data(jax.random.key(0), "mixture", pool_size=6, num_mislabeled=2,
         ...                    num_ood=1, d=3)
-        >>> data.pool.x.shape, list(data.kind), data.num_classes
+        >>> data.pool.x.shape, [str(k) for k in data.kind], data.num_classes
         ((9, 3), ['ordinary', 'ordinary', 'ordinary', 'ordinary', 'ordinary', 'ordinary', \
 'mislabeled', 'mislabeled', 'ood'], 2)
     """
     task_key, pool_key, test_key, label_key, ood_key = jax.random.split(key, 5)
     n, k, o = pool_size, num_mislabeled, num_ood
-    if dataset == "digits":
-        train, test = load_digits("train"), load_digits("test")
+    if dataset in REAL_SETS:
+        real = REAL_SETS[dataset]
+        train, test = real.load("train"), real.load("test")
         x, y = train.x[:n + k], train.y[:n + k]
         rest = Dataset(train.x[n + k:], train.y[n + k:])
-        x_ood = jax.random.uniform(ood_key, (o, *x.shape[1:]))
-        classes = DIGITS_CLASSES
+        if real.kind == "image":
+            x_ood = jax.random.uniform(ood_key, (o, *x.shape[1:]))
+        else:
+            x_ood = jax.random.uniform(ood_key, (o, *x.shape[1:]), minval=-4.0, maxval=4.0)
+        classes = real.num_classes
     else:
         task = make_gaussian_mixture(task_key, d=d, k_modes=4)
         drawn = sample_gaussian_mixture(pool_key, n + k + o + max(filler, 0), task=task)
@@ -94,4 +104,4 @@ def canary_data(key: jax.Array, dataset: str, *, pool_size: int, num_mislabeled:
     return CanaryData(pool, kind, rest, test, classes)
 
 
-__all__ = ["CanaryData", "canary_data", "network_learner"]
+__all__ = ["CanaryData", "canary_data", "is_image_set", "network_learner"]

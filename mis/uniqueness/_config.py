@@ -13,16 +13,16 @@ from mis.config import (
     at_least,
     check_choice,
     check_design,
-    check_digits_size,
     check_fraction,
     check_number,
     check_specs,
+    check_train_size,
     check_widths,
 )
 from mis.errors import UserError
 from mis.shadow import DPSGD
 
-DATASETS = ("digits", "mixture")
+DATASETS = ("digits", "fashion-mnist", "adult", "mixture")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,7 +87,7 @@ class UniquenessConfig:
         if self.batch_size > members:
             raise UserError(f"batch_size={self.batch_size} exceeds the ~{members} members of a "
                             "shadow model; use a smaller batch or a larger pool")
-        check_digits_size(self, "pool_size", "num_mislabeled")
+        check_train_size(self, "pool_size", "num_mislabeled")
         if self.optimizer not in ("adam", "sgd"):
             raise UserError(f"optimizer={self.optimizer!r} is unknown; use adam or sgd")
         check_number(self, "learning_rate", lo=0.0, lo_open=True)

@@ -20,6 +20,7 @@ from mis.inference import Finding, Replicates, bonferroni_confidence, difference
 from mis.io import fmt, png_bytes, to_csv, to_json
 from mis.io import fmt_estimate as _est
 from mis.release import estimate_columns
+from mis.study import is_image_set
 from mis.uniqueness._config import UniquenessConfig
 from mis.uniqueness._pipeline import UniquenessResult, leakage, matched_leakage
 
@@ -251,7 +252,7 @@ def defense_figure(result: UniquenessResult) -> bytes:
 
 def report_md(result: UniquenessResult, provenance: dict, command: str) -> bytes:
     cfg = result.config
-    model = f"ConvNet {'-'.join(map(str, cfg.channels))}" if cfg.dataset == "digits" \
+    model = f"ConvNet {'-'.join(map(str, cfg.channels))}" if is_image_set(cfg.dataset) \
         else f"MLP {'-'.join(map(str, cfg.hidden))}"
     lines = [
         f"# Gradient uniqueness ({cfg.dataset}, {model})", "",

@@ -16,7 +16,8 @@ STUDY = Study(
                       f"{len(c.budgets)} budgets, {len(c.sigmas)} noise multipliers"),
     seconds=lambda r: r.seconds["total"],
     choices={"dataset": DATASETS, "optimizer": ("adam", "sgd")},
-    helps={"dataset": "digits (ConvNet) or mixture (MLP) (default digits)",
+    helps={"dataset": "digits or fashion-mnist (ConvNet), adult or mixture (MLP) "
+                      "(default digits)",
            "budgets": "comma-separated censoring budgets τ > 0 on Σ ½ log(1 + GNQ) "
                       "(default 20,28,34,40,60)",
            "sigmas": "comma-separated DP-SGD noise multipliers (default 0.5,1,2)"})
