@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 # make bench BENCH_ARGS=--quick   for the reduced run (under 2 minutes)
-.PHONY: setup run test lint docs bench clean
+.PHONY: setup run test lint docs bench clean fashion-data
 
 setup: $(STAMP)
 
@@ -15,7 +15,20 @@ $(STAMP): requirements.lock requirements-data.lock pyproject.toml
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -r requirements-data.lock
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@$(MAKE) -s fashion-data
 	@touch $(STAMP)
+
+# Fashion-MNIST's IDX files come from Debian's package dataset-fashion-mnist (31 MB, no
+# dependencies), installed where apt-get and root are available; elsewhere one line says how to
+# supply them (only --dataset/--task fashion-mnist needs them; their tests skip without).
+FASHION_DIR := /usr/share/datasets/fashion-mnist
+fashion-data:
+	@if [ -f $(FASHION_DIR)/train-images-idx3-ubyte.gz ] || [ -n "$$MIS_FASHION_MNIST" ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null 2>&1 && apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1; } || \
+		echo "note: could not install dataset-fashion-mnist; set MIS_FASHION_MNIST to a folder of its IDX files"; \
+	else echo "note: Fashion-MNIST needs Debian's dataset-fashion-mnist (as root: apt-get install dataset-fashion-mnist) or MIS_FASHION_MNIST set to a folder of its four IDX files"; fi
 
 run: $(STAMP)
 	$(BIN)/mis rank --config experiments/quantizer_ranking.toml --out results/rank

@@ -14,8 +14,8 @@ Encoding (fitted on the training file only, applied to both):
 - the 8 categorical ones (workclass, education, marital-status, occupation, relationship, race,
   sex, native-country) one-hot over the categories of the training file, in sorted order; a
   missing value ``?`` (workclass, occupation, native-country) is its own category, explicitly;
-  a test category absent from training encodes as all zeros (counted in :data:`ADULT_UNSEEN`
-  after loading);
+  a test category absent from training encodes as all zeros (none does in the published
+  split); a constant numerical column (possible only in a constructed sample) encodes as 0;
 - the label: 1 for ``>50K``, 0 for ``<=50K``.
 
 References:
@@ -44,7 +44,6 @@ NUMERICAL = ("age", "fnlwgt", "education-num", "capital-gain", "capital-loss",
              "hours-per-week")
 CATEGORICAL = ("workclass", "education", "marital-status", "occupation", "relationship",
                "race", "sex", "native-country")
-ADULT_UNSEEN: dict[str, int] = {}  # test rows per attribute whose category training lacks
 
 
 def adult_path(split: str) -> Path:
@@ -89,8 +88,9 @@ def encode_adult(train_rows: list[list[str]], rows: list[list[str]]) -> tuple[np
     col = {name: i for i, name in enumerate(ADULT_COLUMNS)}
     num_train = np.array([[float(r[col[c]]) for c in NUMERICAL] for r in train_rows])
     mean, std = num_train.mean(0), num_train.std(0)
+    std = np.where(std > 0, std, 1.0)
     num = (np.array([[float(r[col[c]]) for c in NUMERICAL] for r in rows]) - mean) / std
-    blocks, unseen = [num], {}
+    blocks = [num]
     for c in CATEGORICAL:
         cats = sorted({r[col[c]] for r in train_rows})
         index = {v: i for i, v in enumerate(cats)}
@@ -98,9 +98,7 @@ def encode_adult(train_rows: list[list[str]], rows: list[list[str]]) -> tuple[np
         hits = [(i, index[r[col[c]]]) for i, r in enumerate(rows) if r[col[c]] in index]
         if hits:
             onehot[tuple(np.array(hits).T)] = 1.0
-        unseen[c] = len(rows) - len(hits)
         blocks.append(onehot)
-    ADULT_UNSEEN.update({c: n for c, n in unseen.items() if n})
     y = np.array([r[col["income"]].rstrip(".") == ">50K" for r in rows], np.int32)
     return np.concatenate(blocks, axis=1).astype(np.float32), y
 
@@ -125,5 +123,5 @@ def load_adult(split: str = "train") -> Dataset:
     return Dataset(jnp.asarray(x), jnp.asarray(y))
 
 
-__all__ = ["ADULT_COLUMNS", "ADULT_FILES", "ADULT_SIZES", "ADULT_UNSEEN", "CATEGORICAL",
+__all__ = ["ADULT_COLUMNS", "ADULT_FILES", "ADULT_SIZES", "CATEGORICAL",
            "NUMERICAL", "adult_path", "encode_adult", "load_adult", "read_adult_rows"]
