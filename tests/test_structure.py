@@ -148,3 +148,39 @@ def test_every_theory_citation_resolves_to_a_numbered_section():
     assert cited, "no citation found: the pattern is broken"
     missing = {n: str(p) for n, p in cited.items() if n not in headings}
     assert not missing, missing
+
+
+def _unannotated_public_functions() -> list[str]:
+    """Public functions and methods of ``mis`` and ``theory`` with a parameter or the return
+    left unannotated (``self``/``cls`` and ``__init__``'s return excepted)."""
+    out = []
+    for top in ("mis", "theory"):
+        for path in sorted((ROOT / top).rglob("*.py")):
+            tree = ast.parse(path.read_text())
+
+            def visit(body, in_class, path=path):
+                for node in body:
+                    if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                        visit(node.body, True, path)
+                    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                        continue
+                    name = node.name
+                    if name.startswith("_") and name not in ("__init__", "__call__"):
+                        continue
+                    args = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+                    if in_class and args and args[0].arg in ("self", "cls"):
+                        args = args[1:]
+                    extra = [a for a in (node.args.vararg, node.args.kwarg) if a is not None]
+                    missing = [a.arg for a in [*args, *extra] if a.annotation is None]
+                    if missing or (node.returns is None and name != "__init__"):
+                        out.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
+
+            visit(tree.body, False)
+    return out
+
+
+def test_annotations_only_grow():
+    """Issue 35 item 5, a ratchet while it is finished: mypy checks annotated functions in
+    ``make lint``; the number of public functions still unannotated may only go down (429 of
+    755 at this test's writing). Lower the bound as functions get annotations."""
+    assert len(_unannotated_public_functions()) <= 429
