@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 from mis.attacks._evaluate import leave_one_out
 from mis.attacks._reference import _mann_whitney, lira_offline, lira_online, loss_attack, rmia
@@ -48,7 +49,7 @@ class AttackSignals(NamedTuple):
     population: jax.Array
 
 
-def classifier_signals(logits, fresh_logits, y, fresh_y,
+def classifier_signals(logits: ArrayLike, fresh_logits: ArrayLike, y: ArrayLike, fresh_y: ArrayLike,
                        rmia_signal: str = "softmax:1") -> AttackSignals:
     """Signals from ``[M, n, C]`` pool logits and ``[M, n_pop, C]`` population logits with
     their ``[n]`` / ``[n_pop]`` integer labels; RMIA's probability under ``rmia_signal``
@@ -66,8 +67,9 @@ def _pseudo_target_auc(prob, pop, mask):
     return _mann_whitney(score, m[0])
 
 
-def tune_rmia_signal(logits, y, fresh_logits, fresh_y, mask,
-                     signals=tuple(RMIA_SIGNALS)) -> tuple[str, dict[str, float]]:
+def tune_rmia_signal(logits: ArrayLike, y: ArrayLike, fresh_logits: ArrayLike, fresh_y: ArrayLike,
+                     mask: ArrayLike, signals: tuple[str, ...] = tuple(RMIA_SIGNALS)) -> tuple[str,
+                     dict[str, float]]:
     """RMIA's signal chosen on the reference models only (as the paper tunes ``a``): shadow
     model 0 plays the target, the others its references; ``(best, {signal: AUC})``, the
     first of ``signals`` on ties."""
@@ -78,7 +80,7 @@ def tune_rmia_signal(logits, y, fresh_logits, fresh_y, mask,
 
 
 @jax.jit
-def rmia_scores(signals: AttackSignals, mask) -> jax.Array:
+def rmia_scores(signals: AttackSignals, mask: ArrayLike) -> jax.Array:
     """``[M, n]`` online RMIA (leave-one-model-out, ties broken) on ``signals``: the
     battery's ``"RMIA"`` entry alone."""
     return leave_one_out(lambda t, r, i, o, te, re, keep: rmia(
@@ -86,9 +88,10 @@ def rmia_scores(signals: AttackSignals, mask) -> jax.Array:
         extra=signals.population)
 
 
-def loss_signals(loss, fresh_loss) -> AttackSignals:
+def loss_signals(loss: ArrayLike, fresh_loss: ArrayLike) -> AttackSignals:
     """Signals from ``[M, n]`` pool and ``[M, n_pop]`` population squared losses (module
     docstring)."""
+    loss, fresh_loss = jnp.asarray(loss), jnp.asarray(fresh_loss)
     shift = jnp.min(loss)
     return AttackSignals(-loss, jnp.exp(-(loss - shift) / 2), jnp.exp(-(fresh_loss - shift) / 2))
 
@@ -96,7 +99,8 @@ def loss_signals(loss, fresh_loss) -> AttackSignals:
 # jit: one compiled program per shapes; eager dispatch would re-trace the four lax.map
 # closures for every release of a run.
 @jax.jit
-def attack_battery(signals: AttackSignals, loss, mask) -> dict[str, jax.Array]:
+def attack_battery(signals: AttackSignals, loss: ArrayLike, mask: ArrayLike) -> dict[str,
+                   jax.Array]:
     """``name -> [M, n]`` scores of :data:`BATTERY` (module docstring); ``loss [M, n]`` is the
     pool loss, ``mask [M, n]`` the membership (1 = IN)."""
     phi, prob, pop = signals

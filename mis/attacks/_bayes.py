@@ -13,17 +13,20 @@ import math
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 from theory import gaussian_mean_llr, log_interval_prob
 
 
-def gaussian_mean_bayes_score(theta, z, n: int, *, mu=0.0, sigma: float = 1.0) -> jax.Array:
+def gaussian_mean_bayes_score(theta: ArrayLike, z: ArrayLike, n: int, *, mu: ArrayLike = 0.0,
+                              sigma: float = 1.0) -> jax.Array:
     """Exact ``log dP_member/dP_non(θ̂, z)`` for the Gaussian mean (``theta, z: [..., d]``)."""
     return gaussian_mean_llr((jnp.asarray(theta) - mu) / sigma, (jnp.asarray(z) - mu) / sigma, n)
 
 
-def quantized_gaussian_mean_bayes_score(q_theta, z, n: int, *, step: float, mu=0.0,
-                                        sigma: float = 1.0, offset: float = 0.0) -> jax.Array:
+def quantized_gaussian_mean_bayes_score(q_theta: ArrayLike, z: ArrayLike, n: int, *, step: float,
+                                        mu: ArrayLike = 0.0, sigma: float = 1.0,
+                                        offset: float = 0.0) -> jax.Array:
     """Exact llr of a per-coordinate rounded Gaussian mean ``q_theta`` and challenge ``z``."""
     q, z = jnp.asarray(q_theta), jnp.asarray(z)
     mu = jnp.broadcast_to(jnp.asarray(mu, q.dtype), q.shape)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from mis.attacks._reference import lira_online
 from mis.attacks._signals import logit_scale
 from mis.errors import UserError
 
 
-def check_attack_inputs(signals, mask, *, min_refs: int = 2, online: bool = True) -> None:
+def check_attack_inputs(signals: ArrayLike, mask: ArrayLike, *, min_refs: int = 2,
+                        online: bool = True) -> None:
     """Host checks before scoring: a 0/1 mask of the right shape, finite signals, and at least
     ``min_refs`` IN (online) and OUT reference models per example once the target is left out.
 
@@ -35,7 +39,8 @@ def check_attack_inputs(signals, mask, *, min_refs: int = 2, online: bool = True
                         f"({bad.size} examples affected); train more shadow models")
 
 
-def leave_one_out(score_fn, signals, mask, extra=None, *, balanced: bool = True) -> jax.Array:
+def leave_one_out(score_fn: Callable[..., jax.Array], signals: ArrayLike, mask: ArrayLike,
+                  extra: ArrayLike | None = None, *, balanced: bool = True) -> jax.Array:
     """Scores ``[M, n]``: row ``t`` scores model ``t`` as the target with the other models as
     references (``score_fn(target, refs, ref_in, ref_out[, target_extra, refs_extra,
     ref_rows])``). Pool the rows with ``mask`` as labels for the metrics.
@@ -74,7 +79,7 @@ def leave_one_out(score_fn, signals, mask, extra=None, *, balanced: bool = True)
 # jit: one program per shapes; eagerly, the lax.map over targets is re-traced and compiled on
 # every call (the dpaudit, uniqueness and condense studies call it once per release)
 @jax.jit
-def lira_online_scores(logits, labels, mask) -> jax.Array:
+def lira_online_scores(logits: ArrayLike, labels: ArrayLike, mask: ArrayLike) -> jax.Array:
     """``[M, n]`` online LiRA scores of every (model, example) from ``[M, n, C]`` logits:
     the logit-scaled true-class confidence (:func:`~mis.attacks.logit_scale`) of each model,
     scored against the other models by :func:`leave_one_out` (balanced). What every study that

@@ -20,6 +20,7 @@ import functools
 import jax
 import jax.numpy as jnp
 from jax.scipy.stats import norm
+from jax.typing import ArrayLike
 
 
 def _masked(refs, valid):
@@ -67,12 +68,13 @@ def _masked_mean(values, valid):
     return _column_blocks(block, jnp.asarray(values), jnp.asarray(valid, bool))
 
 
-def loss_attack(target_loss) -> jax.Array:
+def loss_attack(target_loss: ArrayLike) -> jax.Array:
     """Global loss threshold: ``score = −ℓ(θ, x)`` (low loss = member)."""
     return -jnp.asarray(target_loss)
 
 
-def calibrated_loss_attack(target_loss, ref_loss, ref_out) -> jax.Array:
+def calibrated_loss_attack(target_loss: ArrayLike, ref_loss: ArrayLike,
+                           ref_out: ArrayLike) -> jax.Array:
     """Difficulty calibration: ``score = −(ℓ(θ, x) − mean_{OUT refs} ℓ(θ_r, x))``."""
     return -(jnp.asarray(target_loss) - _masked_mean(ref_loss, ref_out))
 
@@ -168,7 +170,8 @@ def _order_statistic_block(values, valid, kth):
 # jit (here and _stats): called eagerly, every call would trace and compile the search's
 # while_loop anew (0.4 s each; 20 times in one `mis compleak --smoke`); jitted, once per shapes
 @functools.partial(jax.jit, static_argnames=("block",))
-def masked_order_statistic(values, valid, kth, *, block: int | None = None):
+def masked_order_statistic(values: ArrayLike, valid: ArrayLike, kth: ArrayLike, *,
+                           block: int | None = None) -> jax.Array:
     """The ``kth`` (0-based, per example) smallest valid value over axis 0, exact.
 
     A safeguarded interpolation search (:func:`_select`) on the integer order keys of the
@@ -210,8 +213,8 @@ def _stats(refs, valid):
     return _column_blocks(_stats_block, _float(refs), jnp.asarray(valid, bool))
 
 
-def lira_online(target, refs, ref_in, ref_out, *, fixed_variance: bool = False,
-                eps: float = 1e-30) -> jax.Array:
+def lira_online(target: ArrayLike, refs: ArrayLike, ref_in: ArrayLike, ref_out: ArrayLike, *,
+                fixed_variance: bool = False, eps: float = 1e-30) -> jax.Array:
     """Online LiRA: ``log N(φ; μ_in, σ_in²) − log N(φ; μ_out, σ_out²)`` per query, averaged;
     ``μ`` = median, ``σ`` = std of the IN / OUT reference signals. ``fixed_variance`` uses the
     std of all IN signals for both (as the official code)."""
@@ -225,8 +228,9 @@ def lira_online(target, refs, ref_in, ref_out, *, fixed_variance: bool = False,
     return jnp.mean(score, axis=-1)
 
 
-def lira_offline(target, refs, ref_out, *, fixed_variance: bool = False,
-                 two_sided: bool = False, eps: float = 1e-30) -> jax.Array:
+def lira_offline(target: ArrayLike, refs: ArrayLike, ref_out: ArrayLike, *,
+                 fixed_variance: bool = False, two_sided: bool = False,
+                 eps: float = 1e-30) -> jax.Array:
     """Offline LiRA, averaged over queries. Default (the paper's one-sided test):
     ``log Pr[Z < φ]``, ``Z ~ N(μ_out, σ_out²)``: large when ``φ`` exceeds the OUT law.
     ``two_sided=True`` (the official code's offline score): ``−log N(φ; μ_out, σ_out²)``,
@@ -242,8 +246,9 @@ def lira_offline(target, refs, ref_out, *, fixed_variance: bool = False,
     return jnp.mean(norm.logcdf(t, mu_out, sd_out + eps), axis=-1)
 
 
-def rmia(target_p, refs_p, ref_in, ref_out, pop_target_p, pop_refs_p, *, online: bool = True,
-         a: float = 0.3, gamma: float = 1.0, ref_rows=None,
+def rmia(target_p: ArrayLike, refs_p: ArrayLike, ref_in: ArrayLike, ref_out: ArrayLike,
+         pop_target_p: ArrayLike, pop_refs_p: ArrayLike, *, online: bool = True, a: float = 0.3,
+         gamma: float = 1.0, ref_rows: ArrayLike | None = None,
          break_ties: bool = False) -> jax.Array:
     """RMIA: ``Score(x) = Pr_z[ (p_θ(x)/Pr(x)) / (p_θ(z)/Pr(z)) > γ ]`` over population ``z``.
 
@@ -268,7 +273,7 @@ def rmia(target_p, refs_p, ref_in, ref_out, pop_target_p, pop_refs_p, *, online:
     rows = jnp.ones(refs_p.shape[0], bool) if ref_rows is None else jnp.asarray(ref_rows)
     pop_mean = _masked_mean(pop_refs_p, jnp.broadcast_to(rows[:, None], pop_refs_p.shape))
     if online:
-        px = _masked_mean(refs_p, ref_in | ref_out)
+        px = _masked_mean(refs_p, jnp.asarray(ref_in) | jnp.asarray(ref_out))
         pz = pop_mean
     else:
         px = 0.5 * ((1 + a) * _masked_mean(refs_p, ref_out) + 1 - a)
@@ -291,8 +296,8 @@ def _mann_whitney(scores, labels):
 A_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)  # RMIA's a, in steps of 0.1
 
 
-def tune_rmia_a(refs_p, ref_mask, pop_refs_p, *, grid=A_GRID,
-                gamma: float = 1.0) -> jax.Array:
+def tune_rmia_a(refs_p: ArrayLike, ref_mask: ArrayLike, pop_refs_p: ArrayLike, *,
+                grid: tuple[float, ...] = A_GRID, gamma: float = 1.0) -> jax.Array:
     """RMIA's ``a`` tuning step: treat reference model 0 as the target and the others as
     references; return the ``a`` of ``grid`` with the largest offline AUC."""
     refs_p, ref_mask = jnp.asarray(refs_p), jnp.asarray(ref_mask, bool)
@@ -303,5 +308,5 @@ def tune_rmia_a(refs_p, ref_mask, pop_refs_p, *, grid=A_GRID,
                  jnp.asarray(pop_refs_p)[1:], online=False, a=a, gamma=gamma)
         return _mann_whitney(s, ref_mask[0])
 
-    grid = jnp.asarray(grid)
-    return grid[jnp.argmax(jax.vmap(auc_for)(grid))]
+    values = jnp.asarray(grid)
+    return values[jnp.argmax(jax.vmap(auc_for)(values))]

@@ -3,7 +3,10 @@ checks, device scoring): what ``mis audit`` runs on a signals file."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from jax.typing import ArrayLike
 
 from mis.attacks._evaluate import check_attack_inputs, leave_one_out
 from mis.attacks._reference import lira_offline, lira_online
@@ -12,7 +15,7 @@ from mis.errors import UserError
 SIGNAL_ATTACKS = ("lira", "lira-offline", "lira-offline-two-sided", "lira-fixed", "global")
 
 
-def check_signal_attacks(attacks) -> None:
+def check_signal_attacks(attacks: Sequence[str]) -> None:
     """``UserError`` naming the first attack that is not one of :data:`SIGNAL_ATTACKS`."""
     unknown = [a for a in attacks if a not in SIGNAL_ATTACKS]
     if unknown or not attacks:
@@ -20,7 +23,8 @@ def check_signal_attacks(attacks) -> None:
                         f"of {', '.join(SIGNAL_ATTACKS)}")
 
 
-def signal_attacks(signals, mask, attacks=SIGNAL_ATTACKS) -> dict[str, np.ndarray]:
+def signal_attacks(signals: ArrayLike, mask: ArrayLike,
+                   attacks: Sequence[str] = SIGNAL_ATTACKS) -> dict[str, np.ndarray]:
     """``name -> [M, n]`` scores of each attack, every model the target once.
 
     Args:

@@ -6,12 +6,13 @@ import functools
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 
 # jit (logit_scale, _probability): called eagerly on every release's logits; one program per
 # shapes instead of a compilation per primitive
 @jax.jit
-def logit_scale(logits, labels) -> jax.Array:
+def logit_scale(logits: ArrayLike, labels: ArrayLike) -> jax.Array:
     r"""LiRA's logit-scaled confidence ``φ = log p_y − log Σ_{y'≠y} p_{y'}`` (stable).
 
     Args:
@@ -30,7 +31,7 @@ def logit_scale(logits, labels) -> jax.Array:
     return z_y - jax.nn.logsumexp(others, axis=-1)
 
 
-def true_class_prob(logits, labels, *, temperature: float = 1.0) -> jax.Array:
+def true_class_prob(logits: ArrayLike, labels: ArrayLike, *, temperature: float = 1.0) -> jax.Array:
     """``softmax(logits / T)_y``: RMIA's ``Pr(x | θ)`` (labels broadcast as in
     :func:`logit_scale`)."""
     p = jax.nn.softmax(jnp.asarray(logits) / temperature, axis=-1)
@@ -57,7 +58,7 @@ def _taylor_exp(z, order: int):
     return out
 
 
-def rmia_probability(logits, labels, signal: str = "softmax:1") -> jax.Array:
+def rmia_probability(logits: ArrayLike, labels: ArrayLike, signal: str = "softmax:1") -> jax.Array:
     """RMIA's ``Pr(x | θ)`` under a named signal of :data:`RMIA_SIGNALS`:
     ``f(z_y/T − m) / (f(z_y/T − m) + Σ_{y'≠y} f(z_{y'}/T))`` with ``f = exp`` (``softmax:T``,
     margin 0: the softmax at temperature T) or the order-4 Taylor expansion of exp with margin
