@@ -18,6 +18,7 @@ Measured (δ = 1e-5): σ = 0.5, q = 0.25, 100 steps: PLD 70.17, RDP over real or
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from scipy.special import logsumexp
@@ -74,7 +75,7 @@ def log_a(order: float, noise_multiplier: float, sample_rate: float) -> float:
 
 
 def dp_epsilon_rdp(noise_multiplier: float, sample_rate: float, steps: int, delta: float,
-                   orders=RDP_ORDERS) -> float:
+                   orders: Sequence[float] = RDP_ORDERS) -> float:
     """The RDP bound on ``ε`` over the real ``orders`` (module docstring); ``inf`` without
     noise. The best order of the grid is refined between its neighbours (bounded scalar
     minimization). Looser than :func:`dp_epsilon`; reported beside it."""

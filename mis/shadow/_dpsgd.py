@@ -25,9 +25,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 from mis.errors import UserError
 
@@ -64,14 +67,15 @@ class DPSGD:
                             "(0, 1]")
 
 
-def per_example_gradients(loss, params, x, y):
+def per_example_gradients(loss: Callable[..., jax.Array], params: Any, x: ArrayLike,
+                          y: ArrayLike) -> Any:
     """``vmap(grad)``: the gradient of ``loss(params, x[i:i+1], y[i:i+1])[0]`` for every ``i``
     (a parameter tree with a leading example axis)."""
     one = lambda p, xi, yi: loss(p, xi[None], yi[None])[0]
     return jax.vmap(jax.grad(one), in_axes=(None, 0, 0))(params, x, y)
 
 
-def clip_gradients(grads, clip_norm: float):
+def clip_gradients(grads: Any, clip_norm: float) -> tuple[Any, jax.Array]:
     """``(clipped, norms)``: each example's gradient (leading axis) scaled by
     ``min(1, C / ‖g_i‖₂)``, the norm taken over the whole tree; ``norms`` are the ``‖g_i‖₂``
     before clipping."""
@@ -81,7 +85,7 @@ def clip_gradients(grads, clip_norm: float):
     return jax.tree.map(lambda a: a * factor.reshape((-1,) + (1,) * (a.ndim - 1)), grads), norms
 
 
-def gaussian_noise(key, tree, std):
+def gaussian_noise(key: jax.Array, tree: Any, std: ArrayLike) -> Any:
     """Independent ``N(0, std²)`` noise shaped like ``tree`` (leaf ``i`` from
     ``fold_in(key, i)``)."""
     leaves, treedef = jax.tree.flatten(tree)
@@ -93,7 +97,8 @@ def gaussian_noise(key, tree, std):
 DP_BLOCK = 64
 
 
-def dp_gradient(key, loss, params, x, y, weights, dp: DPSGD, *, block: int = DP_BLOCK):
+def dp_gradient(key: jax.Array, loss: Callable[..., jax.Array], params: Any, x: ArrayLike,
+                y: ArrayLike, weights: ArrayLike, dp: DPSGD, *, block: int = DP_BLOCK) -> Any:
     """One DP-SGD gradient ``g̃`` (module docstring) of the members (``weights > 0``, each
     gradient scaled by its weight: 1 for a member) of ``(x, y)``. Keys: ``sample, noise =
     split(key)``.
@@ -104,6 +109,7 @@ def dp_gradient(key, loss, params, x, y, weights, dp: DPSGD, *, block: int = DP_
     not one per pool example (the static shapes of ``vmap`` otherwise force the latter).
     """
     sample_key, noise_key = jax.random.split(key)
+    weights = jnp.asarray(weights)
     take = weights > 0
     if dp.sample_rate < 1:
         take = take & jax.random.bernoulli(sample_key, dp.sample_rate, weights.shape)

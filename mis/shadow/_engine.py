@@ -15,18 +15,25 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from contextlib import nullcontext
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.sharding import PartitionSpec as P
+from jax.typing import ArrayLike
 
 from mis.data import Dataset
 from mis.errors import UserError
 from mis.progress import report
 from mis.quantizers import is_weight, quantize_tree
+
+if TYPE_CHECKING:
+    from mis.progress import ProgressFn
+    from mis.quantizers import Quantizer
+    from mis.shadow._learners import Learner
 
 
 class ShadowModels(NamedTuple):
@@ -53,7 +60,8 @@ class ShadowModels(NamedTuple):
 DESIGNS = ("balanced", "bernoulli")
 
 
-def membership_mask(key, num_models: int, n: int, *, design: str = "balanced") -> jax.Array:
+def membership_mask(key: jax.Array, num_models: int, n: int, *,
+                    design: str = "balanced") -> jax.Array:
     """``[num_models, n]`` float mask. ``balanced``: every example is IN for exactly half of the
     models (LiRA), chosen by a uniform random permutation per example; ``bernoulli``: each entry
     IN independently with probability 1/2."""
@@ -75,12 +83,12 @@ def _draw_mask(key, num_models: int, n: int, design: str) -> jax.Array:
     return (ranks < num_models // 2).astype(jnp.float32)
 
 
-def fit_keys(key, num_models: int) -> jax.Array:
+def fit_keys(key: jax.Array, num_models: int) -> jax.Array:
     """Per-model keys ``fold_in(key, m)``: model ``m``'s key does not depend on ``num_models``."""
     return jax.vmap(lambda m: jax.random.fold_in(key, m))(jnp.arange(num_models))
 
 
-def auto_batch_size(learner, pool: Dataset, platform: str) -> int:
+def auto_batch_size(learner: Learner, pool: Dataset, platform: str) -> int:
     """Models per ``lax.map`` step: on CPU a power of two keeping one batch's activations
     (about ``4 n (Σ widths)`` bytes per model, three copies for the backward pass) within ~1 MB
     of cache, capped at 128; on accelerators 256. Measured on one core (d = 128, n = 1000,
@@ -178,12 +186,14 @@ def _global_inputs(args, devices):
             split(hyper))
 
 
-def train_shadow_models(key, pool: Dataset, *, learner, num_models: int,
-                        design: str = "balanced", mask=None, hyper=None, quantizer=None,
-                        include=None, query: Dataset | None = None,
-                        return_params: bool | None = None, batch_size: int | None = None,
-                        chunk_size: int | None = None, devices=None,
-                        return_aux: bool = False, progress=None) -> ShadowModels:
+def train_shadow_models(key: jax.Array, pool: Dataset, *, learner: Learner, num_models: int,
+                        design: str = "balanced", mask: ArrayLike | None = None,
+                        hyper: dict[str, ArrayLike] | None = None,
+                        quantizer: Quantizer | None = None, include: Sequence[str] | None = None,
+                        query: Dataset | None = None, return_params: bool | None = None,
+                        batch_size: int | None = None, chunk_size: int | None = None,
+                        devices: Sequence[jax.Device] | None = None, return_aux: bool = False,
+                        progress: ProgressFn | None = None) -> ShadowModels:
     """Train ``num_models`` models on IN/OUT splits of ``pool`` in one compiled program.
 
     Keys: ``mask_key, fit_key = split(key)``; model ``m`` trains with ``keys[m] =
@@ -251,7 +261,8 @@ def train_shadow_models(key, pool: Dataset, *, learner, num_models: int,
     # shards) and outputs are gathered on every process
     multi = len({d.process_index for d in devices}) > 1
     impl = str(jax.random.key_impl(keys)) if multi else None
-    run = _runner(learner, quantizer, include or is_weight, query is not None,
+    # learners and quantizers are frozen dataclasses: hashable, as the cache needs
+    run = _runner(learner, quantizer, include or is_weight, query is not None,  # type: ignore[arg-type]
                   bool(return_params), batch, devices, bool(return_aux), impl)
     outs = []
     report(progress, "training shadow models", 0, num_models)

@@ -12,15 +12,20 @@ checkpoint at that step exactly.
 from __future__ import annotations
 
 import dataclasses
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from mis.data import Dataset
 from mis.errors import UserError
 from mis.shadow._learners import fit_with_curve
+
+if TYPE_CHECKING:
+    from mis.shadow._learners import GradientLearner
 
 
 class Tuning(NamedTuple):
@@ -41,7 +46,7 @@ class Tuning(NamedTuple):
     best: np.ndarray
 
 
-def validation_split(key, n: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:
+def validation_split(key: jax.Array, n: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:
     """``(fit, validation)`` boolean masks over ``n`` examples: a uniformly random
     ``round(fraction·n)`` (at least 1, at most ``n − 2``) are held out for validation."""
     if not 0 < fraction < 1:
@@ -56,7 +61,7 @@ def validation_split(key, n: int, fraction: float) -> tuple[np.ndarray, np.ndarr
     return ~val, val
 
 
-def early_stopping_step(curve) -> int:
+def early_stopping_step(curve: ArrayLike) -> int:
     """The step count (1-based) at the first minimum of ``curve`` (``curve[t]`` after step
     ``t + 1``); non-finite values never win."""
     c = np.asarray(curve, np.float64)
@@ -66,7 +71,8 @@ def early_stopping_step(curve) -> int:
     return int(np.argmin(c)) + 1
 
 
-def tune_l2(learner, key, fit: Dataset, validation: Dataset, grid) -> Tuning:
+def tune_l2(learner: GradientLearner, key: jax.Array, fit: Dataset, validation: Dataset,
+            grid: Sequence[float]) -> Tuning:
     """Train ``learner`` (``learner.steps`` steps at most) on ``fit`` once per L2 strength of
     ``grid`` (vmapped, the same key: the same initialisation) recording the validation curve;
     select the strength with the lowest minimum, and its early-stopping step."""
@@ -82,6 +88,6 @@ def tune_l2(learner, key, fit: Dataset, validation: Dataset, grid) -> Tuning:
     return Tuning(grid[pick], early_stopping_step(curves[pick]), grid, curves, best)
 
 
-def tuned_learner(learner, tuning: Tuning):
+def tuned_learner(learner: Any, tuning: Tuning) -> Any:
     """``learner`` with the selected L2 strength and step count."""
     return dataclasses.replace(learner, l2=tuning.l2, steps=tuning.steps)
