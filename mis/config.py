@@ -186,12 +186,12 @@ def check_train_size(config, *names: str, dataset: str | None = None) -> None:
     split) exceeds the split."""
     from mis.data import REAL_SETS
 
-    name = dataset or config.dataset
+    real = REAL_SETS.get(dataset or config.dataset)
     total = sum(getattr(config, n) for n in names)
-    if name in REAL_SETS and total > REAL_SETS[name].train_size:
-        rows = REAL_SETS[name].train_size
-        what = "training digits" if name == "digits" else f"training rows of {name}"
-        raise UserError(f"{' + '.join(names)} = {total} exceeds the {rows} {what}")
+    if real is not None and total > real.train_size:
+        what = f"{names[0]}={total}" if len(names) == 1 else f"{' + '.join(names)} = {total}"
+        raise UserError(f"{what} exceeds the {real.train_size} {real.train_words}; use at most "
+                        f"{real.train_size}")
 
 
 def check_number(config, name: str, *, lo: float, lo_open: bool = False) -> None:

@@ -17,7 +17,6 @@ JSON adds the provenance and the input's SHA-256), ``report.md``, ``roc.png``,
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +25,7 @@ from mis.audit._plots import histogram_grid, plot_roc
 from mis.audit._roc import epsilon_lower_bound
 from mis.audit._table import AttackMetrics, format_table, metrics_table
 from mis.errors import UserError
-from mis.io import load_npz, png_bytes, to_csv, to_json
+from mis.io import file_digest, load_npz, png_bytes, to_csv, to_json
 
 
 def _numeric(name: str, a: np.ndarray) -> None:
@@ -102,7 +101,7 @@ def audit_outputs(scores: dict, is_member, *, fprs, provenance: dict, source: Pa
     table = metrics_table(flat, m, fprs=fprs) if table is None else table
     rows = [_row(t, epsilon_lower_bound(flat[t.attack], m, fpr=eps_fpr))
             for t in table]
-    digest = hashlib.sha256(Path(source).read_bytes()).hexdigest()
+    digest = file_digest(source)
     curves = {k: (v, m) for k, v in flat.items()}
     report = "\n".join([
         f"# Membership inference audit of `{Path(source).name}`", "",

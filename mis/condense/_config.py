@@ -126,10 +126,8 @@ class CondenseConfig:
         for n in self.scaling_sizes:
             if n < audit or (limit is not None and n > limit):
                 raise UserError(f"scaling size {n} is not allowed; use sizes from the audit set "
-                                f"({audit})" + (f" to {limit} (the training "
-                                                f"{'digits' if real.name == 'digits' else 'rows'})"
-                                                if real is not None and limit is not None
-                                                else " upward"))
+                                f"({audit})" + (f" to {limit} (the {real.train_words})"
+                                                if real is not None else " upward"))
         check_train_size(self, "pool_size", "num_mislabeled")
         check_widths(self, "channels", "hidden")
         check_fraction(self, "delta", "confidence")

@@ -24,11 +24,17 @@ class RealSet(NamedTuple):
     train_size: int
     load: Callable[[str], Dataset]
 
+    @property
+    def train_words(self) -> str:
+        """How messages name its training split: ``"training digits"``, else ``"training rows
+        of <name>"``."""
+        return "training digits" if self.name == "digits" else f"training rows of {self.name}"
+
 
 REAL_SETS = {
     "digits": RealSet("digits", "image", DIGITS_CLASSES, DIGITS_TRAIN, load_digits),
     "fashion-mnist": RealSet("fashion-mnist", "image", FASHION_CLASSES, FASHION_SIZES["train"],
-                             lambda split: load_fashion_mnist(split)),
+                             load_fashion_mnist),
     "adult": RealSet("adult", "table", 2, ADULT_SIZES["train"], load_adult),
 }
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from mis.config import at_least, check_memory, check_specs, check_training
-from mis.data import REAL_SETS
+from mis.config import at_least, check_memory, check_specs, check_train_size, check_training
 from mis.errors import UserError
 
 TASKS = ("mixture", "gaussian-mean", "digits", "fashion-mnist", "adult")
@@ -84,11 +83,7 @@ class RankConfig:
         if not self.channels or any(c < 1 for c in self.channels):
             raise UserError(f"channels={list(self.channels)} is not allowed; use positive "
                             "integers")
-        if self.task in REAL_SETS and self.pool_size > REAL_SETS[self.task].train_size:
-            rows = REAL_SETS[self.task].train_size
-            what = "training digits" if self.task == "digits" else f"training rows of {self.task}"
-            raise UserError(f"pool_size={self.pool_size} exceeds the {rows} {what}; use at most "
-                            f"{rows}")
+        check_train_size(self, "pool_size", dataset=self.task)
         if isinstance(self.accuracy_floor, bool) or not isinstance(self.accuracy_floor,
                                                                    int | float) \
                 or not 0 <= self.accuracy_floor <= 1:

@@ -148,7 +148,7 @@ def summarize_rows(config: RankConfig, rows, mask, n, seconds) -> RankResult:
     ranking with tie groups, the significant Pareto front (utility, LiRA AUC, bits per weight)
     and the findings; releases below the accuracy floor (:func:`broken_releases`) take part in
     none of the last three and are listed apart."""
-    broken, threshold = broken_releases(rows, config.accuracy_floor)
+    broken, _ = broken_releases(rows, config.accuracy_floor)
     all_rows, rows = rows, [r for r in rows if r.spec not in broken]
     names = [r.spec for r in rows]
     # smoke-sized: no more shadow models than the smoke variant trains
@@ -195,7 +195,6 @@ def summarize_rows(config: RankConfig, rows, mask, n, seconds) -> RankResult:
                    else [-value(r.test_loss) for r in rows])
         front = Front([names[i] for i in pareto_front(
             utility, measures[f"{PRIMARY_ATTACK} AUC"][0])], [], {})
-    if threshold is not None:
-        front = front._replace(below_floor=list(broken))
+    front = front._replace(below_floor=list(broken))
     return RankResult(config, all_rows, mask, rankings, kendall, front.front, n, seconds, ties,
                       front, findings, ref, broken)

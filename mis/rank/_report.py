@@ -252,7 +252,8 @@ def report_md(result: RankResult, provenance: dict, command: str) -> bytes:
         lines += ["Dominated: " + ", ".join(f"{k} (by {v})"
                                             for k, v in front.dominated_by.items()), ""]
     if result.broken:
-        lines += [broken_note(result)[0].upper() + broken_note(result)[1:] + ".", ""]
+        note = broken_note(result)
+        lines += [note[0].upper() + note[1:] + ".", ""]
     lines += [
               "![privacy–utility](privacy_utility.png)", "",
               "![indicator vs attack](indicator_vs_attack.png)", "", "![ROC](roc.png)", "",

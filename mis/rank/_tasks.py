@@ -22,7 +22,8 @@ from mis.progress import ProgressFn
 from mis.quantizers import FixedGrid, Identity
 from mis.rank._config import RankConfig
 from mis.release import ReleaseSetup
-from mis.shadow import ConvLearner, Learner, MeanLearner, MLPLearner, train_shadow_models
+from mis.shadow import Learner, MeanLearner, MLPLearner, train_shadow_models
+from mis.study import network_learner
 
 
 def build_setup(config: RankConfig, key, exact_key, *,
@@ -36,14 +37,9 @@ def build_setup(config: RankConfig, key, exact_key, *,
         real = REAL_SETS[config.task]
         pool = jax.tree.map(lambda a: a[:config.pool_size], real.load("train"))
         fresh = jax.tree.map(lambda a: a[:config.num_fresh], real.load("test"))
-        if real.kind == "image":
-            learner = ConvLearner(channels=config.channels, num_outputs=real.num_classes,
+        learner = network_learner(config.task, num_outputs=real.num_classes,
                                   steps=config.steps, learning_rate=config.learning_rate,
-                                  l2=config.l2)
-        else:
-            learner = MLPLearner(hidden=config.hidden, num_outputs=real.num_classes,
-                                 steps=config.steps, learning_rate=config.learning_rate,
-                                 l2=config.l2)
+                                  channels=config.channels, hidden=config.hidden, l2=config.l2)
     elif config.task == "mixture":
         task = make_gaussian_mixture(task_key, d=config.d, k_modes=config.k_modes,
                                      separation=config.separation)

@@ -20,10 +20,11 @@ from mis.shadow import DPSGD, ConvLearner, MLPLearner
 
 def network_learner(dataset: str, *, num_outputs: int, steps: int, learning_rate: float,
                     channels: tuple[int, ...], hidden: tuple[int, ...],
-                    optimizer: str = "adam",
-                    dp: DPSGD | None = None) -> ConvLearner | MLPLearner:
+                    optimizer: str = "adam", dp: DPSGD | None = None,
+                    l2: float = 0.0) -> ConvLearner | MLPLearner:
     """The ConvNet (``channels``) on an image set (digits, fashion-mnist), else the MLP
-    (``hidden``) on vectors (adult, a mixture); both full-batch unless ``dp`` (DP-SGD).
+    (``hidden``) on vectors (adult, a mixture); both full-batch unless ``dp`` (DP-SGD), with
+    the ``l2/2 ‖θ‖²`` penalty ``l2``.
 
     Example:
         >>> type(network_learner("mixture", num_outputs=2, steps=5, learning_rate=0.01,
@@ -32,9 +33,9 @@ def network_learner(dataset: str, *, num_outputs: int, steps: int, learning_rate
     """
     if is_image_set(dataset):
         return ConvLearner(channels=channels, num_outputs=num_outputs, steps=steps,
-                           learning_rate=learning_rate, optimizer=optimizer, dp=dp)
+                           learning_rate=learning_rate, optimizer=optimizer, dp=dp, l2=l2)
     return MLPLearner(hidden=hidden, num_outputs=num_outputs, steps=steps,
-                      learning_rate=learning_rate, optimizer=optimizer, dp=dp)
+                      learning_rate=learning_rate, optimizer=optimizer, dp=dp, l2=l2)
 
 
 def is_image_set(dataset: str) -> bool:

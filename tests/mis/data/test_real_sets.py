@@ -83,6 +83,9 @@ def test_adult_has_the_published_split_and_the_documented_encoding():
     d = len(NUMERICAL) + sum(len({r[ADULT_COLUMNS.index(c)] for r in train_rows})
                              for c in CATEGORICAL)
     assert x.shape == (32561, d) and np.asarray(test.x).shape == (16281, d)
+    from mis.rank._config import ADULT_FEATURES  # rank's memory estimate relies on it
+
+    assert d == ADULT_FEATURES
     positives = sum(r[-1] == ">50K" for r in train_rows)
     assert y.sum() == positives and abs(y.mean() - 0.2408) < 1e-3
     assert np.asarray(test.y).sum() == sum(r[-1] == ">50K." for r in test_rows)
