@@ -1,9 +1,16 @@
-"""Audit metrics: exact ROC, AUC, TPR at FPR, advantage, intervals, ε bounds, plots (host).
+"""Audit metrics: exact ROC, AUC, TPR at FPR, advantage, intervals, ε bounds (one (FPR, TPR)
+point, one training run, Gaussian DP), plots (host).
 
 Larger score = "member"; estimated quantities are ``Estimate(value, lower, upper)``.
 """
 
+from mis.audit._gdp import GaussianDPAudit as GaussianDPAudit
+from mis.audit._gdp import gdp_audit as gdp_audit
+from mis.audit._gdp import gdp_epsilon as gdp_epsilon
 from mis.audit._intervals import clopper_pearson as clopper_pearson
+from mis.audit._one_run import OneRunAudit as OneRunAudit
+from mis.audit._one_run import guess_grid as guess_grid
+from mis.audit._one_run import one_run_audit as one_run_audit
 from mis.audit._one_run import one_run_epsilon as one_run_epsilon
 from mis.audit._one_run import one_run_p_value as one_run_p_value
 from mis.audit._plots import annotate_spread as annotate_spread
@@ -37,8 +44,10 @@ from mis.audit._table import format_table as format_table
 from mis.audit._table import metrics_table as metrics_table
 
 __all__ = [
-    "INDEPENDENT", "AttackMetrics", "Rates", "RocCurve", "advantage", "audit_outputs", "auc",
-    "auc_value", "curve_styles", "one_run_epsilon", "one_run_p_value",
+    "INDEPENDENT", "AttackMetrics", "GaussianDPAudit", "OneRunAudit", "Rates", "RocCurve",
+    "advantage", "audit_outputs", "auc",
+    "auc_value", "curve_styles", "gdp_audit", "gdp_epsilon", "guess_grid", "one_run_audit",
+    "one_run_epsilon", "one_run_p_value",
     "balanced_accuracy", "bootstrap_auc", "check_scores", "clopper_pearson", "epsilon_estimate",
     "epsilon_from_rates",
     "epsilon_lower_bound", "format_table", "held_out_halves", "held_out_rates", "load_audit_input",

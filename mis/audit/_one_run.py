@@ -18,15 +18,25 @@ The canaries' inclusions must be independent fair coins *given everything the at
 reference models whose membership is correlated with the audited run's (a balanced design
 across models) break that premise.
 
+From scores to a bound (:func:`one_run_audit`): the attacker ranks the canaries by score and
+guesses IN for the ``k₊`` highest (and, two-sided, OUT for the ``k₋`` lowest). Choosing the
+number of guesses after seeing which were right would bias the bound upward ("peeking"), so the
+candidate guess counts are a fixed grid (``k ≈ m·2^{-j/2}``, one- and two-sided) and the bound is
+taken at significance ``(1 − confidence) / K`` for the ``K`` candidates (Bonferroni): the
+reported ε is the best of ``K`` bounds that hold *simultaneously* at the stated confidence.
+Ties in the scores are broken by canary index, which does not depend on the coins. The
+ceiling is the same computation with every guess right: the most this audit can certify.
+
 References:
     Steinke, Nasr, Jagielski, "Privacy Auditing with One (1) Training Run", NeurIPS 2023,
-    arXiv:2305.08846. ``jax_privacy.auditing`` implements the same bound (not a dependency
-    here: the tests check the δ = 0 closed form and the bound's validity by simulation).
+    arXiv:2305.08846 (Theorem 3.3, Algorithm 1). ``jax_privacy.auditing`` (2.0.0) implements
+    the same bound; the tests use it as an oracle on identical counts and scores.
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from scipy import optimize, special, stats
@@ -73,3 +83,77 @@ def one_run_epsilon(num_canaries: int, num_guesses: int, num_correct: int, *,
         if hi > 1e3:  # every guess right on many canaries: refuted beyond any useful ε
             return math.inf
     return float(optimize.brentq(gap, hi / 2 if hi > 1 else 0.0, hi, xtol=1e-9))
+
+
+class OneRunAudit(NamedTuple):
+    """The one-run audit of canary scores (module docstring).
+
+    Attributes:
+        epsilon: the ε lower bound at ``confidence`` (Bonferroni over ``candidates``).
+        ceiling: the bound had every guess at every candidate count been right.
+        num_canaries: ``m``; ``num_included``: how many coins came up IN.
+        guesses_in, guesses_out: ``k₊`` and ``k₋`` of the candidate that gave ``epsilon``.
+        correct: right guesses at that candidate.
+        candidates: ``K``, the candidate guess counts tried.
+        confidence, delta: the level and the δ of the refuted (ε, δ) claims.
+    """
+
+    epsilon: float
+    ceiling: float
+    num_canaries: int
+    num_included: int
+    guesses_in: int
+    guesses_out: int
+    correct: int
+    candidates: int
+    confidence: float
+    delta: float
+
+
+def guess_grid(num_canaries: int, two_sided: bool = True) -> list[tuple[int, int]]:
+    """The candidate ``(k₊, k₋)``: ``k = round(m·2^{-j/2}) >= 1`` for ``j = 2, 3, ...``
+    (at most half the canaries guessed IN), one-sided ``(k, 0)`` and, if ``two_sided``,
+    ``(k, k)``."""
+    ks = sorted({max(1, round(num_canaries * 2 ** (-j / 2))) for j in range(2, 64)
+                 if num_canaries * 2 ** (-j / 2) >= 0.5}, reverse=True)
+    grid = [(k, 0) for k in ks]
+    if two_sided:
+        grid += [(k, k) for k in ks if 2 * k <= num_canaries]
+    return grid
+
+
+def one_run_audit(scores, included, *, delta: float = 0.0, confidence: float = 0.95,
+                  grid: list[tuple[int, int]] | None = None) -> OneRunAudit:
+    """The ε lower bound of one run from the canaries' ``scores`` (larger = IN) and their coins
+    ``included`` (module docstring). ``grid`` overrides the candidate ``(k₊, k₋)`` guess
+    counts (a single candidate: no correction)."""
+    s = np.asarray(scores, np.float64).ravel()
+    inc = np.asarray(included, bool).ravel()
+    if s.shape != inc.shape or s.size < 2:
+        raise ValueError(f"need >= 2 scores and as many coins (got {s.size} and {inc.size})")
+    if np.isnan(s).any():
+        raise ValueError("scores contain NaN")
+    m = s.size
+    grid = guess_grid(m) if grid is None else list(grid)
+    if not grid or any(k_in < 0 or k_out < 0 or k_in + k_out > m or k_in + k_out == 0
+                       for k_in, k_out in grid):
+        raise ValueError(f"grid {grid} needs guess counts (k_in, k_out) >= 0 with "
+                         f"0 < k_in + k_out <= {m}")
+    order = np.argsort(-s, kind="stable")  # highest first; ties by index
+    right_in = np.concatenate([[0], np.cumsum(inc[order])])  # right IN guesses among top k
+    right_out = np.concatenate([[0], np.cumsum(~inc[order[::-1]])])  # OUT among bottom k
+    level = 1 - (1 - confidence) / len(grid)
+    n_in = int(inc.sum())
+    best = (0.0, grid[0], 0)
+    ceiling = 0.0
+    for k_in, k_out in grid:
+        correct = int(right_in[k_in] + right_out[k_out])
+        eps = one_run_epsilon(m, k_in + k_out, correct, delta=delta, confidence=level)
+        if eps > best[0]:
+            best = (eps, (k_in, k_out), correct)
+        perfect = min(k_in, n_in) + min(k_out, m - n_in)
+        ceiling = max(ceiling, one_run_epsilon(m, k_in + k_out, perfect, delta=delta,
+                                               confidence=level))
+    eps, (k_in, k_out), correct = best
+    return OneRunAudit(eps, ceiling, m, n_in, k_in, k_out, correct, len(grid), confidence,
+                       delta)
