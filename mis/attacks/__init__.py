@@ -35,8 +35,11 @@ from mis.attacks._signals import RMIA_SIGNALS as RMIA_SIGNALS
 from mis.attacks._signals import logit_scale as logit_scale
 from mis.attacks._signals import rmia_probability as rmia_probability
 from mis.attacks._signals import true_class_prob as true_class_prob
+from mis.attacks._white_box import dirac_final_scores as dirac_final_scores
+from mis.attacks._white_box import dirac_step_scores as dirac_step_scores
 
 __all__ = ["BATTERY", "SIGNAL_ATTACKS", "AttackSignals", "attack_battery", "classifier_signals",
+           "dirac_final_scores", "dirac_step_scores",
            "loss_signals", "calibrated_loss_attack", "check_attack_inputs", "check_same_recipe",
            "check_signal_attacks",
            "gaussian_mean_bayes_score", "leave_one_out", "lira_offline", "lira_online",

@@ -47,6 +47,8 @@ def add_config_options(parser, cls, *, choices: dict | None = None,
     for f in dataclasses.fields(cls):
         flag = "--" + f.name.replace("_", "-")
         hint = hints[f.name]
+        if type(None) in typing.get_args(hint):  # `int | None`: the flag takes an int
+            hint = next(a for a in typing.get_args(hint) if a is not type(None))
         if f.name in choices:
             parser.add_argument(flag, choices=choices[f.name], default=None,
                                 help=helps.get(f.name, f"default {f.default}"))

@@ -21,6 +21,12 @@ from mis.errors import UserError
 from mis.shadow import DPSGD
 
 DATASETS = ("digits", "fashion-mnist", "adult", "mixture")
+MODES = ("shadow", "one-run")
+CANARIES = ("mislabeled", "input", "gradient")
+OBSERVERS = ("black-box", "white-box", "every-step")
+# canaries per mode when num_canaries is not given
+DEFAULT_CANARIES = {"shadow": 16, "one-run": 1000}
+DEFAULT_KIND = {"shadow": "mislabeled", "one-run": "gradient"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +44,17 @@ class DPAuditConfig:
         num_models: shadow models per σ (even; each pool point is IN for half of them).
         pool_size: ordinary pool points (the first ``pool_size`` training digits, or draws of
             the mixture); ``num_canaries`` mislabeled points are added to the pool.
-        num_canaries: canaries: training points (outside the ordinary pool) given a wrong label.
+        num_canaries: canaries (0: the mode's default, 16 shadow, 1000 one-run).
+        mode: ``"shadow"`` (``num_models`` shadow models per σ, every point IN for half of
+            them, LiRA) or ``"one-run"`` (one DP-SGD run per σ, each canary IN with
+            probability ½, Steinke et al.'s bound; :mod:`mis.dpaudit._one_run`).
+        canary: ``""`` (the mode's default: mislabeled for shadow, gradient for one-run),
+            ``"mislabeled"`` (training rows given a wrong label; the only kind of the
+            shadow mode), ``"input"`` (out-of-distribution inputs: uniform noise, random
+            label) or ``"gradient"`` (Dirac gradient canaries of norm C; one-run mode).
+        observers: what the one-run attacker sees: ``"black-box"`` (the final model's loss;
+            input-space canaries) or ``"white-box"`` (final parameters) and ``"every-step"``
+            (every noisy update) for gradient canaries; empty = all of the canary's.
         delta: the δ of (ε, δ), in (0, 1).
         fpr: the FPR at which the attack's threshold is chosen for the ε lower bound.
         confidence: the Clopper–Pearson confidence of the ε interval.
@@ -52,7 +68,10 @@ class DPAuditConfig:
     learning_rate: float = 0.01
     num_models: int = 128
     pool_size: int = 256
-    num_canaries: int = 16
+    num_canaries: int = 0
+    mode: str = "shadow"
+    canary: str = ""
+    observers: tuple[str, ...] = ()
     channels: tuple[int, ...] = (8, 16)
     hidden: tuple[int, ...] = (32,)
     d: int = 16
@@ -61,9 +80,16 @@ class DPAuditConfig:
     confidence: float = 0.95
 
     def __post_init__(self):
-        for name in ("sigmas", "channels", "hidden"):
+        for name in ("sigmas", "channels", "hidden", "observers"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         check_choice(self, "dataset", DATASETS)
+        check_choice(self, "mode", MODES)
+        if self.canary == "":
+            object.__setattr__(self, "canary", DEFAULT_KIND[self.mode])
+        check_choice(self, "canary", CANARIES)
+        if self.num_canaries == 0:
+            object.__setattr__(self, "num_canaries", DEFAULT_CANARIES[self.mode])
+        self._check_canaries()
         if not self.sigmas:
             raise UserError("sigmas is empty; give at least one noise multiplier >= 0")
         if len(set(self.sigmas)) != len(self.sigmas):
@@ -75,10 +101,27 @@ class DPAuditConfig:
         at_least(self, "pool_size", 2)
         at_least(self, "num_canaries", 2)
         at_least(self, "d", 1)
-        check_train_size(self, "pool_size", "num_canaries")
+        if self.canary == "mislabeled":  # the canaries are training rows after the pool
+            check_train_size(self, "pool_size", "num_canaries")
+        else:
+            check_train_size(self, "pool_size")
         check_widths(self, "channels", "hidden")
         check_number(self, "learning_rate", lo=0.0, lo_open=True)
         check_fraction(self, "delta", "fpr", "confidence")
+
+    def _check_canaries(self) -> None:
+        if self.mode == "shadow" and (self.canary != "mislabeled" or self.observers):
+            raise UserError(f"canary={self.canary!r} / observers={list(self.observers)} need "
+                            "mode='one-run'; the shadow mode audits mislabeled canaries with "
+                            "LiRA")
+        allowed = (("white-box", "every-step") if self.canary == "gradient" else
+                   ("black-box",))
+        for observer in self.observers:
+            if observer not in allowed:
+                raise UserError(f"observer {observer!r} is not allowed for {self.canary} "
+                                f"canaries; use {' or '.join(allowed)}")
+        if self.mode == "one-run" and not self.observers:
+            object.__setattr__(self, "observers", allowed)
 
     @staticmethod
     def smoke_sizes(task=None) -> dict:

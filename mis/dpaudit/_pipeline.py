@@ -37,16 +37,16 @@ from mis.data import (
     sample_gaussian_mixture,
 )
 from mis.dpaudit._config import DPAuditConfig
+from mis.dpaudit._learner import audit_learner
+from mis.dpaudit._one_run import run_one_run
 from mis.inference import Finding, crossed_mean, crossed_metrics, held_out_ceiling
 from mis.progress import ProgressFn, report
 from mis.shadow import (
-    DPSGD,
     dp_epsilon,
     dp_epsilon_rdp,
     stacked_predict,
     train_shadow_models,
 )
-from mis.study import network_learner
 from theory import Estimate
 
 
@@ -126,8 +126,11 @@ class DPAuditRow(NamedTuple):
 
 
 class DPAuditResult(NamedTuple):
+    """``rows``: one :class:`DPAuditRow` per σ (shadow mode) or one
+    :class:`~mis.dpaudit.OneRunRow` per (σ, observer) (one-run mode)."""
+
     config: DPAuditConfig
-    rows: list[DPAuditRow]
+    rows: list
     seconds: dict
 
 
@@ -154,14 +157,6 @@ def audit_data(config: DPAuditConfig, key) -> AuditData:
     y = y.at[n:].set((y[n:] + shift) % classes)
     is_canary = np.arange(n + k) >= n
     return AuditData(Dataset(x, y), is_canary, test, classes)
-
-
-def audit_learner(config: DPAuditConfig, num_classes: int, sigma: float):
-    """The DP-SGD learner of ``config`` at noise multiplier ``sigma``."""
-    return network_learner(config.dataset, num_outputs=num_classes, steps=config.steps,
-                           learning_rate=config.learning_rate, channels=config.channels,
-                           hidden=config.hidden,
-                           dp=DPSGD(config.clip_norm, sigma, config.sample_rate))
 
 
 def audit_sigma(config: DPAuditConfig, data: AuditData, key, sigma: float, *,
@@ -205,7 +200,10 @@ def run_dpaudit(config: DPAuditConfig, key, *,
                 progress: ProgressFn | None = None) -> DPAuditResult:
     """Every σ of ``config`` (keys: ``data, train = split(key)``; the same ``train`` key, hence
     the same membership split and initialisations, for every σ). ``progress("noise
-    multipliers", done, total)`` after each σ."""
+    multipliers", done, total)`` after each σ. ``mode="one-run"``:
+    :func:`mis.dpaudit.run_one_run`."""
+    if config.mode == "one-run":
+        return DPAuditResult(config, *run_one_run(config, key, progress=progress))
     data_key, train_key = jax.random.split(key)
     t0 = time.perf_counter()
     data = audit_data(config, data_key)

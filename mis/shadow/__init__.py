@@ -25,9 +25,12 @@ from mis.shadow._conv import image_patches as image_patches
 from mis.shadow._conv import max_pool as max_pool
 from mis.shadow._dpsgd import DP_BLOCK as DP_BLOCK
 from mis.shadow._dpsgd import DPSGD as DPSGD
+from mis.shadow._dpsgd import GradientCanaries as GradientCanaries
+from mis.shadow._dpsgd import add_gradient_canaries as add_gradient_canaries
 from mis.shadow._dpsgd import clip_gradients as clip_gradients
 from mis.shadow._dpsgd import dp_gradient as dp_gradient
 from mis.shadow._dpsgd import per_example_gradients as per_example_gradients
+from mis.shadow._dpsgd import quiet_coordinates as quiet_coordinates
 from mis.shadow._engine import DESIGNS as DESIGNS
 from mis.shadow._engine import ShadowModels as ShadowModels
 from mis.shadow._engine import auto_batch_size as auto_batch_size
@@ -35,6 +38,7 @@ from mis.shadow._engine import fit_keys as fit_keys
 from mis.shadow._engine import membership_mask as membership_mask
 from mis.shadow._engine import train_shadow_models as train_shadow_models
 from mis.shadow._learners import MLP as MLP
+from mis.shadow._learners import CanaryRun as CanaryRun
 from mis.shadow._learners import GradientLearner as GradientLearner
 from mis.shadow._learners import Learner as Learner
 from mis.shadow._learners import LearnerBase as LearnerBase
@@ -45,6 +49,7 @@ from mis.shadow._learners import WrappedLearner as WrappedLearner
 from mis.shadow._learners import fit_by_gradient as fit_by_gradient
 from mis.shadow._learners import fit_with_curve as fit_with_curve
 from mis.shadow._learners import softmax_regression as softmax_regression
+from mis.shadow._learners import train_with_gradient_canaries as train_with_gradient_canaries
 from mis.shadow._stacked import stacked_loss as stacked_loss
 from mis.shadow._stacked import stacked_predict as stacked_predict
 from mis.shadow._tuning import Tuning as Tuning
@@ -53,7 +58,9 @@ from mis.shadow._tuning import tune_l2 as tune_l2
 from mis.shadow._tuning import tuned_learner as tuned_learner
 from mis.shadow._tuning import validation_split as validation_split
 
-__all__ = ["DESIGNS", "DPSGD", "DP_BLOCK", "MLP", "ConvLearner", "ConvNet", "GradientLearner",
+__all__ = ["DESIGNS", "DPSGD", "DP_BLOCK", "MLP", "CanaryRun", "ConvLearner", "ConvNet",
+           "GradientCanaries", "GradientLearner", "add_gradient_canaries", "quiet_coordinates",
+           "train_with_gradient_canaries",
            "Learner", "LearnerBase", "MLPLearner", "MeanLearner", "RidgeLearner", "ShadowModels",
            "Tuning",
            "auto_batch_size", "clip_gradients", "conv2d", "conv_relu_pool", "dp_epsilon",

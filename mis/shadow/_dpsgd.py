@@ -26,10 +26,11 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+from jax.flatten_util import ravel_pytree
 from jax.typing import ArrayLike
 
 from mis.errors import UserError
@@ -94,11 +95,49 @@ def gaussian_noise(key: jax.Array, tree: Any, std: ArrayLike) -> Any:
     return jax.tree.unflatten(treedef, noise)
 
 
+class GradientCanaries(NamedTuple):
+    """Dirac gradient canaries (white-box auditing; Nasr et al. 2023, Steinke et al. 2023).
+
+    Canary ``c`` is a training example whose clipped per-example gradient is, at every step, the
+    crafted ``C · e_j`` with ``j = coordinates[c]`` (an index into ``ravel_pytree(params)``):
+    the worst case a clipped example can contribute. It is in the training set iff
+    ``included[c]``, and like every member it is drawn with probability ``q`` at each step, so
+    DP-SGD's guarantee covers it exactly as it covers a real example.
+    """
+
+    coordinates: jax.Array
+    included: jax.Array
+
+
+def quiet_coordinates(loss: Callable[..., jax.Array], params: Any, x: ArrayLike, y: ArrayLike,
+                      num: int, clip_norm: float) -> jax.Array:
+    """The ``num`` parameter coordinates (indices into ``ravel_pytree(params)``) where the
+    clipped gradients of ``(x, y)`` at ``params`` sum to the smallest magnitude: where a Dirac
+    canary is least drowned by the real data's updates (chosen before any coin is drawn, so
+    the one-run audit stays valid). Ties (e.g. dead units) are broken by index."""
+    clipped, _ = clip_gradients(per_example_gradients(loss, params, x, y), clip_norm)
+    total = ravel_pytree(jax.tree.map(lambda a: jnp.sum(a, axis=0), clipped))[0]
+    return jnp.argsort(jnp.abs(total), stable=True)[:num]
+
+
+def add_gradient_canaries(key: jax.Array, total: Any, canaries: GradientCanaries,
+                          dp: DPSGD) -> Any:
+    """``total`` (a clipped-gradient sum) plus ``C · e_j`` for every included canary drawn at
+    this step (each with probability ``q``, from ``key``)."""
+    flat, unravel = ravel_pytree(total)
+    drawn = jnp.asarray(canaries.included, bool)
+    if dp.sample_rate < 1:
+        drawn = drawn & jax.random.bernoulli(key, dp.sample_rate, drawn.shape)
+    flat = flat.at[canaries.coordinates].add(dp.clip_norm * drawn.astype(flat.dtype))
+    return unravel(flat)
+
+
 DP_BLOCK = 64
 
 
 def dp_gradient(key: jax.Array, loss: Callable[..., jax.Array], params: Any, x: ArrayLike,
-                y: ArrayLike, weights: ArrayLike, dp: DPSGD, *, block: int = DP_BLOCK) -> Any:
+                y: ArrayLike, weights: ArrayLike, dp: DPSGD, *, block: int = DP_BLOCK,
+                canaries: GradientCanaries | None = None) -> Any:
     """One DP-SGD gradient ``g̃`` (module docstring) of the members (``weights > 0``, each
     gradient scaled by its weight: 1 for a member) of ``(x, y)``. Keys: ``sample, noise =
     split(key)``.
@@ -107,6 +146,8 @@ def dp_gradient(key: jax.Array, loss: Callable[..., jax.Array], params: Any, x: 
     stable argsort) and processed ``block`` at a time in a ``lax.while_loop`` that stops after
     ``ceil(count / block)`` blocks, so a step costs about ``q · members`` per-example gradients,
     not one per pool example (the static shapes of ``vmap`` otherwise force the latter).
+    ``canaries`` (:class:`GradientCanaries`) join the clipped sum before the noise, each drawn
+    with probability ``q`` from ``fold_in(sample, 1)``.
     """
     sample_key, noise_key = jax.random.split(key)
     weights = jnp.asarray(weights)
@@ -133,6 +174,8 @@ def dp_gradient(key: jax.Array, loss: Callable[..., jax.Array], params: Any, x: 
 
     zeros = jax.tree.map(jnp.zeros_like, params)
     _, total = jax.lax.while_loop(lambda c: c[0] * block < count, body, (0, zeros))
+    if canaries is not None:
+        total = add_gradient_canaries(jax.random.fold_in(sample_key, 1), total, canaries, dp)
     if dp.noise_multiplier > 0:
         noise = gaussian_noise(noise_key, total, dp.noise_multiplier * dp.clip_norm)
         total = jax.tree.map(jnp.add, total, noise)

@@ -35,15 +35,17 @@ boundary as plain nested dicts (``nnx.split`` / ``to_pure_dict`` / ``nnx.merge``
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar, Protocol, runtime_checkable
+import functools
+from typing import Any, ClassVar, NamedTuple, Protocol, runtime_checkable
 
 import jax
 import jax.numpy as jnp
 import optax
 from flax import nnx
+from jax.flatten_util import ravel_pytree
 
 from mis.data import Dataset
-from mis.shadow._dpsgd import DPSGD, dp_gradient
+from mis.shadow._dpsgd import DPSGD, GradientCanaries, dp_gradient
 
 
 @runtime_checkable
@@ -329,14 +331,20 @@ def check_gradient_learner(learner) -> None:
         raise ValueError(f"dp={learner.dp!r}; use mis.shadow.DPSGD(...) or None")
 
 
-def fit_by_gradient(learner, key, data: Dataset, weights, hyper, init, monitor=None):
+def fit_by_gradient(learner, key, data: Dataset, weights, hyper, init, monitor=None,
+                    canaries: GradientCanaries | None = None):
     """The optax training loop of the gradient learners (``MLPLearner``, ``ConvLearner``):
     ``learner.steps`` steps of ``learner.optimizer`` inside ``lax.scan`` on the weighted mean
     loss plus ``l2/2 ‖θ‖²``; full batch, ``batch_size`` uniform draws per step, or DP-SGD
     (``learner.dp``, :mod:`mis.shadow._dpsgd`) with the L2 gradient added after the noise.
     Keys: ``init, batches = split(key)``; step ``t`` uses ``split(batches, steps)[t]``.
     With ``monitor(params) -> scalar`` it returns ``(params, curve)``, ``curve[t]`` the monitor
-    after step ``t + 1`` (e.g. a validation loss: :func:`fit_with_curve`)."""
+    after step ``t + 1`` (e.g. a validation loss: :func:`fit_with_curve`). With DP-SGD and
+    ``canaries`` (:class:`~mis.shadow.GradientCanaries`) it returns ``(params, observed)``,
+    ``observed[t, c]`` the noisy gradient sum of step ``t`` at canary ``c``'s coordinate in units
+    of ``C`` (what an observer of every update recovers: :func:`train_with_gradient_canaries`)."""
+    if canaries is not None and (monitor is not None or learner.dp is None):
+        raise ValueError("canaries= needs a DP-SGD learner (dp=DPSGD(...)) and no monitor")
     init_key, batch_key = jax.random.split(key)
     lr = _hyper(hyper, "learning_rate", learner.learning_rate)
     l2 = _hyper(hyper, "l2", learner.l2)
@@ -353,19 +361,25 @@ def fit_by_gradient(learner, key, data: Dataset, weights, hyper, init, monitor=N
 
     def gradient(p, step_key):
         if learner.dp is None:
-            return jax.grad(objective)(p, step_key)
-        g = dp_gradient(step_key, learner.loss, p, data.x, data.y, weights, learner.dp)
-        return jax.tree.map(lambda a, b: a + l2 * b, g, p)
+            return jax.grad(objective)(p, step_key), None
+        g = dp_gradient(step_key, learner.loss, p, data.x, data.y, weights, learner.dp,
+                        canaries=canaries)
+        return jax.tree.map(lambda a, b: a + l2 * b, g, p), g
 
     def step(carry, step_key):
         p, s = carry
-        updates, s = opt.update(gradient(p, step_key), s, p)
+        g, noisy = gradient(p, step_key)
+        updates, s = opt.update(g, s, p)
         p = optax.apply_updates(p, updates)
+        if canaries is not None:  # the noisy sum at the canaries, in units of C
+            scale = learner.dp.sample_rate * jnp.maximum(jnp.sum(weights), 1.0)
+            seen = ravel_pytree(noisy)[0][canaries.coordinates] * scale / learner.dp.clip_norm
+            return (p, s), seen
         return (p, s), (None if monitor is None else monitor(p))
 
     keys = jax.random.split(batch_key, learner.steps)
     (params, _), curve = jax.lax.scan(step, (params, opt.init(params)), keys)
-    return params if monitor is None else (params, curve)
+    return params if monitor is None and canaries is None else (params, curve)
 
 
 def fit_with_curve(learner, key, data: Dataset, weights, validation: Dataset, hyper=None):
@@ -380,3 +394,27 @@ def fit_with_curve(learner, key, data: Dataset, weights, validation: Dataset, hy
 def softmax_regression(num_classes: int = 2, **kwargs) -> MLPLearner:
     """Multinomial logistic regression: an ``MLPLearner`` with no hidden layer."""
     return MLPLearner(hidden=(), num_outputs=num_classes, **kwargs)
+
+
+class CanaryRun(NamedTuple):
+    """One DP-SGD run with gradient canaries: ``initial`` and ``final`` parameters and
+    ``observed`` (``[steps, m]``, the noisy gradient sum at each canary's coordinate at each
+    step, in units of ``C``)."""
+
+    initial: Any
+    final: Any
+    observed: jax.Array
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def train_with_gradient_canaries(learner: Any, key: jax.Array, data: Dataset,
+                                 weights: jax.Array, canaries: GradientCanaries) -> CanaryRun:
+    """``learner`` (an ``MLPLearner`` or ``ConvLearner`` with ``dp=DPSGD(...)``) trained once
+    as its ``fit`` does on the members of ``data`` plus the included
+    :class:`~mis.shadow.GradientCanaries`; the initial parameters come from the same key as
+    ``fit``'s (``init = split(key)[0]``), known to a white-box observer."""
+    shape = data.x.shape[1] if isinstance(learner, MLPLearner) else data.x.shape[1:]
+    init = lambda k: learner.init(k, shape)  # noqa: E731
+    final, observed = fit_by_gradient(learner, key, data, weights, None, init,
+                                      canaries=canaries)
+    return CanaryRun(init(jax.random.split(key)[0]), final, observed)
