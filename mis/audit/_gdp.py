@@ -32,6 +32,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import optimize, stats
 
 
@@ -71,7 +72,8 @@ def gdp_epsilon(mu: float, delta: float) -> float:
     return float(optimize.brentq(gap, hi / 2 if hi > 1 else 0.0, hi, xtol=1e-10))
 
 
-def gdp_audit(scores_in, scores_out, *, delta: float, confidence: float = 0.95) -> GaussianDPAudit:
+def gdp_audit(scores_in: ArrayLike, scores_out: ArrayLike, *, delta: float,
+              confidence: float = 0.95) -> GaussianDPAudit:
     """The μ lower bound and its ε from IN and OUT scores (larger = IN; module docstring)."""
     s_in = np.sort(np.asarray(scores_in, np.float64).ravel())
     s_out = np.sort(np.asarray(scores_out, np.float64).ravel())

@@ -4,12 +4,13 @@ Contents: ``clopper_pearson``.
 """
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from theory import Estimate
 
 
-def clopper_pearson(successes, trials, confidence: float = 0.95) -> Estimate:
+def clopper_pearson(successes: ArrayLike, trials: ArrayLike, confidence: float = 0.95) -> Estimate:
     r"""Clopper-Pearson ("exact") two-sided interval for a binomial proportion.
 
     .. math::

@@ -39,6 +39,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import optimize, special, stats
 
 
@@ -122,7 +123,8 @@ def guess_grid(num_canaries: int, two_sided: bool = True) -> list[tuple[int, int
     return grid
 
 
-def one_run_audit(scores, included, *, delta: float = 0.0, confidence: float = 0.95,
+def one_run_audit(scores: ArrayLike, included: ArrayLike, *, delta: float = 0.0,
+                  confidence: float = 0.95,
                   grid: list[tuple[int, int]] | None = None) -> OneRunAudit:
     """The ε lower bound of one run from the canaries' ``scores`` (larger = IN) and their coins
     ``included`` (module docstring). ``grid`` overrides the candidate ``(k₊, k₋)`` guess

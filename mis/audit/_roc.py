@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from mis.audit._intervals import clopper_pearson
@@ -33,7 +34,7 @@ class RocCurve(NamedTuple):
     thresholds: np.ndarray
 
 
-def check_scores(scores, is_member) -> tuple[np.ndarray, np.ndarray]:
+def check_scores(scores: ArrayLike, is_member: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Validate and flatten; raises ``UserError`` for NaN scores or a one-class label set."""
     s = np.asarray(scores, np.float64).ravel()
     m = np.asarray(is_member).ravel()
@@ -50,7 +51,7 @@ def check_scores(scores, is_member) -> tuple[np.ndarray, np.ndarray]:
     return s, m
 
 
-def roc_curve(scores, is_member) -> RocCurve:
+def roc_curve(scores: ArrayLike, is_member: ArrayLike) -> RocCurve:
     """Every ROC point of ``scores`` (exact, ties handled)."""
     s, m = check_scores(scores, is_member)
     order = np.argsort(-s, kind="stable")
@@ -60,7 +61,7 @@ def roc_curve(scores, is_member) -> RocCurve:
     return RocCurve(np.r_[0.0, fp / (~m).sum()], np.r_[0.0, tp / m.sum()], np.r_[np.inf, s[last]])
 
 
-def auc_value(s, m) -> float:
+def auc_value(s: np.ndarray, m: np.ndarray) -> float:
     """The AUC alone (Mann–Whitney with average ranks; no checks, no interval): for loops
     such as bootstraps over already checked scores ``s`` and boolean labels ``m``."""
     ranks = stats.rankdata(s)  # average ranks: a tie counts 1/2
@@ -68,7 +69,7 @@ def auc_value(s, m) -> float:
     return (ranks[m].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)
 
 
-def auc(scores, is_member, *, confidence: float = 0.95) -> Estimate:
+def auc(scores: ArrayLike, is_member: ArrayLike, *, confidence: float = 0.95) -> Estimate:
     """Area under the ROC = Mann–Whitney ``P(S_member > S_non) + ½ P(=)``, with a DeLong
     (asymptotically normal, two-sided) interval clipped to [0, 1]."""
     s, m = check_scores(scores, is_member)
@@ -84,7 +85,8 @@ def auc(scores, is_member, *, confidence: float = 0.95) -> Estimate:
     return Estimate(value, max(value - half, 0.0), min(value + half, 1.0))
 
 
-def bootstrap_auc(key_seed: int, scores, is_member, *, num_bootstrap: int = 1000,
+def bootstrap_auc(key_seed: int, scores: ArrayLike, is_member: ArrayLike, *,
+                  num_bootstrap: int = 1000,
                   confidence: float = 0.95) -> Estimate:
     """AUC with a percentile bootstrap interval (members and non-members resampled
     separately); ``key_seed`` is the integer seed of the resampling."""
@@ -99,7 +101,7 @@ def bootstrap_auc(key_seed: int, scores, is_member, *, num_bootstrap: int = 1000
     return Estimate(auc_value(s, m), lo, hi)
 
 
-def threshold_at_fpr(scores, is_member, fpr: float) -> float:
+def threshold_at_fpr(scores: ArrayLike, is_member: ArrayLike, fpr: float) -> float:
     """The threshold of the ROC point with the largest TPR among those with ``FPR <= fpr``."""
     if not 0 <= fpr <= 1:
         raise UserError(f"fpr={fpr!r} must lie in [0, 1]")
@@ -116,7 +118,7 @@ class Rates(NamedTuple):
     fpr: Estimate
 
 
-def rates_at_threshold(threshold: float, scores, is_member, *,
+def rates_at_threshold(threshold: float, scores: ArrayLike, is_member: ArrayLike, *,
                        confidence: float = 0.95) -> Rates:
     """Clopper–Pearson TPR and FPR of ``score >= threshold``; valid when the threshold was
     chosen on other data (held-out)."""
@@ -129,7 +131,7 @@ def rates_at_threshold(threshold: float, scores, is_member, *,
 HALVES_SEED = 0
 
 
-def held_out_halves(is_member, seed: int = HALVES_SEED) -> tuple[np.ndarray, np.ndarray]:
+def held_out_halves(is_member: ArrayLike, seed: int = HALVES_SEED) -> tuple[np.ndarray, np.ndarray]:
     """``(choose, evaluate)``: sorted indices of a split of the examples into two halves,
     stratified by label (each class permuted by ``numpy.random.default_rng(seed)``, its first
     ``⌈n_c/2⌉`` examples to ``choose``), so each half holds members and non-members whatever
@@ -152,7 +154,8 @@ def _halves(s, m):
     return (s[a], m[a]), (s[b], m[b])
 
 
-def held_out_rates(scores, is_member, fpr: float, *, confidence: float = 0.95) -> Rates:
+def held_out_rates(scores: ArrayLike, is_member: ArrayLike, fpr: float, *,
+                   confidence: float = 0.95) -> Rates:
     """The rates of the threshold chosen at FPR ``<= fpr`` on one half of
     :func:`held_out_halves` (the ROC point with the largest TPR among those with FPR
     ``<= fpr``, no interpolation), measured on the other half with Clopper–Pearson intervals:
@@ -162,7 +165,8 @@ def held_out_rates(scores, is_member, fpr: float, *, confidence: float = 0.95) -
     return rates_at_threshold(threshold_at_fpr(sa, ma, fpr), sb, mb, confidence=confidence)
 
 
-def tpr_at_fpr(scores, is_member, fpr: float, *, confidence: float = 0.95) -> Estimate:
+def tpr_at_fpr(scores: ArrayLike, is_member: ArrayLike, fpr: float, *,
+               confidence: float = 0.95) -> Estimate:
     """Held-out TPR at FPR ``<= fpr`` (:func:`held_out_rates`): the value is the threshold's
     TPR on the evaluation half and the interval its Clopper–Pearson interval there, so the
     interval belongs to the value (an in-sample maximum would be biased upward and could lie
@@ -174,7 +178,7 @@ def _dkw(n: int, alpha: float) -> float:
     return float(np.sqrt(np.log(2 / alpha) / (2 * n)))
 
 
-def advantage(scores, is_member, *, confidence: float = 0.95) -> Estimate:
+def advantage(scores: ArrayLike, is_member: ArrayLike, *, confidence: float = 0.95) -> Estimate:
     """``max_t (TPR − FPR)`` over all thresholds (the attack's advantage; its complement is the
     attack's MIS estimate). Interval, each side at level ``α/2``: lower = threshold chosen on
     one half, Clopper–Pearson ``TPR_lo − FPR_hi`` on the other (Bonferroni);
@@ -194,7 +198,7 @@ def advantage(scores, is_member, *, confidence: float = 0.95) -> Estimate:
     return Estimate(value, lower, upper)
 
 
-def balanced_accuracy(scores, is_member) -> float:
+def balanced_accuracy(scores: ArrayLike, is_member: ArrayLike) -> float:
     """``max_t ½(TPR + 1 − FPR) = ½(1 + advantage)``."""
     return 0.5 * (1 + float(advantage(scores, is_member).value))
 
@@ -210,7 +214,8 @@ def epsilon_from_rates(tpr: float, fpr: float, delta: float = 0.0) -> float:
     return float(max([0.0, *cands]))
 
 
-def epsilon_estimate(scores, is_member, *, fpr: float = 0.01, delta: float = 0.0,
+def epsilon_estimate(scores: ArrayLike, is_member: ArrayLike, *, fpr: float = 0.01,
+                     delta: float = 0.0,
                      confidence: float = 0.95) -> Estimate:
     """The ε an attack implies (see :func:`epsilon_lower_bound`), as ``Estimate(value, lower,
     upper)``: the threshold is chosen at ``fpr`` on one half of :func:`held_out_halves`; on
@@ -223,7 +228,8 @@ def epsilon_estimate(scores, is_member, *, fpr: float = 0.01, delta: float = 0.0
                     epsilon_from_rates(float(r.tpr.upper), float(r.fpr.lower), delta))
 
 
-def epsilon_lower_bound(scores, is_member, *, fpr: float = 0.01, delta: float = 0.0,
+def epsilon_lower_bound(scores: ArrayLike, is_member: ArrayLike, *, fpr: float = 0.01,
+                        delta: float = 0.0,
                         confidence: float = 0.95) -> float:
     """A (ε, δ)-DP lower bound from one attack, as TF Privacy / jax_privacy audits do: choose
     the threshold at ``fpr`` on one half of :func:`held_out_halves`; with Clopper–Pearson

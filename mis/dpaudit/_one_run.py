@@ -106,11 +106,6 @@ class OneRunRow(NamedTuple):
             sizes={"runs": 1, "canaries": self.audit.num_canaries}, note=note)]
 
 
-def default_observers(canary: str) -> tuple[str, ...]:
-    """``("white-box", "every-step")`` for gradient canaries, ``("black-box",)`` otherwise."""
-    return ("white-box", "every-step") if canary == "gradient" else ("black-box",)
-
-
 def one_run_data(config: DPAuditConfig, key: jax.Array) -> CanaryData:
     """The ordinary pool plus the input-space canaries (none for gradient canaries; keys as
     :func:`mis.study.canary_data`)."""
@@ -138,7 +133,7 @@ def one_run_sigma(config: DPAuditConfig, data: CanaryData, key: jax.Array, sigma
     if config.canary == "gradient":
         pool = type(data.pool)(data.pool.x[:n], data.pool.y[:n])
         shape = pool.x.shape[1] if pool.x.ndim == 2 else pool.x.shape[1:]
-        initial = learner.init(jax.random.split(fit_key)[0], shape)  # fit's initialisation
+        initial = learner.init(jax.random.split(fit_key)[0], shape)  # type: ignore[arg-type]
         size = ravel_pytree(initial)[0].size
         if m > size:
             raise UserError(f"num_canaries={m} exceeds the {size} parameters of the model; "

@@ -134,7 +134,7 @@ class DPAuditResult(NamedTuple):
     seconds: dict
 
 
-def audit_data(config: DPAuditConfig, key) -> AuditData:
+def audit_data(config: DPAuditConfig, key: jax.Array) -> AuditData:
     """The pool and test set of ``config.dataset``. A shipped set (digits, fashion-mnist,
     adult): the first ``pool_size`` training rows, then the next ``num_canaries`` with a
     uniformly drawn wrong label; the test split.
@@ -159,7 +159,7 @@ def audit_data(config: DPAuditConfig, key) -> AuditData:
     return AuditData(Dataset(x, y), is_canary, test, classes)
 
 
-def audit_sigma(config: DPAuditConfig, data: AuditData, key, sigma: float, *,
+def audit_sigma(config: DPAuditConfig, data: AuditData, key: jax.Array, sigma: float, *,
                 train_sigma: float | None = None,
                 progress: ProgressFn | None = None) -> DPAuditRow:
     """One σ: train, attack, compare (module docstring). ``train_sigma`` trains with another
@@ -196,7 +196,7 @@ def audit_sigma(config: DPAuditConfig, data: AuditData, key, sigma: float, *,
         ceiling(c), ceiling(o))
 
 
-def run_dpaudit(config: DPAuditConfig, key, *,
+def run_dpaudit(config: DPAuditConfig, key: jax.Array, *,
                 progress: ProgressFn | None = None) -> DPAuditResult:
     """Every σ of ``config`` (keys: ``data, train = split(key)``; the same ``train`` key, hence
     the same membership split and initialisations, for every σ). ``progress("noise

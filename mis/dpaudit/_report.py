@@ -28,6 +28,7 @@ import math
 from mis.audit import plot_intervals
 from mis.dpaudit._config import DPAuditConfig
 from mis.dpaudit._pipeline import DPAuditResult
+from mis.inference import Finding
 from mis.io import fmt, png_bytes, to_csv, to_json
 
 
@@ -123,7 +124,7 @@ def console_table(result: DPAuditResult) -> str:
     return "\n".join(lines)
 
 
-def findings(result: DPAuditResult):
+def findings(result: DPAuditResult) -> list[Finding]:
     """Every row's :meth:`~mis.dpaudit.DPAuditRow.findings` (two per σ)."""
     # smoke-sized: no more shadow models than the smoke variant trains
     smoke = (result.config.num_canaries <= DPAuditConfig.smoke_sizes()["num_canaries"]
