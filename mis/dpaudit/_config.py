@@ -55,6 +55,9 @@ class DPAuditConfig:
         observers: what the one-run attacker sees: ``"black-box"`` (the final model's loss;
             input-space canaries) or ``"white-box"`` (final parameters) and ``"every-step"``
             (every noisy update) for gradient canaries; empty = all of the canary's.
+        train_sigma: ``-1`` (default): train each σ as accounted. ``>= 0``: train every σ with
+            this noise multiplier instead while the accountant still reports σ's ε — a
+            planted violation (``0``: noise off) that a working audit must catch.
         delta: the δ of (ε, δ), in (0, 1).
         fpr: the FPR at which the attack's threshold is chosen for the ε lower bound.
         confidence: the Clopper–Pearson confidence of the ε interval.
@@ -72,6 +75,7 @@ class DPAuditConfig:
     mode: str = "shadow"
     canary: str = ""
     observers: tuple[str, ...] = ()
+    train_sigma: float = -1.0
     channels: tuple[int, ...] = (8, 16)
     hidden: tuple[int, ...] = (32,)
     d: int = 16
@@ -98,6 +102,9 @@ class DPAuditConfig:
             DPSGD(self.clip_norm, sigma, self.sample_rate)  # one-line errors for C, σ, q
         at_least(self, "steps", 1)
         check_design(self)
+        if not (self.train_sigma == -1 or 0 <= self.train_sigma < float("inf")):
+            raise UserError(f"train_sigma={self.train_sigma!r} is not allowed; use -1 (train "
+                            "as accounted) or a finite number >= 0")
         at_least(self, "pool_size", 2)
         at_least(self, "num_canaries", 2)
         at_least(self, "d", 1)

@@ -25,6 +25,9 @@ STUDY = Study(
                      "gradient (Dirac gradient canaries; the one-run mode's default)",
            "observers": "one-run attacker's view: black-box (input-space canaries), "
                         "white-box,every-step (gradient canaries; default: all that apply)",
-           "num_canaries": "canaries (default 16 shadow, 1000 one-run)"})
+           "num_canaries": "canaries (default 16 shadow, 1000 one-run)",
+           "train_sigma": "plant a violation: train every σ with this noise multiplier "
+                          "(0 = noise off) while the accountant reports σ's ε (default -1: "
+                          "train as accounted)"})
 
 __all__ = ["STUDY"]

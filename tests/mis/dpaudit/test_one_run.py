@@ -126,6 +126,8 @@ def test_bad_combinations_are_one_line_errors():
         DPAuditConfig(canary="gradient")
     with pytest.raises(UserError, match="observer 'white-box' is not allowed for input"):
         DPAuditConfig(mode="one-run", canary="input", observers=("white-box",))
+    with pytest.raises(UserError, match="train_sigma=-2 is not allowed"):
+        DPAuditConfig(train_sigma=-2)
     with pytest.raises(UserError, match="mode='one run' is unknown"):
         DPAuditConfig(mode="one run")
     assert DPAuditConfig().num_canaries == 16
@@ -142,7 +144,8 @@ def test_bad_combinations_are_one_line_errors():
 def test_cli_one_run_smoke_writes_every_output(tmp_path):
     out = tmp_path / "run"
     res = run_mis("dpaudit", "--smoke", "--mode", "one-run", "--canary", "gradient",
-                  "--dataset", "mixture", "--num-canaries", "64", "--out", out)
+                  "--dataset", "mixture", "--num-canaries", "64", "--train-sigma", "0",
+                  "--out", out)
     assert res.returncode == 0, res.stderr
     assert {"dpaudit.csv", "epsilon_vs_sigma.png", "report.md", "results.json"} <= {
         p.name for p in out.iterdir()}
@@ -150,7 +153,8 @@ def test_cli_one_run_smoke_writes_every_output(tmp_path):
     assert [(r["sigma"], r["observer"]) for r in rows] == [
         ("0.0", "white-box"), ("0.0", "every-step"), ("2.0", "white-box"),
         ("2.0", "every-step")]
-    for r in rows:
+    for r in rows:  # the planted violation: every σ trained without noise
+        assert r["train_sigma"] == "0.0"
         assert 0 <= float(r["eps_one_run"]) <= float(r["ceiling"])
         assert int(r["num_canaries"]) == 64
     record = json.loads((out / "results.json").read_text())
