@@ -29,7 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from mis.attacks import lira_online_scores
-from mis.audit import epsilon_estimate
+from mis.audit import GaussianDPAudit, epsilon_estimate, gdp_audit
 from mis.data import (
     REAL_SETS,
     Dataset,
@@ -77,6 +77,9 @@ class DPAuditRow(NamedTuple):
         ceiling_canary, ceiling_ordinary: the largest ε the canary / ordinary audit could
             certify even with perfectly separated scores (:func:`mis.inference.audit_ceiling`
             at its evaluation-half sizes and the audit's confidence and δ).
+        gdp_canary: the Gaussian-DP μ lower bound and its ε from every canary (model, point)
+            score (:func:`mis.audit.gdp_audit`; an estimate within the GDP family that treats
+            the pairs as independent; it does not decide the verdict).
     """
 
     sigma: float
@@ -91,6 +94,7 @@ class DPAuditRow(NamedTuple):
     epsilon_rdp: float = float("nan")
     ceiling_canary: float = float("nan")
     ceiling_ordinary: float = float("nan")
+    gdp_canary: GaussianDPAudit | None = None
 
     def detectable(self, group: str) -> bool:
         """Whether the ``"canary"`` or ``"ordinary"`` audit could show a violation at all: its
@@ -193,7 +197,9 @@ def audit_sigma(config: DPAuditConfig, data: AuditData, key: jax.Array, sigma: f
         two_way_auc(c), two_way_auc(o),
         accuracy.interval(config.confidence), time.perf_counter() - t0,
         dp_epsilon_rdp(sigma, config.sample_rate, config.steps, config.delta),
-        ceiling(c), ceiling(o))
+        ceiling(c), ceiling(o),
+        gdp_audit(scores[:, c][mask[:, c]], scores[:, c][~mask[:, c]], delta=config.delta,
+                  confidence=config.confidence))
 
 
 def planted_sigma(config: DPAuditConfig) -> float | None:

@@ -7,7 +7,8 @@ the canaries and on ordinary points (``eps_canary`` with ``_lo`` / ``_hi``: the
 Clopper–Pearson ends; ``inf`` where a rate is 0 or 1), ``ceiling_canary`` /
 ``ceiling_ordinary`` (the largest ε each audit could certify even with perfectly separated
 scores) and ``detectable_canary`` / ``detectable_ordinary`` (ceiling above the accountant's ε:
-only then can the audit show a violation), LiRA AUCs with two-way bootstrap bounds, test
+only then can the audit show a violation), ``gdp_mu_canary`` / ``eps_gdp_canary`` (the
+Gaussian-DP estimate from all canary scores), LiRA AUCs with two-way bootstrap bounds, test
 ``accuracy`` with bounds, ``violated`` (a lower bound above the accountant's ε) and
 ``seconds``.
 
@@ -68,6 +69,8 @@ def table_rows(result: DPAuditResult) -> list[dict]:
             | {"ceiling_canary": r.ceiling_canary, "ceiling_ordinary": r.ceiling_ordinary,
                "detectable_canary": r.detectable("canary"),
                "detectable_ordinary": r.detectable("ordinary")}
+            | {"gdp_mu_canary": r.gdp_canary.mu if r.gdp_canary else math.nan,
+               "eps_gdp_canary": r.gdp_canary.epsilon if r.gdp_canary else math.nan}
             | _triple("canary_auc", r.canary_auc) | _triple("ordinary_auc", r.ordinary_auc)
             | _triple("accuracy", r.accuracy)
             | {"violated": r.violated, "seconds": round(r.seconds, 2)} for r in result.rows]
@@ -96,7 +99,7 @@ def one_run_table(result: DPAuditResult) -> str:
     for r in result.rows:
         sigma = f"{r.sigma:g}" + ("" if r.train_sigma == r.sigma else f"({r.train_sigma:g})")
         mark = "" if r.detectable() else "*"
-        gdp = f"{_eps(r.gdp.epsilon)} ({fmt(r.gdp.mu, 2)})"
+        gdp = _gdp(r.gdp)
         lines.append(f"{sigma:>6}  {r.observer:<11}{_eps(r.epsilon):>8}"
                      f"{_eps(r.audit.epsilon):>15}{_eps(r.audit.ceiling) + mark:>9}{gdp:>16}"
                      f"{fmt(r.auc):>7}{fmt(r.accuracy):>10}")
@@ -104,11 +107,16 @@ def one_run_table(result: DPAuditResult) -> str:
     return "\n".join(lines)
 
 
+def _gdp(gdp) -> str:
+    return "—" if gdp is None else f"{_eps(gdp.epsilon)} ({fmt(gdp.mu, 2)})"
+
+
 def console_table(result: DPAuditResult) -> str:
     """σ, accountant ε, empirical ε on canaries and ordinary points (value [CP lower, CP
     upper]), LiRA AUC on canaries, test accuracy."""
     head = (f"{'σ':>6}{'ε PLD':>8}{'ε RDP':>8}  {'ε canaries [lo, hi]':<24}{'ceiling':>8}"
-            f"  {'ε ordinary [lo, hi]':<24}{'ceiling':>8}{'AUC canary':>11}{'accuracy':>10}")
+            f"  {'ε ordinary [lo, hi]':<24}{'ceiling':>8}{'ε GDP (μ)':>14}{'AUC canary':>11}"
+            f"{'accuracy':>10}")
     lines = [head, "-" * len(head)]
     for r in result.rows:
         sigma = f"{r.sigma:g}" + ("" if r.train_sigma == r.sigma else f"({r.train_sigma:g})")
@@ -118,7 +126,7 @@ def console_table(result: DPAuditResult) -> str:
                      f"{_eps(r.ceiling_canary) + mark('canary'):>8}  "
                      f"{_interval(r.ordinary, r.ceiling_ordinary):<24}"
                      f"{_eps(r.ceiling_ordinary) + mark('ordinary'):>8}"
-                     f"{fmt(float(r.canary_auc.value)):>11}"
+                     f"{_gdp(r.gdp_canary):>14}{fmt(float(r.canary_auc.value)):>11}"
                      f"{fmt(float(r.accuracy.value)):>10}")
     lines.append("* ceiling <= accountant ε: this audit cannot detect a violation at this σ")
     return "\n".join(lines)
@@ -271,7 +279,10 @@ def report_md(result: DPAuditResult, provenance: dict, command: str) -> bytes:
              "bound over real orders is the second column. The ceiling of an audit is the "
              "largest ε it could certify even with perfectly separated scores, at its "
              "evaluation-half sizes; where it is below the accountant's ε the audit cannot "
-             "detect a violation, whatever the training does.", "",
+             "detect a violation, whatever the training does. ε GDP (μ): the Gaussian-DP μ "
+             "lower bound from every canary score (Clopper–Pearson at every threshold, "
+             "Bonferroni) and its ε at δ; an estimate that assumes a Gaussian trade-off curve "
+             "and independent pairs; it does not decide the verdict.", "",
              "```", console_table(result), "```", "", verdict(result), "",
              "## Findings", "",
              "Per-finding level " + f"{cfg.confidence:.0%}" + " (one-sided Clopper–Pearson "

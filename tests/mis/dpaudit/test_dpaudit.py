@@ -9,6 +9,7 @@ import jax
 import numpy as np
 import pytest
 
+from mis.audit import gdp_epsilon
 from mis.dpaudit import DPAuditConfig, audit_data, audit_sigma
 from mis.errors import UserError
 from tests.cli import run_mis as _mis
@@ -110,6 +111,8 @@ def test_smoke_writes_every_output(tmp_path):
     for r in rows:
         assert 0 <= float(r["accuracy_lo"]) <= float(r["accuracy"]) <= float(r["accuracy_hi"])
         assert float(r["eps_canary_lo"]) <= float(r["eps_canary_hi"])
+        mu = float(r["gdp_mu_canary"])  # the GDP estimate's ε is its μ's (mis.audit.gdp_epsilon)
+        assert mu >= 0 and float(r["eps_gdp_canary"]) == pytest.approx(gdp_epsilon(mu, 1e-5))
     results = json.loads((out / "results.json").read_text())
     assert results["provenance"]["seed"] == 4
     assert results["provenance"]["config"]["num_models"] == 16
