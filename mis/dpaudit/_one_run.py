@@ -11,7 +11,8 @@ Gaussian-DP estimate (:func:`mis.audit.gdp_audit`) stands beside it.
 Canaries (``canary``) and observers (``observers``):
 
 - ``mislabeled``: training rows after the pool with a wrong label; ``input``: out-of-distribution
-  inputs (uniform noise, random label: large, unusual gradients; :func:`mis.study.canary_data`).
+  inputs (uniform noise, random label; :func:`mis.study.canary_data`), the ``m`` of ``4 m``
+  candidates with the largest gradients at initialisation (:func:`one_run_data`).
   Observer ``black-box``: the final model's loss on the canary (score = −loss).
 - ``gradient``: Dirac gradient canaries (:class:`mis.shadow.GradientCanaries`), one parameter
   coordinate each: the ``m`` coordinates where the pool's clipped gradients at the
@@ -48,8 +49,10 @@ from mis.inference import Finding
 from mis.progress import ProgressFn, report
 from mis.shadow import (
     GradientCanaries,
+    clip_gradients,
     dp_epsilon,
     dp_epsilon_rdp,
+    per_example_gradients,
     quiet_coordinates,
     train_with_gradient_canaries,
 )
@@ -106,13 +109,30 @@ class OneRunRow(NamedTuple):
             sizes={"runs": 1, "canaries": self.audit.num_canaries}, note=note)]
 
 
+INPUT_CANDIDATES = 4  # out-of-distribution candidates drawn per input canary kept
+
+
 def one_run_data(config: DPAuditConfig, key: jax.Array) -> CanaryData:
     """The ordinary pool plus the input-space canaries (none for gradient canaries; keys as
-    :func:`mis.study.canary_data`)."""
-    m = config.num_canaries
-    return canary_data(key, config.dataset, pool_size=config.pool_size,
+    :func:`mis.study.canary_data`). Input canaries: ``4 m`` out-of-distribution candidates, of
+    which the ``m`` with the largest per-example gradient norm at an initialisation drawn
+    from ``fold_in(key, 1)`` are kept (chosen before any coin: the bound stays valid)."""
+    m, n = config.num_canaries, config.pool_size
+    data = canary_data(key, config.dataset, pool_size=n,
                        num_mislabeled=m if config.canary == "mislabeled" else 0,
-                       num_ood=m if config.canary == "input" else 0, d=config.d)
+                       num_ood=INPUT_CANDIDATES * m if config.canary == "input" else 0,
+                       d=config.d)
+    if config.canary != "input":
+        return data
+    learner = audit_learner(config, data.num_classes, 0.0)
+    x, y = data.pool.x[n:], data.pool.y[n:]
+    shape = x.shape[1] if x.ndim == 2 else x.shape[1:]
+    params = learner.init(jax.random.fold_in(key, 1), shape)  # type: ignore[arg-type]
+    _, norms = clip_gradients(per_example_gradients(learner.loss, params, x, y), 1.0)
+    keep = n + np.sort(np.argsort(-np.asarray(norms), kind="stable")[:m])
+    rows = np.concatenate([np.arange(n), keep])
+    return data._replace(pool=type(data.pool)(data.pool.x[rows], data.pool.y[rows]),
+                         kind=data.kind[rows])
 
 
 def _accuracy(learner, params, test) -> float:
