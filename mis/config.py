@@ -24,8 +24,9 @@ import math
 import os
 import tomllib
 import typing
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from mis.errors import UserError
 
@@ -47,7 +48,7 @@ def load_toml(path: str | Path) -> dict:
         raise UserError(f"--config {str(path)!r} is not valid TOML: {err}") from None
 
 
-def check_keys(table: dict, allowed, where: str) -> None:
+def check_keys(table: dict, allowed: Iterable[str], where: str) -> None:
     """Refuses keys of ``table`` outside ``allowed`` (one line naming them and the allowed)."""
     unknown = sorted(set(table) - set(allowed))
     if unknown:
@@ -99,7 +100,7 @@ KEPT_UNDER_SMOKE = ("task", "dataset", "datasets", "molecules", "embedder", "emb
                     "budgets", "inits", "covariance", "optimizer")
 
 
-def make_config(cls, values: dict, *, flags: dict | None = None, smoke: bool = False,
+def make_config(cls: Any, values: dict, *, flags: dict | None = None, smoke: bool = False,
                 name: str | None = None):
     """A validated config of class ``cls``: ``values`` (a config file), then
     ``cls.smoke_sizes(task)`` when ``smoke``, then ``flags`` (explicit command-line options).
@@ -145,14 +146,14 @@ def _build(cls, values: dict):
         raise UserError(f"bad configuration value: {err}") from None
 
 
-def at_least(config, name: str, lo: int) -> None:
+def at_least(config: Any, name: str, lo: int) -> None:
     """Refuses ``config.<name>`` unless it is an integer ``>= lo``."""
     value = getattr(config, name)
     if not isinstance(value, int) or isinstance(value, bool) or value < lo:
         raise UserError(f"{name}={value!r} is not allowed; use an integer >= {lo}")
 
 
-def check_training(config) -> None:
+def check_training(config: Any) -> None:
     """The fields every shadow-model study shares: ``num_models`` (even, >= 8), ``steps``,
     ``num_bootstrap``, ``num_candidates``, ``hidden``, ``learning_rate`` and ``l2``."""
     check_design(config)
@@ -165,14 +166,14 @@ def check_training(config) -> None:
     check_number(config, "l2", lo=0.0)
 
 
-def check_choice(config, name: str, allowed: tuple[str, ...]) -> None:
+def check_choice(config: Any, name: str, allowed: tuple[str, ...]) -> None:
     """Refuses ``config.<name>`` unless it is one of ``allowed`` (a dataset, a task)."""
     value = getattr(config, name)
     if value not in allowed:
         raise UserError(f"{name}={value!r} is unknown; use one of {', '.join(allowed)}")
 
 
-def check_design(config, *, min_models: int = 8) -> None:
+def check_design(config: Any, *, min_models: int = 8) -> None:
     """The balanced IN/OUT design of every shadow-model study: ``num_models`` an even integer
     ``>= min_models`` (each example is IN for exactly half the models)."""
     at_least(config, "num_models", min_models)
@@ -180,7 +181,7 @@ def check_design(config, *, min_models: int = 8) -> None:
         raise UserError(f"num_models={config.num_models} must be even (balanced IN/OUT design)")
 
 
-def check_train_size(config, *names: str, dataset: str | None = None) -> None:
+def check_train_size(config: Any, *names: str, dataset: str | None = None) -> None:
     """On a real data set (``config.dataset``, or ``dataset``: digits, fashion-mnist, adult),
     refuses sizes whose sum (the training rows the study takes from the front of the published
     split) exceeds the split."""
@@ -194,7 +195,7 @@ def check_train_size(config, *names: str, dataset: str | None = None) -> None:
                         f"{real.train_size}")
 
 
-def check_number(config, name: str, *, lo: float, lo_open: bool = False) -> None:
+def check_number(config: Any, name: str, *, lo: float, lo_open: bool = False) -> None:
     """Refuses ``config.<name>`` unless it is a finite number ``> lo`` (``lo_open``) or
     ``>= lo`` (``inf`` and ``nan`` would train and then fail on NaN scores)."""
     value = getattr(config, name)
@@ -205,7 +206,7 @@ def check_number(config, name: str, *, lo: float, lo_open: bool = False) -> None
                         f"{'>' if lo_open else '>='} {lo:g}")
 
 
-def check_fraction(config, *names: str) -> None:
+def check_fraction(config: Any, *names: str) -> None:
     """Refuses ``config.<name>`` unless it is a number in the open interval (0, 1)."""
     for name in names:
         value = getattr(config, name)
@@ -214,7 +215,7 @@ def check_fraction(config, *names: str) -> None:
             raise UserError(f"{name}={value!r} is not allowed; use a number in (0, 1)")
 
 
-def check_widths(config, *names: str) -> None:
+def check_widths(config: Any, *names: str) -> None:
     """Refuses ``config.<name>`` (layer widths) unless it is a non-empty tuple of positive
     integers."""
     for name in names:
@@ -224,7 +225,7 @@ def check_widths(config, *names: str) -> None:
             raise UserError(f"{name}={list(widths)} is not allowed; use positive integers")
 
 
-def check_specs(specs, name: str = "quantizers", *, unique: bool = True) -> None:
+def check_specs(specs: Sequence[str], name: str = "quantizers", *, unique: bool = True) -> None:
     """Every spec of ``specs`` parses (one-line error listing the valid forms); with ``unique``
     none may repeat."""
     from mis.quantizers import parse

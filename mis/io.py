@@ -24,7 +24,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 FILE_MODE = 0o644
 
@@ -81,7 +81,7 @@ def read_marker(out_dir: str | Path) -> Marker | None:
     return Marker(lines[0].strip(), fingerprint, files)
 
 
-def file_digest(path) -> str:
+def file_digest(path: str | Path) -> str:
     """SHA-256 of a file's bytes, or ``""`` where it cannot be read (the caller's loader then
     reports why)."""
     import hashlib
@@ -92,7 +92,7 @@ def file_digest(path) -> str:
         return ""
 
 
-def run_fingerprint(*parts) -> str:
+def run_fingerprint(*parts: Any) -> str:
     """SHA-256 (16 hex digits) of what determines a run's results (its config, seed, input
     hash...), as JSON with sorted keys."""
     import dataclasses
@@ -145,7 +145,7 @@ def write_files(out_dir: str | Path, files: Mapping[str, bytes], *,
                         f"{err.strerror or err}; nothing was written") from None
 
 
-def to_json(obj) -> bytes:
+def to_json(obj: Any) -> bytes:
     """Indented JSON; arrays become lists and non-finite floats the strings ``"nan"``,
     ``"inf"``, ``"-inf"`` (JSON has no spelling for them)."""
 
@@ -175,7 +175,7 @@ def to_csv(rows: Iterable[Mapping]) -> bytes:
     return buf.getvalue().encode()
 
 
-def png_bytes(fig, *, dpi: int = 110, tight_bbox: bool = False) -> bytes:
+def png_bytes(fig: Any, *, dpi: int = 110, tight_bbox: bool = False) -> bytes:
     """The matplotlib figure as PNG bytes, then closed. ``tight_bbox`` crops to the drawn
     area (``bbox_inches="tight"``); otherwise the layout is tightened inside the figure."""
     import matplotlib.pyplot as plt
@@ -190,7 +190,7 @@ def png_bytes(fig, *, dpi: int = 110, tight_bbox: bool = False) -> bytes:
     return buf.getvalue()
 
 
-def fmt(value, digits: int = 3) -> str:
+def fmt(value: Any, digits: int = 3) -> str:
     """``value`` with ``digits`` decimals, or ``—`` for a missing or non-finite value."""
     if value is None or value == "":
         return "—"
@@ -198,12 +198,12 @@ def fmt(value, digits: int = 3) -> str:
     return f"{value:.{digits}f}" if math.isfinite(value) else "—"
 
 
-def fmt_estimate(est, digits: int = 3) -> str:
+def fmt_estimate(est: Any, digits: int = 3) -> str:
     """``value [lower, upper]`` of an ``Estimate`` (each by :func:`fmt`)."""
     return f"{fmt(est.value, digits)} [{fmt(est.lower, digits)}, {fmt(est.upper, digits)}]"
 
 
-def load_npz(path) -> dict:
+def load_npz(path: str | Path) -> dict:
     """``name -> array`` of an ``.npz`` file (no pickles). ``UserError`` (one line) for a
     missing or unreadable file."""
     import numpy as np

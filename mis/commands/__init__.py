@@ -14,6 +14,7 @@ from mis.commands import (
     sweep,
     theorems,
 )
+from mis.commands._common import Subparsers
 
 # Studies registered from their description alone: command name -> the package whose
 # ``STUDY`` describes it.
@@ -25,7 +26,7 @@ COMMANDS = (theorems, quantizers, rank, sweep, audit, molecular, "dpaudit", esti
             "uniqueness", "condense", "compleak")
 
 
-def register_all(sub) -> None:
+def register_all(sub: Subparsers) -> None:
     """Add every command of :data:`COMMANDS` to the subparsers ``sub``."""
     import importlib
 

@@ -11,6 +11,13 @@ import typing
 from mis.config import ConfigFile, make_config, read_config_file
 from mis.errors import UserError
 
+if typing.TYPE_CHECKING:
+    from mis.study import Study
+
+
+# what `add_subparsers()` returns: each command module's `register(sub)` adds its parser to it
+Subparsers = argparse._SubParsersAction
+
 
 def positive_int(text: str) -> int:
     """argparse type: an integer >= 0."""
@@ -67,7 +74,7 @@ def add_config_options(parser, cls, *, choices: dict | None = None,
     add_overwrite_option(parser)
 
 
-def add_overwrite_option(parser) -> None:
+def add_overwrite_option(parser: argparse.ArgumentParser) -> None:
     """``--overwrite``: replace the results of another run (other config, seed or input) of
     the same command in ``--out`` (refused otherwise, so results never mix)."""
     parser.add_argument("--overwrite", action="store_true", help="replace the results of "
@@ -125,7 +132,7 @@ def run_study(args, name: str, config, seed: int, header: str, *, study, outputs
     return 0
 
 
-def register_study(sub, study) -> argparse.ArgumentParser:
+def register_study(sub: Subparsers, study: Study) -> argparse.ArgumentParser:
     """``mis <study.name>`` from a :class:`mis.study.Study`: one flag per config field,
     ``--config``, ``--smoke``, ``--seed`` and ``--out`` (default ``results/<name>``); it runs
     :func:`run_registered`. Returns the parser (a command may add its own flags)."""

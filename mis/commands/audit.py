@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
-from mis.commands._common import add_overwrite_option, csv_of, say
+from mis.commands._common import Subparsers, add_overwrite_option, csv_of, say
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     au = sub.add_parser("audit", help="metrics table with intervals and log-log ROC from a "
                         ".npz of attack scores (scores, is_member) or shadow-model signals "
                         "(signals [M, n], mask [M, n]: LiRA run leave-one-model-out)")
@@ -67,7 +68,7 @@ def audit_inference(named: dict, labels, fprs: tuple, stacked: bool):
     return table, found, intervals, ceiling
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from mis.attacks import check_signal_attacks, signal_attacks
     from mis.audit import audit_outputs, load_audit_input
     from mis.errors import UserError

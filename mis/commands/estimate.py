@@ -3,12 +3,13 @@ generative-model study by default, or the queries of an ``.npz`` file."""
 
 from __future__ import annotations
 
+import argparse
 import functools
 
-from mis.commands._common import add_config_options, config_from_args, run_study, say
+from mis.commands._common import Subparsers, add_config_options, config_from_args, run_study, say
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     from mis.estimate import EstimateConfig
 
     es = sub.add_parser("estimate", help="estimate the optimal membership advantage Δ = "
@@ -112,7 +113,7 @@ def run_npz(args, config, seed: int, *, k: int = 0) -> int:
     return 0
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from mis.estimate import EstimateConfig, console_summary, estimate_outputs, run_estimate
 
     if args.input is not None:

@@ -3,10 +3,12 @@ study is :data:`mis.molecular.STUDY`; this module adds ``--list``."""
 
 from __future__ import annotations
 
-from mis.commands._common import register_study, run_registered
+import argparse
+
+from mis.commands._common import Subparsers, register_study, run_registered
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     from mis.molecular import STUDY
 
     mo = register_study(sub, STUDY)
@@ -14,7 +16,7 @@ def register(sub) -> None:
     mo.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from mis.data import dataset_names
     from mis.molecular import STUDY
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from mis.commands._common import positive_int
+import argparse
+
+from mis.commands._common import Subparsers, positive_int
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     qz = sub.add_parser("quantizers", help="list the quantizer zoo with bits per weight, "
                         "sparsity and error on a sample tensor")
     qz.add_argument("--list", action="store_true", help="also print the accepted spec forms")
@@ -15,7 +17,7 @@ def register(sub) -> None:
     qz.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     import jax
     import jax.numpy as jnp
 

@@ -3,10 +3,16 @@ is :data:`mis.rank.STUDY`; this module adds the multi-process flags."""
 
 from __future__ import annotations
 
-from mis.commands._common import register_study, run_registered
+import argparse
+import typing
+
+from mis.commands._common import Subparsers, register_study, run_registered
+
+if typing.TYPE_CHECKING:
+    from mis.rank import RankConfig
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     from mis.rank import STUDY
 
     rk = register_study(sub, STUDY)
@@ -18,7 +24,7 @@ def register(sub) -> None:
     rk.set_defaults(func=run)
 
 
-def setup(args, config) -> None:
+def setup(args: argparse.Namespace, config: RankConfig) -> None:
     """Join the JAX job (``--distributed``); 64-bit floats for the exact Δ tails of the
     Gaussian-mean task (set at the CLI boundary)."""
     import jax
@@ -31,7 +37,7 @@ def setup(args, config) -> None:
         jax.config.update("jax_enable_x64", True)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from mis.rank import STUDY
 
     return run_registered(args, STUDY, setup)

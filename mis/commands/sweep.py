@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 
 from mis.commands._common import (
+    Subparsers,
     add_config_options,
     command_line,
     config_from_args,
@@ -13,7 +15,7 @@ from mis.commands._common import (
 )
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     from mis.rank import TASKS, RankConfig
 
     sw = sub.add_parser("sweep", help="grid over quantizer family x bits x sparsity x pool "
@@ -43,7 +45,7 @@ def register(sub) -> None:
     sw.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from mis.config import make_config
     from mis.errors import UserError
     from mis.io import check_out_dir, to_json, write_files

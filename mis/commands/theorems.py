@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from mis.commands._common import positive_int
+import argparse
+
+from mis.commands._common import Subparsers, positive_int
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     th = sub.add_parser("theorems", help="reproduce every claim of the theory "
                         "(docs/theory.md) numerically")
     th.add_argument("--out", default="results/theorems", help="output directory "
@@ -15,7 +17,7 @@ def register(sub) -> None:
     th.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     import jax
 
     jax.config.update("jax_enable_x64", True)  # CLI boundary: tails need float64

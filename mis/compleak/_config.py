@@ -153,7 +153,7 @@ class CompleakConfig:
         return REAL_SETS[self.dataset].num_classes if self.dataset in REAL_SETS else 2
 
     @staticmethod
-    def smoke_sizes(task=None) -> dict:
+    def smoke_sizes(task: str | None = None) -> dict:
         """A run of well under a minute on the same code path."""
         del task
         return dict(dataset="mixture", pool_size=200, num_models=8, num_victims=2,

@@ -155,7 +155,7 @@ class CondenseConfig:
         return max(int(n / 2 - 4 * (n / 4) ** 0.5), 0)
 
     @staticmethod
-    def smoke_sizes(task=None) -> dict:
+    def smoke_sizes(task: str | None = None) -> dict:
         """A run of well under a minute on the same code path."""
         del task
         return dict(dataset="mixture", pool_size=48, num_mislabeled=4, num_ood=4,

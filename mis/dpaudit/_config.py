@@ -131,7 +131,7 @@ class DPAuditConfig:
             object.__setattr__(self, "observers", allowed)
 
     @staticmethod
-    def smoke_sizes(task=None) -> dict:
+    def smoke_sizes(task: str | None = None) -> dict:
         """A run of well under a minute on the same code path."""
         del task
         return dict(sigmas=(0.0, 2.0), num_models=16, pool_size=48, num_canaries=8, steps=30,

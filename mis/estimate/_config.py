@@ -103,7 +103,7 @@ class EstimateConfig:
         check_fraction(self, "delta", "confidence")
 
     @staticmethod
-    def smoke_sizes(task=None) -> dict:
+    def smoke_sizes(task: str | None = None) -> dict:
         """A run of well under a minute on the same code path."""
         del task
         return dict(sample_sizes=(100, 400), coverage_draws=20, gaussian_n=100,

@@ -97,7 +97,7 @@ class MolecularConfig:
                 "atompair": {"size": self.fp_size}}.get(name, {})
 
     @staticmethod
-    def smoke_sizes(task=None) -> dict:
+    def smoke_sizes(task: str | None = None) -> dict:
         """One regression and one classification set, two embedders, four quantizers, small
         heads: the same code path in well under a minute."""
         del task

@@ -43,9 +43,14 @@ class Quantizer(Protocol):
       so ``distance_to_threshold`` is defined (False for stochastic rounding).
     """
 
-    needs_key: bool
-    needs_calibration: bool
-    has_thresholds: bool
+    @property
+    def needs_key(self) -> bool: ...
+
+    @property
+    def needs_calibration(self) -> bool: ...
+
+    @property
+    def has_thresholds(self) -> bool: ...
 
     def __call__(self, w: ArrayLike, *, key: jax.Array | None = None,
                  inputs: ArrayLike | None = None) -> jax.Array: ...
@@ -60,6 +65,7 @@ class Quantizer(Protocol):
 
 
 T = TypeVar("T")
+F = TypeVar("F", bound=typing.Callable)
 
 
 @typing.dataclass_transform(frozen_default=True)
@@ -109,7 +115,8 @@ def from_groups(g: jax.Array, shape: tuple[int, ...], per_channel: bool) -> jax.
     return g.reshape(shape)
 
 
-def map_groups(fn, w: ArrayLike, per_channel: bool, key: jax.Array | None = None) -> jax.Array:
+def map_groups(fn: typing.Callable[..., jax.Array], w: ArrayLike, per_channel: bool,
+               key: jax.Array | None = None) -> jax.Array:
     """Apply the single-group function ``fn(group[, key])`` to every group of ``w``.
 
     Computation runs in float32 (float64 when ``w`` is float64); the result is cast back to the
@@ -147,7 +154,7 @@ def per_weight(shape: tuple[int, ...], per_channel: bool, code_bits: float,
     return size * code_bits + num_groups(shape, per_channel) * extra_bits_per_group
 
 
-def compiled(method):
+def compiled(method: F) -> F:
     """Compile a quantizer method once per (quantizer, shape, dtype), the quantizer static.
 
     A deliberate exception to "no jit inside mis": eager dispatch re-traces every ``lax`` loop on
@@ -160,10 +167,10 @@ def compiled(method):
     def wrapper(self, *args, **kwargs):
         return jitted(self, *args, **kwargs)
 
-    return wrapper
+    return typing.cast(F, wrapper)
 
 
-def require_key(key, spec: str) -> None:
+def require_key(key: jax.Array | None, spec: str) -> None:
     if key is None:
         raise ValueError(f"quantizer {spec!r} is randomised: pass key=jax.random.key(...)")
 

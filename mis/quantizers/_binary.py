@@ -17,6 +17,7 @@ import math
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 from mis.quantizers._base import (
     SCALE_BITS,
@@ -37,7 +38,7 @@ class Identity(GroupQuantizer):
     def _group_distance(self, g):
         return jnp.full_like(g, jnp.inf)  # no threshold anywhere
 
-    def storage_bits(self, w) -> float:
+    def storage_bits(self, w: ArrayLike) -> float:
         return per_weight(jnp.shape(w), False, SCALE_BITS, 0)
 
     @property
@@ -57,7 +58,7 @@ class Sign(GroupQuantizer):
     def _group_distance(self, g):
         return jnp.abs(g)
 
-    def storage_bits(self, w) -> float:
+    def storage_bits(self, w: ArrayLike) -> float:
         return per_weight(jnp.shape(w), self.per_channel, 1, SCALE_BITS)
 
     @property
@@ -79,7 +80,7 @@ class BitNet(GroupQuantizer):
     def _group_distance(self, g):
         return jnp.abs(jnp.abs(g) - jnp.mean(jnp.abs(g)) / 2)
 
-    def storage_bits(self, w) -> float:
+    def storage_bits(self, w: ArrayLike) -> float:
         return per_weight(jnp.shape(w), self.per_channel, math.log2(3), SCALE_BITS)
 
     @property
@@ -124,7 +125,7 @@ class Ternary(GroupQuantizer):
     def _group_distance(self, g):
         return jnp.abs(jnp.abs(g) - magnitude_threshold(g, self.p))
 
-    def storage_bits(self, w) -> float:
+    def storage_bits(self, w: ArrayLike) -> float:
         return per_weight(jnp.shape(w), self.per_channel, math.log2(3), SCALE_BITS)
 
     @property

@@ -22,6 +22,7 @@ import math
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 from mis.quantizers._base import SCALE_BITS, check_bits, compiled, per_weight, quantizer_class
 from mis.quantizers._uniform import Grid, grid_distance, round_to_grid, uniform_grid
@@ -37,7 +38,8 @@ def inverse_hessian_factor(x: jax.Array, damp: float) -> tuple[jax.Array, jax.Ar
     return jnp.linalg.cholesky(jnp.linalg.inv(h)).T, dead
 
 
-def gptq_rows(w: jax.Array, x: jax.Array, grid: Grid, damp: float):
+def gptq_rows(w: jax.Array, x: jax.Array, grid: Grid,
+              damp: float) -> tuple[jax.Array, jax.Array]:
     """``(Q, W')``: quantized rows and the compensated rows at the time each was rounded."""
     u, dead = inverse_hessian_factor(x, damp)
     w = jnp.where(dead[:, None], 0.0, w)
@@ -105,15 +107,17 @@ class GPTQ:
         q, pre = gptq_rows(work, x.astype(work.dtype), grid, self.damp)
         return q.reshape(w.shape), pre.reshape(w.shape), grid
 
-    def __call__(self, w, *, key=None, inputs=None):
+    def __call__(self, w: ArrayLike, *, key: jax.Array | None = None,
+                 inputs: ArrayLike | None = None) -> jax.Array:
         q, _, _ = self._run(w, inputs)
         return q.astype(jnp.asarray(w).dtype)
 
-    def distance_to_threshold(self, w, *, key=None, inputs=None):
+    def distance_to_threshold(self, w: ArrayLike, *, key: jax.Array | None = None,
+                              inputs: ArrayLike | None = None) -> jax.Array:
         _, pre, grid = self._run(w, inputs)
         return grid_distance(pre, grid).astype(jnp.asarray(w).dtype)
 
-    def storage_bits(self, w) -> float:
+    def storage_bits(self, w: ArrayLike) -> float:
         extra = SCALE_BITS if self.symmetric else SCALE_BITS + self.bits
         return per_weight(jnp.shape(w), self.per_channel, self.bits, extra)
 

@@ -18,6 +18,7 @@ import math
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 from mis.quantizers._base import (
     SCALE_BITS,
@@ -108,7 +109,7 @@ class KMeans(GroupQuantizer):
         c = self.centroids(g, key)
         return distance_to_sorted(g, (c[1:] + c[:-1]) / 2)
 
-    def storage_bits(self, w) -> float:
+    def storage_bits(self, w: ArrayLike) -> float:
         return per_weight(jnp.shape(w), self.per_channel, math.ceil(math.log2(self.k)),
                           self.k * SCALE_BITS)
 

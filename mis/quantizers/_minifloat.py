@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from mis.quantizers._base import (
     SCALE_BITS,
@@ -81,7 +82,7 @@ class MiniFloat(GroupQuantizer):
         s = self._scale(g)
         return distance_to_sorted(g / s, mids) * s
 
-    def storage_bits(self, w) -> float:
+    def storage_bits(self, w: ArrayLike) -> float:
         code = 1 + sum(FORMATS[self.format][:2])
         return per_weight(jnp.shape(w), self.per_channel, code, SCALE_BITS if self.scaled else 0)
 

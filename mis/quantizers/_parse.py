@@ -82,7 +82,7 @@ def _term(text: str, spec: str):
         raise _error(spec, str(err)) from None
 
 
-def parse(spec: str):
+def parse(spec: str) -> Quantizer:
     """Turn a spec string into a quantizer.
 
     Example:

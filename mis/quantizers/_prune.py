@@ -17,6 +17,7 @@ import math
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 from mis.quantizers._base import (
     SCALE_BITS,
@@ -46,18 +47,18 @@ class Prune(GroupQuantizer):
     def _group_distance(self, g):
         return jnp.abs(jnp.abs(g) - magnitude_threshold(g, self.p))
 
-    def keep_mask(self, w) -> jax.Array:
+    def keep_mask(self, w: ArrayLike) -> jax.Array:
         """Boolean mask of the weights that survive pruning."""
         keep = lambda g: (~smallest_mask(g, self.p)).astype(g.dtype)
         return map_groups(keep, w, self.per_channel) > 0
 
-    def num_kept(self, w) -> int:
+    def num_kept(self, w: ArrayLike) -> int:
         shape = jnp.shape(w)
         groups = shape[-1] if self.per_channel and len(shape) >= 2 else 1
         per_group = math.prod(shape) // groups
         return groups * (per_group - int(self.p * per_group))
 
-    def storage_bits(self, w) -> float:
+    def storage_bits(self, w: ArrayLike) -> float:
         return math.prod(jnp.shape(w)) + self.num_kept(w) * SCALE_BITS  # bitmask + kept values
 
     @property
@@ -90,7 +91,8 @@ class Pruned:
     def has_thresholds(self) -> bool:
         return self.inner.has_thresholds
 
-    def __call__(self, w, *, key=None, inputs=None):
+    def __call__(self, w: ArrayLike, *, key: jax.Array | None = None,
+                 inputs: ArrayLike | None = None) -> jax.Array:
         del inputs
         if self.needs_key:
             require_key(key, self.spec)
@@ -102,7 +104,8 @@ class Pruned:
         pruned = jnp.where(keep, w, jnp.zeros_like(w))
         return jnp.where(keep, self.inner(pruned, key=key), jnp.zeros_like(w))
 
-    def distance_to_threshold(self, w, *, key=None, inputs=None):
+    def distance_to_threshold(self, w: ArrayLike, *, key: jax.Array | None = None,
+                              inputs: ArrayLike | None = None) -> jax.Array:
         del inputs
         if not self.has_thresholds:
             raise ValueError(f"{self.spec!r} rounds at random and has no decision thresholds "
@@ -118,7 +121,7 @@ class Pruned:
         inner = self.inner.distance_to_threshold(jnp.where(keep, w, jnp.zeros_like(w)), key=key)
         return jnp.where(keep, jnp.minimum(to_prune, inner), to_prune)
 
-    def storage_bits(self, w) -> float:
+    def storage_bits(self, w: ArrayLike) -> float:
         size = math.prod(jnp.shape(w))
         return size + self.prune.num_kept(w) / size * self.inner.storage_bits(w)
 

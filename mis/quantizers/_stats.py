@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
+from mis.quantizers._base import Quantizer
 from mis.quantizers._tree import is_weight, selected_leaves
 
 
-def bits_per_weight(q, w: ArrayLike) -> float:
+def bits_per_weight(q: Quantizer, w: ArrayLike) -> float:
     """Storage cost of ``q(w)`` in bits per weight, scales, zero points, codebooks and sparsity
     masks included (fixed-length codes; ternary codes counted at ``log2 3`` bits, packed)."""
     return float(q.storage_bits(w)) / math.prod(jnp.shape(w))
@@ -34,7 +36,7 @@ def num_levels(wq: ArrayLike, *, per_channel: bool = False) -> int:
     return len(np.unique(a))
 
 
-def distance_to_threshold(q, w: ArrayLike, *, key: jax.Array | None = None,
+def distance_to_threshold(q: Quantizer, w: ArrayLike, *, key: jax.Array | None = None,
                           inputs: ArrayLike | None = None) -> jax.Array:
     r"""Distance of every weight to its nearest decision threshold of ``q``.
 
@@ -61,7 +63,7 @@ class QuantizerSummary(NamedTuple):
     median_distance: float  # median distance to the nearest threshold (nan if none)
 
 
-def summarize(q, w: ArrayLike, *, key: jax.Array | None = None,
+def summarize(q: Quantizer, w: ArrayLike, *, key: jax.Array | None = None,
               inputs: ArrayLike | None = None) -> QuantizerSummary:
     """Apply ``q`` to ``w`` and collect the table row (host)."""
     w = jnp.asarray(w)
@@ -86,7 +88,8 @@ class TreeStorage(NamedTuple):
     sparsity: float
 
 
-def tree_storage(q, params, released, *, include=is_weight) -> TreeStorage:
+def tree_storage(q: Quantizer, params: Any, released: Any, *,
+                 include: Callable[[str, jax.Array], bool] = is_weight) -> TreeStorage:
     """Bits per weight and sparsity of ``released = quantize_tree(q, params)`` over the
     selected leaves of one model (host: returns Python floats)."""
     leaves = [w for _, w in selected_leaves(params, include)]

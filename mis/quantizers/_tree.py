@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 
-from mis.quantizers._base import require_key
+from mis.quantizers._base import Quantizer, require_key
 
 _FULL_PRECISION = ("bias", "scale", "offset", "norm", "embedding_scale")
 
@@ -21,7 +22,7 @@ def is_weight(path: str, leaf: jax.Array) -> bool:
             and not any(f"'{word}" in named or f".{word}" in named for word in _FULL_PRECISION))
 
 
-def selected_leaves(params, include: Callable[[str, jax.Array], bool] = is_weight
+def selected_leaves(params: Any, include: Callable[[str, jax.Array], bool] = is_weight
                     ) -> list[tuple[str, jax.Array]]:
     """``(keystr(path), leaf)`` of the leaves ``include`` selects, in tree order: the tensors
     :func:`quantize_tree` quantizes."""
@@ -30,7 +31,7 @@ def selected_leaves(params, include: Callable[[str, jax.Array], bool] = is_weigh
             if include(jax.tree_util.keystr(path), leaf)]
 
 
-def quantize_tree(q, params, *, key: jax.Array | None = None,
+def quantize_tree(q: Quantizer, params: Any, *, key: jax.Array | None = None,
                   calibration: Mapping[str, jax.Array] | None = None,
                   include: Callable[[str, jax.Array], bool] = is_weight,
                   stacked: bool = False):

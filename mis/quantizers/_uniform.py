@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 from mis.quantizers._base import (
     SCALE_BITS,
@@ -83,7 +84,7 @@ class Uniform(GroupQuantizer):
     def _group_distance(self, g):
         return grid_distance(g, uniform_grid(g, self.bits, self.symmetric))
 
-    def storage_bits(self, w) -> float:
+    def storage_bits(self, w: ArrayLike) -> float:
         extra = SCALE_BITS if self.symmetric else SCALE_BITS + self.bits  # scale (+ zero point)
         return per_weight(jnp.shape(w), self.per_channel, self.bits, extra)
 
@@ -116,7 +117,7 @@ class FixedGrid(GroupQuantizer):
         u = g / self.step
         return (jnp.abs(u - (jnp.floor(u) + 0.5)) * self.step).astype(g.dtype)
 
-    def storage_bits(self, w) -> float:
+    def storage_bits(self, w: ArrayLike) -> float:
         codes = jnp.round(jnp.asarray(w) / self.step)
         span = float(jnp.max(codes) - jnp.min(codes)) + 1 if jnp.size(w) else 1
         return per_weight(jnp.shape(w), False, math.ceil(math.log2(max(span, 2))), 0)
@@ -146,7 +147,7 @@ class Stochastic(GroupQuantizer):
         up = jax.random.uniform(key, g.shape, g.dtype) < (u - low)
         return jnp.clip(low + up.astype(g.dtype), grid.qmin, grid.qmax) * grid.scale
 
-    def storage_bits(self, w) -> float:
+    def storage_bits(self, w: ArrayLike) -> float:
         return per_weight(jnp.shape(w), self.per_channel, self.bits, SCALE_BITS)
 
     @property
@@ -185,7 +186,7 @@ class Log2(GroupQuantizer):
         a = jnp.abs(g)
         return jnp.minimum(jnp.abs(a - here), jnp.abs(a - below))
 
-    def storage_bits(self, w) -> float:
+    def storage_bits(self, w: ArrayLike) -> float:
         return per_weight(jnp.shape(w), self.per_channel, self.bits, SCALE_BITS)
 
     @property

@@ -191,7 +191,7 @@ class SweepConfig:
         return self.pool_sizes or (rank.pool_size,)
 
     @staticmethod
-    def smoke_sizes(task=None) -> dict:
+    def smoke_sizes(task: str | None = None) -> dict:
         """``--smoke`` shrinks the grid to four cells (uniform:2, uniform:4, sign, prune:0.9)
         unless flags name it; the models shrink through the ``[rank]`` smoke sizes."""
         del task

@@ -123,7 +123,7 @@ class UniquenessConfig:
                                              + self.num_ood) / 2))
 
     @staticmethod
-    def smoke_sizes(task=None) -> dict:
+    def smoke_sizes(task: str | None = None) -> dict:
         """A run of well under a minute on the same code path."""
         del task
         return dict(dataset="mixture", pool_size=48, num_mislabeled=4, num_ood=4,
