@@ -116,6 +116,11 @@ class DPAuditConfig:
         check_number(self, "learning_rate", lo=0.0, lo_open=True)
         check_fraction(self, "delta", "fpr", "confidence")
 
+    @property
+    def planted_sigma(self) -> float | None:
+        """``train_sigma`` when a violation is planted, else ``None`` (train as accounted)."""
+        return None if self.train_sigma < 0 else float(self.train_sigma)
+
     def _check_canaries(self) -> None:
         if self.mode == "shadow" and (self.canary != "mislabeled" or self.observers):
             raise UserError(f"canary={self.canary!r} / observers={list(self.observers)} need "

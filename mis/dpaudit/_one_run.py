@@ -196,8 +196,7 @@ def run_one_run(config: DPAuditConfig, key: jax.Array, *,
     rows: list[OneRunRow] = []
     report(progress, "noise multipliers", 0, len(config.sigmas))
     for i, sigma in enumerate(config.sigmas):
-        planted = None if config.train_sigma < 0 else float(config.train_sigma)
-        rows += one_run_sigma(config, data, train_key, sigma, train_sigma=planted)
+        rows += one_run_sigma(config, data, train_key, sigma, train_sigma=config.planted_sigma)
         seconds[f"sigma={sigma:g}"] = rows[-1].seconds
         report(progress, "noise multipliers", i + 1, len(config.sigmas))
     return rows, seconds

@@ -202,11 +202,6 @@ def audit_sigma(config: DPAuditConfig, data: AuditData, key: jax.Array, sigma: f
                   confidence=config.confidence))
 
 
-def planted_sigma(config: DPAuditConfig) -> float | None:
-    """``config.train_sigma`` when a violation is planted, else ``None`` (train as accounted)."""
-    return None if config.train_sigma < 0 else float(config.train_sigma)
-
-
 def run_dpaudit(config: DPAuditConfig, key: jax.Array, *,
                 progress: ProgressFn | None = None) -> DPAuditResult:
     """Every σ of ``config`` (keys: ``data, train = split(key)``; the same ``train`` key, hence
@@ -223,7 +218,7 @@ def run_dpaudit(config: DPAuditConfig, key: jax.Array, *,
     report(progress, "noise multipliers", 0, len(config.sigmas))
     for i, sigma in enumerate(config.sigmas):
         rows.append(audit_sigma(config, data, train_key, sigma, progress=progress,
-                                train_sigma=planted_sigma(config)))
+                                train_sigma=config.planted_sigma))
         seconds[f"sigma={sigma:g}"] = rows[-1].seconds
         report(progress, "noise multipliers", i + 1, len(config.sigmas))
     return DPAuditResult(config, rows, seconds)
