@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -50,8 +51,9 @@ class ConvNet(nnx.Module):
     since the dense matrix's gradient is not formed per example). Both compute the same
     function."""
 
-    def __init__(self, image_shape, channels, num_outputs, *, rngs: nnx.Rngs,
-                 fused: bool = True):
+    def __init__(self, image_shape: tuple[int, ...], channels: tuple[int, ...], num_outputs: int,
+                 *, rngs: nnx.Rngs,
+                 fused: bool = True) -> None:
         self.fused = fused
         h, w, c = image_shape
         ins = (c, *channels[:-1])
@@ -61,8 +63,9 @@ class ConvNet(nnx.Module):
             h, w = h // 2, w // 2
         self.head = nnx.Linear(h * w * channels[-1], num_outputs, rngs=rngs)
 
-    def __call__(self, x):
+    def __call__(self, x: jax.Array) -> jax.Array:
         for conv in self.convs:
+            assert conv.bias is not None  # nnx.Conv's default use_bias=True
             kernel, bias = conv.kernel[...], conv.bias[...]
             if self.fused:
                 x = conv_relu_pool(x, kernel, bias)
@@ -173,17 +176,17 @@ class ConvLearner(GradientLearner):
         return ConvNet(tuple(image_shape), self.channels, self.num_outputs, rngs=rngs,
                        fused=self.dp is None if self.fused is None else self.fused)
 
-    def init(self, key, image_shape):
+    def init(self, key: jax.Array, image_shape: tuple[int, ...]) -> Any:
         """Initial parameters (a nested dict) for images of shape ``(H, W, C)``."""
         return nnx.to_pure_dict(nnx.split(self._net(image_shape, nnx.Rngs(params=key)))[1])
 
-    def predict(self, params, x):
+    def predict(self, params: Any, x: jax.Array) -> jax.Array:
         abstract = nnx.eval_shape(lambda: self._net(x.shape[-3:], nnx.Rngs(0)))
         graphdef, state = nnx.split(abstract)
         nnx.replace_by_pure_dict(state, params)
         return nnx.merge(graphdef, state)(x)
 
-    def features(self, params, x):
+    def features(self, params: Any, x: jax.Array) -> jax.Array:
         """``[..., F]``: the flattened output of the convolution blocks, the head's input
         (``predict = features @ head.kernel + head.bias``); a randomly initialised network's
         features are the embedding of distribution matching (:mod:`mis.condense`)."""
@@ -194,11 +197,11 @@ class ConvLearner(GradientLearner):
                 else max_pool(jax.nn.relu(conv2d(x, kernel, bias)))
         return x.reshape(*x.shape[:-3], -1)
 
-    def output_loss(self, out, x, y):
+    def output_loss(self, out: jax.Array, x: jax.Array, y: jax.Array) -> jax.Array:
         del x
         return optax.softmax_cross_entropy_with_integer_labels(out, y)
 
-    def calibration_inputs(self, params, x) -> dict:
+    def calibration_inputs(self, params: Any, x: jax.Array) -> dict:
         """The input of every kernel on ``x`` computed with the full-precision layers: image
         patches for the convolutions (module docstring), flattened features for the head."""
         out, h = {}, x
@@ -210,7 +213,7 @@ class ConvLearner(GradientLearner):
         out["['head']['kernel']"] = h.reshape(h.shape[0], -1)
         return out
 
-    def activation_size(self, image_shape) -> int:
+    def activation_size(self, image_shape: tuple[int, ...]) -> int:
         """Activations per example (the engine's batch-size heuristic)."""
         h, w, _ = image_shape
         total = 0
@@ -219,6 +222,6 @@ class ConvLearner(GradientLearner):
             h, w = h // 2, w // 2
         return total + self.num_outputs
 
-    def fit(self, key, data: Dataset, weights, hyper=None):
+    def fit(self, key: jax.Array, data: Dataset, weights: jax.Array, hyper: Any = None) -> Any:
         return fit_by_gradient(self, key, data, weights, hyper,
                                lambda k: self.init(k, data.x.shape[1:]))

@@ -53,17 +53,18 @@ class Learner(Protocol):
     """What every learner provides (module docstring): pure methods on plain parameter trees,
     written for one model; the shadow engine vmaps them over models."""
 
-    def fit(self, key: jax.Array, data: Dataset, weights: jax.Array, hyper=None) -> Any: ...
+    def fit(self, key: jax.Array, data: Dataset, weights: jax.Array,
+            hyper: Any = None) -> Any: ...
 
-    def predict(self, params, x: jax.Array) -> jax.Array: ...
+    def predict(self, params: Any, x: jax.Array) -> jax.Array: ...
 
-    def loss(self, params, x: jax.Array, y: jax.Array) -> jax.Array: ...
+    def loss(self, params: Any, x: jax.Array, y: jax.Array) -> jax.Array: ...
 
     def output_loss(self, out: jax.Array, x: jax.Array, y: jax.Array) -> jax.Array: ...
 
     def penalty_curvature(self, n: int) -> float: ...
 
-    def calibration_inputs(self, params, x: jax.Array) -> dict[str, jax.Array]: ...
+    def calibration_inputs(self, params: Any, x: jax.Array) -> dict[str, jax.Array]: ...
 
     @property
     def has_aux(self) -> bool: ...
@@ -74,7 +75,7 @@ class Learner(Protocol):
     @property
     def dp(self) -> Any: ...
 
-    def activation_size(self, example_shape) -> int: ...
+    def activation_size(self, example_shape: Any) -> int: ...
 
 
 class LearnerBase:
@@ -85,7 +86,7 @@ class LearnerBase:
     float64_inside: ClassVar[bool] = False
     dp: Any = None
 
-    def activation_size(self, example_shape) -> int:
+    def activation_size(self, example_shape: Any) -> int:
         """Activations per example (the engine's batch-size heuristic)."""
         del example_shape
         return 1
@@ -98,22 +99,22 @@ class WrappedLearner(LearnerBase):
 
     base: Any
 
-    def predict(self, params, x):
+    def predict(self, params: Any, x: jax.Array) -> jax.Array:
         return self.base.predict(params, x)
 
-    def output_loss(self, out, x, y):
+    def output_loss(self, out: jax.Array, x: jax.Array, y: jax.Array) -> jax.Array:
         return self.base.output_loss(out, x, y)
 
-    def loss(self, params, x, y):
+    def loss(self, params: Any, x: jax.Array, y: jax.Array) -> jax.Array:
         return self.base.loss(params, x, y)
 
     def penalty_curvature(self, n: int) -> float:
         return self.base.penalty_curvature(n)
 
-    def calibration_inputs(self, params, x) -> dict:
+    def calibration_inputs(self, params: Any, x: jax.Array) -> dict:
         return self.base.calibration_inputs(params, x)
 
-    def activation_size(self, image_shape) -> int:
+    def activation_size(self, image_shape: tuple[int, ...]) -> int:
         return self.base.activation_size(image_shape)
 
 
@@ -143,26 +144,26 @@ def _hyper(hyper, name, default):
 class MeanLearner(LearnerBase):
     """``θ̂ = Σ w_i x_i / Σ w_i``; loss ``‖x − θ̂‖²`` (the Gaussian-mean model of THEORY §3)."""
 
-    def fit(self, key, data: Dataset, weights, hyper=None):
+    def fit(self, key: jax.Array, data: Dataset, weights: jax.Array, hyper: Any = None) -> Any:
         del key, hyper
         w = weights[:, None]
         return {"mean": jnp.sum(w * data.x, 0) / jnp.maximum(jnp.sum(weights), 1e-12)}
 
-    def predict(self, params, x):
+    def predict(self, params: Any, x: jax.Array) -> jax.Array:
         return jnp.broadcast_to(params["mean"], x.shape)
 
-    def output_loss(self, out, x, y):
+    def output_loss(self, out: jax.Array, x: jax.Array, y: jax.Array) -> jax.Array:
         del y
         return jnp.sum((x - out) ** 2, axis=-1)
 
-    def loss(self, params, x, y):
+    def loss(self, params: Any, x: jax.Array, y: jax.Array) -> jax.Array:
         return self.output_loss(self.predict(params, x), x, y)
 
     def penalty_curvature(self, n: int) -> float:
         del n
         return 0.0
 
-    def calibration_inputs(self, params, x) -> dict:
+    def calibration_inputs(self, params: Any, x: jax.Array) -> dict:
         """No dense kernel: GPTQ does not apply."""
         del params, x
         return {}
@@ -174,28 +175,28 @@ class RidgeLearner(LearnerBase):
 
     l2: float = 1.0
 
-    def fit(self, key, data: Dataset, weights, hyper=None):
+    def fit(self, key: jax.Array, data: Dataset, weights: jax.Array, hyper: Any = None) -> Any:
         del key
         lam = _hyper(hyper, "l2", self.l2)
         xw = data.x * weights[:, None]
         gram = xw.T @ data.x + lam * jnp.eye(data.x.shape[1], dtype=data.x.dtype)
         return {"theta": jnp.linalg.solve(gram, xw.T @ data.y)}
 
-    def predict(self, params, x):
+    def predict(self, params: Any, x: jax.Array) -> jax.Array:
         return x @ params["theta"]
 
-    def output_loss(self, out, x, y):
+    def output_loss(self, out: jax.Array, x: jax.Array, y: jax.Array) -> jax.Array:
         del x
         return (y - out) ** 2
 
-    def loss(self, params, x, y):
+    def loss(self, params: Any, x: jax.Array, y: jax.Array) -> jax.Array:
         return self.output_loss(self.predict(params, x), x, y)
 
     def penalty_curvature(self, n: int) -> float:
         """``λ‖θ‖²`` is added to the summed loss: ``2λ/n`` on the mean objective."""
         return 2.0 * self.l2 / n
 
-    def calibration_inputs(self, params, x) -> dict:
+    def calibration_inputs(self, params: Any, x: jax.Array) -> dict:
         """``theta`` is a vector, not a dense kernel: GPTQ does not apply."""
         del params, x
         return {}
@@ -204,11 +205,11 @@ class RidgeLearner(LearnerBase):
 class MLP(nnx.Module):
     """ReLU multilayer perceptron ``sizes[0] → … → sizes[-1]`` (no activation on the output)."""
 
-    def __init__(self, sizes, *, rngs: nnx.Rngs):
+    def __init__(self, sizes: tuple[int, ...], *, rngs: nnx.Rngs) -> None:
         self.layers = nnx.List([nnx.Linear(a, b, rngs=rngs)
                                 for a, b in zip(sizes[:-1], sizes[1:], strict=True)])
 
-    def __call__(self, x):
+    def __call__(self, x: jax.Array) -> jax.Array:
         for layer in self.layers[:-1]:
             x = nnx.relu(layer(x))
         return self.layers[-1](x)
@@ -218,8 +219,9 @@ class GradientLearner(LearnerBase):
     """What the optax-trained learners share (``MLPLearner``, ``ConvLearner``): the loss through
     ``output_loss`` and the curvature of their ``l2/2 ‖θ‖²`` penalty."""
 
-    def loss(self, params, x, y):
-        return self.output_loss(self.predict(params, x), x, y)
+    def loss(self, params: Any, x: jax.Array, y: jax.Array) -> jax.Array:
+        # output_loss and predict: methods of every subclass
+        return self.output_loss(self.predict(params, x), x, y)  # type: ignore[attr-defined]
 
     def penalty_curvature(self, n: int) -> float:
         """``l2/2 ‖θ‖²`` on the mean objective: curvature ``l2``."""
@@ -259,11 +261,11 @@ class MLPLearner(GradientLearner):
     def _sizes(self, d):
         return (d, *self.hidden, 1 if self.task == "regression" else self.num_outputs)
 
-    def init(self, key, d: int):
+    def init(self, key: jax.Array, d: int) -> Any:
         """Initial parameters (a nested dict) for inputs of dimension ``d``."""
         return nnx.to_pure_dict(nnx.split(MLP(self._sizes(d), rngs=nnx.Rngs(params=key)))[1])
 
-    def predict(self, params, x):
+    def predict(self, params: Any, x: jax.Array) -> jax.Array:
         d = params["layers"][0]["kernel"].shape[0]
         abstract = nnx.eval_shape(lambda: MLP(self._sizes(d), rngs=nnx.Rngs(0)))
         graphdef, state = nnx.split(abstract)
@@ -271,7 +273,7 @@ class MLPLearner(GradientLearner):
         out = nnx.merge(graphdef, state)(x)
         return out[..., 0] if self.task == "regression" else out
 
-    def features(self, params, x):
+    def features(self, params: Any, x: jax.Array) -> jax.Array:
         """``[..., h]``: the last hidden layer's ReLU output, the output layer's input (``x``
         itself for a model without hidden layers)."""
         layers = params["layers"]
@@ -279,13 +281,13 @@ class MLPLearner(GradientLearner):
             x = jax.nn.relu(x @ layers[i]["kernel"] + layers[i]["bias"])
         return x
 
-    def output_loss(self, out, x, y):
+    def output_loss(self, out: jax.Array, x: jax.Array, y: jax.Array) -> jax.Array:
         del x
         if self.task == "regression":
             return (out - y) ** 2
         return optax.softmax_cross_entropy_with_integer_labels(out, y)
 
-    def loss(self, params, x, y):
+    def loss(self, params: Any, x: jax.Array, y: jax.Array) -> jax.Array:
         """``output_loss(predict(params, x), x, y)``. With two classes it is computed from the
         logit margin ``m = z₁ − z₀ = h·(W₁ − W₀) + (b₁ − b₀)`` (``h = features``):
         ``logsumexp(z) − z_y = softplus(−m)`` for ``y = 1`` and ``softplus(m)`` for ``y = 0``.
@@ -298,12 +300,12 @@ class MLPLearner(GradientLearner):
         margin = self.features(params, x) @ (kernel[:, 1] - kernel[:, 0]) + (bias[1] - bias[0])
         return _softplus(jnp.where(y == 1, -margin, margin))
 
-    def activation_size(self, example_shape) -> int:
+    def activation_size(self, example_shape: Any) -> int:
         """Hidden units plus outputs per example (the engine's batch-size heuristic)."""
         del example_shape
         return sum(self.hidden) + self.num_outputs
 
-    def calibration_inputs(self, params, x) -> dict:
+    def calibration_inputs(self, params: Any, x: jax.Array) -> dict:
         """The input of every layer's kernel on ``x`` (``keystr -> [n, d_in]``), computed
         with the full-precision layers: GPTQ's calibration data."""
         out, h = {}, x
@@ -313,12 +315,12 @@ class MLPLearner(GradientLearner):
             h = jax.nn.relu(h @ layers[i]["kernel"] + layers[i]["bias"])
         return out
 
-    def fit(self, key, data: Dataset, weights, hyper=None):
+    def fit(self, key: jax.Array, data: Dataset, weights: jax.Array, hyper: Any = None) -> Any:
         return fit_by_gradient(self, key, data, weights, hyper,
                                lambda k: self.init(k, data.x.shape[1]))
 
 
-def check_gradient_learner(learner) -> None:
+def check_gradient_learner(learner: Any) -> None:
     """The checks shared by the gradient-trained learners (optimizer, steps, batches, DP)."""
     if learner.optimizer not in ("adam", "sgd"):
         raise ValueError(f"optimizer={learner.optimizer!r}; use 'adam' or 'sgd'")
@@ -331,8 +333,9 @@ def check_gradient_learner(learner) -> None:
         raise ValueError(f"dp={learner.dp!r}; use mis.shadow.DPSGD(...) or None")
 
 
-def fit_by_gradient(learner, key, data: Dataset, weights, hyper, init, monitor=None,
-                    canaries: GradientCanaries | None = None):
+def fit_by_gradient(learner: Any, key: jax.Array, data: Dataset, weights: jax.Array, hyper: Any,
+                    init: Any, monitor: Any = None,
+                    canaries: GradientCanaries | None = None) -> Any:
     """The optax training loop of the gradient learners (``MLPLearner``, ``ConvLearner``):
     ``learner.steps`` steps of ``learner.optimizer`` inside ``lax.scan`` on the weighted mean
     loss plus ``l2/2 ‖θ‖²``; full batch, ``batch_size`` uniform draws per step, or DP-SGD
@@ -382,7 +385,8 @@ def fit_by_gradient(learner, key, data: Dataset, weights, hyper, init, monitor=N
     return params if monitor is None and canaries is None else (params, curve)
 
 
-def fit_with_curve(learner, key, data: Dataset, weights, validation: Dataset, hyper=None):
+def fit_with_curve(learner: Any, key: jax.Array, data: Dataset, weights: jax.Array,
+                   validation: Dataset, hyper: Any = None) -> Any:
     """``(params, curve)``: ``learner`` (an ``MLPLearner`` or ``ConvLearner``) trained exactly as
     its ``fit`` does, with ``curve[t]`` the mean loss on ``validation`` after step ``t + 1``."""
     shape = data.x.shape[1] if isinstance(learner, MLPLearner) else data.x.shape[1:]
@@ -391,7 +395,7 @@ def fit_with_curve(learner, key, data: Dataset, weights, validation: Dataset, hy
                            lambda k: learner.init(k, shape), monitor)
 
 
-def softmax_regression(num_classes: int = 2, **kwargs) -> MLPLearner:
+def softmax_regression(num_classes: int = 2, **kwargs: Any) -> MLPLearner:
     """Multinomial logistic regression: an ``MLPLearner`` with no hidden layer."""
     return MLPLearner(hidden=(), num_outputs=num_classes, **kwargs)
 
