@@ -2,7 +2,10 @@
 
 Cases: a logistic head (d = 128, n = 1000, 200 full-batch Adam steps) and an MLP head
 128-64-2, for N in {64, 256, 1024} models; the ConvNet of ``mis.shadow.ConvLearner`` (8x8x1 →
-conv 8 → pool → conv 16 → pool → 10) on 1000 real digits, 200 full-batch Adam steps; and the MLP
+conv 8 → pool → conv 16 → pool → 10) on 1000 real digits, 200 full-batch Adam steps, and the
+same ConvNet on 1000 28x28 Fashion-MNIST images (``convnet28``; skipped without the IDX files,
+``--cases convnet28`` alone writes ``shadow_training_28x28.json`` unless ``--out`` says
+otherwise); and the MLP
 128-64-2 trained with DP-SGD (C = 1, σ = 1, Poisson rate q = 0.25, 200 steps), for N = 64
 (16 with --quick). Baselines, timed in the same run on a subset of models (their cost per model
 is constant): (a) a Python loop over a jitted single-model trainer, (b) the sequential PyTorch loop
@@ -30,7 +33,13 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import bench_parser, matmul_peak_gflops, print_row, write_result  # noqa: E402
 
-from mis.data import load_digits, make_gaussian_mixture, sample_gaussian_mixture  # noqa: E402
+from mis.data import (  # noqa: E402
+    load_digits,
+    load_fashion_mnist,
+    make_gaussian_mixture,
+    sample_gaussian_mixture,
+)
+from mis.errors import UserError  # noqa: E402
 from mis.shadow import (  # noqa: E402
     DPSGD,
     ConvLearner,
@@ -128,9 +137,10 @@ def torch_convnet_loop(pool, mask, count):
         if m == 0:
             t = time.perf_counter()
         w = torch.tensor(np.asarray(mask[m]))
+        flat = (x.shape[2] // 4) * (x.shape[3] // 4) * CHANNELS[1]  # after two 2x2 pools
         model = nn.Sequential(nn.Conv2d(1, CHANNELS[0], 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                               nn.Conv2d(CHANNELS[0], CHANNELS[1], 3, padding=1), nn.ReLU(),
-                              nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * CHANNELS[1], 10))
+                              nn.MaxPool2d(2), nn.Flatten(), nn.Linear(flat, 10))
         opt = torch.optim.Adam(model.parameters(), lr=LR)
         for _ in range(STEPS):
             opt.zero_grad()
@@ -209,10 +219,12 @@ def sklearn_loop(pool, mask, count):
 
 def main(argv=None):
     parser = bench_parser(__doc__, "shadow_training", "N in {64, 256}, small baselines")
-    parser.add_argument("--cases", default="logistic,mlp,convnet,dp-mlp",
-                        help="comma-separated subset of logistic,mlp,convnet,dp-mlp")
+    parser.add_argument("--cases", default="logistic,mlp,convnet,convnet28,dp-mlp",
+                        help="comma-separated subset of logistic,mlp,convnet,convnet28,dp-mlp")
     args = parser.parse_args(argv)
     wanted = set(args.cases.split(","))
+    if wanted == {"convnet28"} and "--out" not in (argv or sys.argv):
+        args.out = str(Path(args.out).with_name("shadow_training_28x28.json"))
     sizes = (64, 256) if args.quick else (64, 256, 1024)
     base_count = 8 if args.quick else 32
     pool = sample_gaussian_mixture(jax.random.key(0), N_POOL,
@@ -242,12 +254,19 @@ def main(argv=None):
     digits = jax.tree.map(lambda a: a[:N_POOL], load_digits("train"))
     small_sizes = (16,) if args.quick else (64,)
     count = max(2, base_count // 8)
+    conv = ConvLearner(channels=CHANNELS, steps=STEPS, learning_rate=LR)
+    fashion = None
+    if "convnet28" in wanted:
+        try:
+            fashion = jax.tree.map(lambda a: a[:N_POOL], load_fashion_mnist("train"))
+        except UserError as err:
+            print(f"convnet28 skipped: {err}")
     for model, data, learner, baseline in (
-            ("convnet", digits, ConvLearner(channels=CHANNELS, steps=STEPS, learning_rate=LR),
-             lambda p, m, c: torch_convnet_loop(p, m, c)),
+            ("convnet", digits, conv, lambda p, m, c: torch_convnet_loop(p, m, c)),
+            ("convnet28", fashion, conv, lambda p, m, c: torch_convnet_loop(p, m, c)),
             ("dp-mlp", pool, MLPLearner(hidden=(64,), steps=STEPS, learning_rate=LR, dp=DP),
              lambda p, m, c: torch_dp_loop(p, (64,), m, c))):
-        if model not in wanted:
+        if model not in wanted or data is None:
             continue
         mask = membership_mask(jax.random.key(4), base_count, N_POOL)
         loop = jax_loop(data, learner, mask, count)

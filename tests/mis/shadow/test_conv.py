@@ -111,10 +111,11 @@ def test_conv_learner_learns_the_digits(key):
     assert acc > 0.85
 
 
-@pytest.mark.parametrize("shape,c_out", [((5, 8, 8, 1), 4), ((3, 4, 6, 3), 5), ((2, 5, 7, 2), 3)])
+@pytest.mark.parametrize("shape,c_out", [((5, 8, 8, 1), 4), ((3, 4, 6, 3), 5), ((2, 5, 7, 2), 3),
+                                         ((2, 28, 28, 1), 3)])
 def test_conv_relu_pool_equals_the_three_steps(key, shape, c_out):
-    """The dense formulation (even sizes) and its fallback (odd sizes) against lax.conv,
-    ReLU and NumPy pooling."""
+    """The dense formulation (even sizes up to 8x8), its fallback (odd sizes, and images
+    beyond DENSE_MAX_PIXELS such as 28x28) against lax.conv, ReLU and NumPy pooling."""
     kx, kk, kb = jax.random.split(key, 3)
     x = jax.random.normal(kx, shape)
     k = jax.random.normal(kk, (3, 3, shape[-1], c_out))
