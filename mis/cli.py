@@ -35,8 +35,16 @@ class Terminated(KeyboardInterrupt):
     clean-up runs: staged files removed, nothing partial left."""
 
 
-def _terminate(signum, frame):
-    raise Terminated()
+def _interrupt(signum, frame):
+    """SIGINT / SIGTERM after loading: raise (and record, in case Python swallows it where it
+    lands: :func:`mis.errors.raise_pending_interrupt`)."""
+    import signal
+
+    from mis.errors import note_interrupt
+
+    stop = Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+    note_interrupt(stop)
+    raise stop
 
 
 def entry() -> None:
@@ -54,8 +62,8 @@ def entry() -> None:
     signal.signal(signal.SIGINT, exit_now)
     signal.signal(signal.SIGTERM, exit_now)
     _load()  # an interrupt inside a native extension's import could be lost or garbled
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     code = main()
     if code in (INTERRUPTED, TERMINATED):
         sys.stdout.flush()
@@ -99,13 +107,18 @@ def main(argv=None) -> int:
     errors: one line and 2; an interrupt: 130, or 143 for SIGTERM under :func:`entry`)."""
     import matplotlib
 
+    from mis.errors import clear_interrupts, raise_pending_interrupt
+
     matplotlib.use("Agg")  # figures are rendered to files, never shown (CLI boundary)
+    clear_interrupts()
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
             build_parser().print_help()
             return 0
-        return args.func(args)
+        code = args.func(args)
+        raise_pending_interrupt()  # a swallowed interrupt still ends the run with 130 / 143
+        return code
     except UserError as err:
         print(f"mis: error: {err}", file=sys.stderr)
         return 2

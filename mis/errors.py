@@ -1,4 +1,5 @@
-"""The user-error type: raised for bad input, printed by the CLI as one line."""
+"""The user-error type, raised for bad input and printed by the CLI as one line; and the
+interrupt a signal raised that Python may have swallowed."""
 
 
 class UserError(ValueError):
@@ -6,4 +7,27 @@ class UserError(ValueError):
     exits with status 2 and shows no traceback."""
 
 
-__all__ = ["UserError"]
+_PENDING: list[KeyboardInterrupt] = []
+
+
+def note_interrupt(stop: KeyboardInterrupt) -> None:
+    """Record the interrupt a signal handler is about to raise (the CLI's handlers do)."""
+    _PENDING.append(stop)
+
+
+def clear_interrupts() -> None:
+    """Forget recorded interrupts (at the start of a command)."""
+    _PENDING.clear()
+
+
+def raise_pending_interrupt() -> None:
+    """Raise again an interrupt that was recorded but did not end the run. Python prints and
+    drops an exception raised inside a garbage-collector callback or a ``__del__`` (JAX
+    registers such a callback), so a signal that lands there would otherwise be lost and the
+    run would finish and write its files; progress reports and :func:`mis.io.write_files`
+    call this first."""
+    if _PENDING:
+        raise type(_PENDING[-1])()
+
+
+__all__ = ["UserError", "clear_interrupts", "note_interrupt", "raise_pending_interrupt"]

@@ -115,8 +115,11 @@ def write_files(out_dir: str | Path, files: Mapping[str, bytes], *,
     ``fingerprint`` and the file names are recorded in ``out_dir/mis-command.txt`` so that
     another command, or another run of it, refuses to write there (:func:`check_out_dir`);
     files an earlier run of the folder recorded and this one does not write are removed, so
-    the results of two runs never mix."""
-    from mis.errors import UserError
+    the results of two runs never mix. An interrupt that a signal raised and Python swallowed
+    is raised here, before anything is written (:func:`mis.errors.raise_pending_interrupt`)."""
+    from mis.errors import UserError, raise_pending_interrupt
+
+    raise_pending_interrupt()
 
     out_dir = Path(out_dir)
     old = read_marker(out_dir)

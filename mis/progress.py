@@ -20,11 +20,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
+from mis.errors import raise_pending_interrupt
+
 ProgressFn = Callable[[str, int, int], None]
 
 
 def report(progress: ProgressFn | None, stage: str, done: int, total: int) -> None:
-    """Calls ``progress(stage, done, total)`` when a callback is given."""
+    """Calls ``progress(stage, done, total)`` when a callback is given (after raising an
+    interrupt that was swallowed: :func:`mis.errors.raise_pending_interrupt`)."""
+    raise_pending_interrupt()
     if progress is not None:
         progress(stage, int(done), int(total))
 
