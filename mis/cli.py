@@ -98,7 +98,8 @@ def _load() -> None:
 
 
 def _interrupted(stop: KeyboardInterrupt) -> int:
-    print(INTERRUPT_NOTICE, file=sys.stderr)
+    # on a line of its own: a progress bar interrupted mid-draw has not ended its line
+    print("\n" + INTERRUPT_NOTICE, file=sys.stderr)
     return TERMINATED if isinstance(stop, Terminated) else INTERRUPTED
 
 
