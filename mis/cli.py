@@ -3,6 +3,7 @@ command). User errors print one line and exit with status 2."""
 
 import argparse
 import sys
+from typing import Any
 
 from mis import __version__
 from mis.errors import UserError
@@ -47,6 +48,25 @@ def _interrupt(signum, frame):
     raise stop
 
 
+def quiet_interrupts(previous: Any) -> Any:
+    """A ``sys.unraisablehook`` that records an interrupt Python could not raise (one that
+    landed in a garbage-collector callback or a ``__del__``: JAX registers such a callback)
+    instead of printing its traceback; the run still ends with 130 / 143 at the next progress
+    report or write (:func:`mis.errors.raise_pending_interrupt`). Anything else goes to
+    ``previous``."""
+
+    def hook(info: Any) -> None:
+        from mis.errors import note_interrupt, pending_interrupt
+
+        if isinstance(info.exc_value, KeyboardInterrupt):
+            if pending_interrupt() is None:  # not raised by our handler: keep it anyway
+                note_interrupt(info.exc_value)
+            return
+        previous(info)
+
+    return hook
+
+
 def entry() -> None:
     """The process entry point (console script ``mis``, ``python -m mis``): :func:`main` with
     SIGTERM handled like SIGINT. After an interrupt the process ends with ``os._exit``: JAX's
@@ -62,6 +82,7 @@ def entry() -> None:
     signal.signal(signal.SIGINT, exit_now)
     signal.signal(signal.SIGTERM, exit_now)
     _load()  # an interrupt inside a native extension's import could be lost or garbled
+    sys.unraisablehook = quiet_interrupts(sys.unraisablehook)
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     code = main()
@@ -136,7 +157,7 @@ def main(argv=None) -> int:
         release_out_dirs()
 
 
-__all__ = ["INTERRUPT_NOTICE", "Terminated", "build_parser", "entry", "main"]
+__all__ = ["INTERRUPT_NOTICE", "Terminated", "build_parser", "entry", "main", "quiet_interrupts"]
 
 
 if __name__ == "__main__":

@@ -15,6 +15,11 @@ def note_interrupt(stop: KeyboardInterrupt) -> None:
     _PENDING.append(stop)
 
 
+def pending_interrupt() -> KeyboardInterrupt | None:
+    """The last recorded interrupt, or None."""
+    return _PENDING[-1] if _PENDING else None
+
+
 def clear_interrupts() -> None:
     """Forget recorded interrupts (at the start of a command)."""
     _PENDING.clear()
@@ -30,4 +35,5 @@ def raise_pending_interrupt() -> None:
         raise type(_PENDING[-1])()
 
 
-__all__ = ["UserError", "clear_interrupts", "note_interrupt", "raise_pending_interrupt"]
+__all__ = ["UserError", "clear_interrupts", "note_interrupt", "pending_interrupt",
+           "raise_pending_interrupt"]

@@ -178,6 +178,32 @@ def test_an_interrupt_at_any_moment_ends_cleanly(args, signum, moment, tmp_path)
     assert "Traceback" not in err and not out.exists()
 
 
+def test_an_interrupt_python_cannot_raise_is_recorded_not_printed(capsys):
+    """CI saw `mis dpaudit` end with 143 and no output, as it should, but with the traceback
+    Python prints for an exception it drops ("Exception ignored in: _xla_gc_callback"). The
+    CLI's unraisable hook records such an interrupt silently and passes anything else on."""
+    import types
+
+    from mis.cli import quiet_interrupts
+    from mis.errors import clear_interrupts, pending_interrupt
+
+    seen = []
+    hook = quiet_interrupts(seen.append)
+    info = lambda err: types.SimpleNamespace(exc_type=type(err), exc_value=err,  # noqa: E731
+                                             exc_traceback=None, err_msg=None, object=None)
+    clear_interrupts()
+    try:
+        stop = KeyboardInterrupt()
+        hook(info(stop))
+        assert pending_interrupt() is stop and seen == []
+        other = RuntimeError("boom")
+        hook(info(other))
+        assert [s.exc_value for s in seen] == [other]
+        assert capsys.readouterr().err == ""
+    finally:
+        clear_interrupts()
+
+
 def test_a_swallowed_interrupt_still_stops_before_anything_is_written(tmp_path):
     """A signal whose KeyboardInterrupt lands in a garbage-collector callback (JAX has one) is
     printed and dropped by Python (CI saw `mis dpaudit` finish with 0 that way). The CLI's
