@@ -33,7 +33,8 @@ References:
 from __future__ import annotations
 
 import time
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -52,6 +53,7 @@ from mis.shadow import (
     clip_gradients,
     dp_epsilon,
     dp_epsilon_rdp,
+    example_shape,
     per_example_gradients,
     quiet_coordinates,
     train_with_gradient_canaries,
@@ -126,8 +128,7 @@ def one_run_data(config: DPAuditConfig, key: jax.Array) -> CanaryData:
         return data
     learner = audit_learner(config, data.num_classes, 0.0)
     x, y = data.pool.x[n:], data.pool.y[n:]
-    shape = x.shape[1] if x.ndim == 2 else x.shape[1:]
-    params = learner.init(jax.random.fold_in(key, 1), shape)  # type: ignore[arg-type]
+    params = learner.init(jax.random.fold_in(key, 1), example_shape(x))  # type: ignore[arg-type]
     _, norms = clip_gradients(per_example_gradients(learner.loss, params, x, y), 1.0)
     keep = n + np.sort(np.argsort(-np.asarray(norms), kind="stable")[:m])
     rows = np.concatenate([np.arange(n), keep])
@@ -152,8 +153,8 @@ def one_run_sigma(config: DPAuditConfig, data: CanaryData, key: jax.Array, sigma
     learner = audit_learner(config, data.num_classes, train_sigma)
     if config.canary == "gradient":
         pool = type(data.pool)(data.pool.x[:n], data.pool.y[:n])
-        shape = pool.x.shape[1] if pool.x.ndim == 2 else pool.x.shape[1:]
-        initial = learner.init(jax.random.split(fit_key)[0], shape)  # type: ignore[arg-type]
+        initial = learner.init(jax.random.split(fit_key)[0],
+                               example_shape(pool.x))  # type: ignore[arg-type]
         size = ravel_pytree(initial)[0].size
         if m > size:
             raise UserError(f"num_canaries={m} exceeds the {size} parameters of the model; "
@@ -189,14 +190,29 @@ def run_one_run(config: DPAuditConfig, key: jax.Array, *,
                 progress: ProgressFn | None = None) -> tuple[list[OneRunRow], dict]:
     """Every σ of ``config`` (keys: ``data, train = split(key)``; the same coins, coordinates
     and initialisation for every σ). ``progress("noise multipliers", done, total)``."""
+    return over_sigmas(config, key, one_run_data,
+                       lambda data, k, sigma: one_run_sigma(
+                           config, data, k, sigma, train_sigma=config.planted_sigma),
+                       progress=progress)
+
+
+def over_sigmas(config: DPAuditConfig, key: jax.Array,
+                prepare: Callable[[DPAuditConfig, jax.Array], Any],
+                audit: Callable[[Any, jax.Array, float], Any], *,
+                progress: ProgressFn | None = None) -> tuple[list, dict]:
+    """``(rows, seconds)``: ``prepare(config, data_key)`` once, then ``audit(data, train_key,
+    σ)`` (one row or a list of rows, each with ``seconds``) for every σ of ``config``, with
+    ``data, train = split(key)`` (the same ``train`` key, hence the same split, coins and
+    initialisation, at every σ); ``progress("noise multipliers", done, total)`` after each."""
     data_key, train_key = jax.random.split(key)
     t0 = time.perf_counter()
-    data = one_run_data(config, data_key)
+    data = prepare(config, data_key)
     seconds = {"data": time.perf_counter() - t0}
-    rows: list[OneRunRow] = []
+    rows: list = []
     report(progress, "noise multipliers", 0, len(config.sigmas))
     for i, sigma in enumerate(config.sigmas):
-        rows += one_run_sigma(config, data, train_key, sigma, train_sigma=config.planted_sigma)
+        got = audit(data, train_key, sigma)
+        rows += got if isinstance(got, list) else [got]
         seconds[f"sigma={sigma:g}"] = rows[-1].seconds
         report(progress, "noise multipliers", i + 1, len(config.sigmas))
     return rows, seconds

@@ -38,9 +38,9 @@ from mis.data import (
 )
 from mis.dpaudit._config import DPAuditConfig
 from mis.dpaudit._learner import audit_learner
-from mis.dpaudit._one_run import run_one_run
+from mis.dpaudit._one_run import over_sigmas, run_one_run
 from mis.inference import Finding, crossed_mean, crossed_metrics, held_out_ceiling
-from mis.progress import ProgressFn, report
+from mis.progress import ProgressFn
 from mis.shadow import (
     dp_epsilon,
     dp_epsilon_rdp,
@@ -210,15 +210,9 @@ def run_dpaudit(config: DPAuditConfig, key: jax.Array, *,
     :func:`mis.dpaudit.run_one_run`."""
     if config.mode == "one-run":
         return DPAuditResult(config, *run_one_run(config, key, progress=progress))
-    data_key, train_key = jax.random.split(key)
-    t0 = time.perf_counter()
-    data = audit_data(config, data_key)
-    seconds = {"data": time.perf_counter() - t0}
-    rows = []
-    report(progress, "noise multipliers", 0, len(config.sigmas))
-    for i, sigma in enumerate(config.sigmas):
-        rows.append(audit_sigma(config, data, train_key, sigma, progress=progress,
-                                train_sigma=config.planted_sigma))
-        seconds[f"sigma={sigma:g}"] = rows[-1].seconds
-        report(progress, "noise multipliers", i + 1, len(config.sigmas))
+    rows, seconds = over_sigmas(
+        config, key, audit_data,
+        lambda data, k, sigma: audit_sigma(config, data, k, sigma, progress=progress,
+                                           train_sigma=config.planted_sigma),
+        progress=progress)
     return DPAuditResult(config, rows, seconds)

@@ -46,6 +46,7 @@ from mis.shadow._learners import MeanLearner as MeanLearner
 from mis.shadow._learners import MLPLearner as MLPLearner
 from mis.shadow._learners import RidgeLearner as RidgeLearner
 from mis.shadow._learners import WrappedLearner as WrappedLearner
+from mis.shadow._learners import example_shape as example_shape
 from mis.shadow._learners import fit_by_gradient as fit_by_gradient
 from mis.shadow._learners import fit_with_curve as fit_with_curve
 from mis.shadow._learners import softmax_regression as softmax_regression
@@ -65,7 +66,8 @@ __all__ = ["DESIGNS", "DPSGD", "DP_BLOCK", "MLP", "CanaryRun", "ConvLearner", "C
            "Tuning",
            "auto_batch_size", "clip_gradients", "conv2d", "conv_relu_pool", "dp_epsilon",
            "dp_epsilon_rdp", "log_a",
-           "dp_gradient", "early_stopping_step", "fit_by_gradient", "fit_keys", "fit_with_curve",
+           "dp_gradient", "early_stopping_step", "example_shape", "fit_by_gradient", "fit_keys",
+           "fit_with_curve",
            "image_patches",
            "max_pool", "membership_mask",
            "per_example_gradients", "softmax_regression", "stacked_loss", "stacked_predict",

@@ -320,6 +320,17 @@ class MLPLearner(GradientLearner):
                                lambda k: self.init(k, data.x.shape[1]))
 
 
+def example_shape(x: jax.Array) -> int | tuple[int, ...]:
+    """What a gradient learner's ``init`` takes for the examples ``x``: the width of vectors
+    ``[n, d]``, the shape ``(H, W, C)`` of images ``[n, H, W, C]``.
+
+    Example:
+        >>> example_shape(jnp.zeros((5, 3))), example_shape(jnp.zeros((5, 8, 8, 1)))
+        (3, (8, 8, 1))
+    """
+    return x.shape[1] if x.ndim == 2 else tuple(x.shape[1:])
+
+
 def check_gradient_learner(learner: Any) -> None:
     """The checks shared by the gradient-trained learners (optimizer, steps, batches, DP)."""
     if learner.optimizer not in ("adam", "sgd"):
@@ -389,7 +400,7 @@ def fit_with_curve(learner: Any, key: jax.Array, data: Dataset, weights: jax.Arr
                    validation: Dataset, hyper: Any = None) -> Any:
     """``(params, curve)``: ``learner`` (an ``MLPLearner`` or ``ConvLearner``) trained exactly as
     its ``fit`` does, with ``curve[t]`` the mean loss on ``validation`` after step ``t + 1``."""
-    shape = data.x.shape[1] if isinstance(learner, MLPLearner) else data.x.shape[1:]
+    shape = example_shape(data.x)
     monitor = lambda p: jnp.mean(learner.loss(p, validation.x, validation.y))
     return fit_by_gradient(learner, key, data, weights, hyper,
                            lambda k: learner.init(k, shape), monitor)
@@ -417,8 +428,7 @@ def train_with_gradient_canaries(learner: Any, key: jax.Array, data: Dataset,
     as its ``fit`` does on the members of ``data`` plus the included
     :class:`~mis.shadow.GradientCanaries`; the initial parameters come from the same key as
     ``fit``'s (``init = split(key)[0]``), known to a white-box observer."""
-    shape = data.x.shape[1] if isinstance(learner, MLPLearner) else data.x.shape[1:]
-    init = lambda k: learner.init(k, shape)  # noqa: E731
+    init = lambda k: learner.init(k, example_shape(data.x))  # noqa: E731
     final, observed = fit_by_gradient(learner, key, data, weights, None, init,
                                       canaries=canaries)
     return CanaryRun(init(jax.random.split(key)[0]), final, observed)
