@@ -30,6 +30,7 @@ References:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any, ClassVar, NamedTuple
 
 import jax
@@ -156,7 +157,9 @@ def _check_learner(learner) -> None:
                         f"{type(learner).__name__}")
 
 
-def layer_inputs_forward(learner, params, x, transform=None):
+def layer_inputs_forward(learner: Any, params: Any, x: jax.Array,
+                         transform: Callable[[int, jax.Array], jax.Array] | None = None
+                         ) -> tuple[jax.Array, list[jax.Array]]:
     """``(logits, inputs)``: the forward pass of an ``MLPLearner`` / ``ConvLearner`` written
     layer by layer, ``transform(i, h)`` applied to the input ``h`` of kernel ``i`` (fake
     quantization), and the list of those (transformed) inputs. With ``transform=None`` the
@@ -191,7 +194,7 @@ class Release(NamedTuple):
     activations: Any = None
 
 
-def release_predict(learner, release: Release, x):
+def release_predict(learner: Any, release: Release, x: jax.Array) -> jax.Array:
     """Logits of a released version (activations quantized when the release has grids)."""
     if release.activations is None:
         return learner.predict(release.params, x)
@@ -212,15 +215,16 @@ class _Objective(NamedTuple):
     dp: Any = None
 
 
-def fine_tune(learner, key, data: Dataset, weights, theta, loss, *, steps: int,
-              learning_rate: float):
+def fine_tune(learner: Any, key: jax.Array, data: Dataset, weights: jax.Array, theta: Any,
+              loss: Callable[..., jax.Array], *, steps: int, learning_rate: float) -> Any:
     """``steps`` Adam steps from ``theta`` on the members' weighted mean ``loss(θ, x, y)``
     (full batch unless ``learner`` draws batches), by the engine's own training loop."""
     objective = _Objective(loss, steps, learning_rate, "adam", learner.batch_size, 0.0)
     return fit_by_gradient(objective, key, data, weights, None, lambda _: theta)
 
 
-def observe_activations(learner, params, x, weights) -> list[Grid]:
+def observe_activations(learner: Any, params: Any, x: jax.Array,
+                        weights: jax.Array) -> list[Grid]:
     """The per-tensor uint8 grid of every kernel input, its range the min / max over the
     members (``weights > 0``) under the original model."""
     _, inputs = layer_inputs_forward(learner, params, x)
@@ -234,7 +238,8 @@ def observe_activations(learner, params, x, weights) -> list[Grid]:
     return grids
 
 
-def prune_version(learner, key, data, weights, params, sparsity: float, *, steps, lr):
+def prune_version(learner: Any, key: jax.Array, data: Dataset, weights: jax.Array, params: Any,
+                  sparsity: float, *, steps: int, lr: float) -> tuple[Release, list[jax.Array]]:
     """Magnitude mask per kernel (zoo ``prune:S``), masked fine-tuning (module docstring)."""
     masks = [Prune(sparsity).keep_mask(k).astype(k.dtype) for k in _leaves(params, "kernel")]
     expand = lambda t: _replace(t, "kernel", [k * m for k, m in zip(_leaves(t, "kernel"),
@@ -245,7 +250,9 @@ def prune_version(learner, key, data, weights, params, sparsity: float, *, steps
     return Release(expand(theta)), masks
 
 
-def cluster_version(learner, key, data, weights, params, k: int, *, steps, lr):
+def cluster_version(learner: Any, key: jax.Array, data: Dataset, weights: jax.Array,
+                    params: Any, k: int, *, steps: int,
+                    lr: float) -> tuple[Release, list[jax.Array]]:
     """Per-kernel k-means (zoo ``kmeans:K``), centroid fine-tuning through ``W = c[assign]``.
     Keys: ``kmeans, tune = split(key)``; kernel ``i`` is clustered with ``fold_in(kmeans, i)``."""
     kmeans_key, tune_key = jax.random.split(key)
@@ -270,7 +277,8 @@ def cluster_version(learner, key, data, weights, params, k: int, *, steps, lr):
     return Release(expand(theta)), assigns
 
 
-def qat_version(learner, key, data, weights, params, *, steps, lr):
+def qat_version(learner: Any, key: jax.Array, data: Dataset, weights: jax.Array, params: Any,
+                *, steps: int, lr: float) -> Release:
     """int8 quantization-aware fine-tuning, then the real int8 release (module docstring)."""
     grids = observe_activations(learner, params, data.x, weights)
 
@@ -285,23 +293,26 @@ def qat_version(learner, key, data, weights, params, *, steps, lr):
     return Release(quantize_tree(INT8, theta), grids)
 
 
-def ptq_version(params, spec: str, key) -> Release:
+def ptq_version(params: Any, spec: str, key: jax.Array) -> Release:
     """The zoo quantizer ``spec`` on the trained weights, no fine-tuning."""
     q = parse(spec)
     return Release(quantize_tree(q, params, key=key if q.needs_key else None, include=is_weight))
 
 
-def compress(learner, version: Version, key, data: Dataset, weights, params, *,
+def compress(learner: Any, version: Version, key: jax.Array, data: Dataset, weights: jax.Array,
+             params: Any, *,
              steps: int, learning_rate: float) -> Release:
     """The release of ``version`` derived from the trained ``params`` (module docstring)."""
     _check_learner(learner)
-    kw = dict(steps=steps, lr=learning_rate)
+    lr = learning_rate
     if version.kind == "prune":
-        return prune_version(learner, key, data, weights, params, version.parameter, **kw)[0]
+        return prune_version(learner, key, data, weights, params, version.parameter,
+                             steps=steps, lr=lr)[0]
     if version.kind == "cluster":
-        return cluster_version(learner, key, data, weights, params, version.parameter, **kw)[0]
+        return cluster_version(learner, key, data, weights, params, version.parameter,
+                               steps=steps, lr=lr)[0]
     if version.kind == "int8":
-        return qat_version(learner, key, data, weights, params, **kw)
+        return qat_version(learner, key, data, weights, params, steps=steps, lr=lr)
     return ptq_version(params, version.parameter, key)
 
 
@@ -314,7 +325,8 @@ class VersionsAux(NamedTuple):
     sensitivity: jax.Array
 
 
-def sensitivity(predict, x, key, *, draws: int = 10, eps: float = 1e-3) -> jax.Array:
+def sensitivity(predict: Callable[[jax.Array], jax.Array], x: jax.Array, key: jax.Array, *,
+                draws: int = 10, eps: float = 1e-3) -> jax.Array:
     """SAMIA's input-sensitivity vector ``s = (1/m) Σ_r |softmax(f(x + ε u_r)) − softmax(f(x))|
     / ε``, ``u_r ~ N(0, I)``, ``m = draws`` (``[n, C]``; METHODS.md §1.3). Draw ``r`` uses
     ``split(key, draws)[r]`` for all examples and versions alike."""
@@ -346,18 +358,19 @@ class CompressedLearner(WrappedLearner):
     holdout: int = 0
     sensitivity_draws: int = 10
 
-    def activation_size(self, image_shape) -> int:
+    def activation_size(self, image_shape: tuple[int, ...]) -> int:
         return super().activation_size(image_shape) * (len(self.versions) + 1)
 
     def _training(self, data: Dataset, weights):
         n = data.x.shape[0] - self.holdout
         return Dataset(data.x[:n], data.y[:n]), weights[:n]
 
-    def fit(self, key, data: Dataset, weights, hyper=None):
+    def fit(self, key: jax.Array, data: Dataset, weights: jax.Array, hyper: Any = None) -> Any:
         train, w = self._training(data, weights)
         return self.base.fit(jax.random.split(key, 3)[0], train, w, hyper)
 
-    def releases(self, key, data: Dataset, weights, hyper=None):
+    def releases(self, key: jax.Array, data: Dataset, weights: jax.Array,
+                 hyper: Any = None) -> tuple[Any, list[Release]]:
         """``(params, [Release per version])`` of one model."""
         train_key, version_key, _ = jax.random.split(key, 3)
         train, w = self._training(data, weights)
@@ -368,7 +381,8 @@ class CompressedLearner(WrappedLearner):
                for i, v in enumerate(self.versions)]
         return params, out
 
-    def fit_aux(self, key, data: Dataset, weights, hyper=None):
+    def fit_aux(self, key: jax.Array, data: Dataset, weights: jax.Array,
+                hyper: Any = None) -> tuple[Any, VersionsAux]:
         params, releases = self.releases(key, data, weights, hyper)
         noise_key = jax.random.split(key, 3)[2]
         predictors = [lambda x: self.base.predict(params, x)] + \

@@ -14,32 +14,33 @@ References:
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import log_softmax
 
 TINY = 1e-30
 
 
-def posterior(logits) -> np.ndarray:
+def posterior(logits: ArrayLike) -> np.ndarray:
     """``softmax(logits)`` in float64, ``[..., C]``."""
     return np.exp(log_softmax(np.asarray(logits, np.float64), axis=-1))
 
 
-def one_hot(y, num_classes: int) -> np.ndarray:
+def one_hot(y: ArrayLike, num_classes: int) -> np.ndarray:
     return np.eye(num_classes)[np.asarray(y)]
 
 
-def label_aware(p, y) -> np.ndarray:
+def label_aware(p: np.ndarray, y: ArrayLike) -> np.ndarray:
     """``[p, e_y]``: the posterior and the one-hot label (CompLeak's ``train_based_2``)."""
     return np.concatenate([p, one_hot(y, p.shape[-1])], axis=-1)
 
 
-def entropy_score(p) -> np.ndarray:
+def entropy_score(p: ArrayLike) -> np.ndarray:
     """``−H(p) = Σ_i p_i log p_i`` (larger = more confident = "member")."""
     p = np.asarray(p, np.float64)
     return np.sum(p * np.log(np.maximum(p, TINY)), axis=-1)
 
 
-def modified_entropy_score(p, y) -> np.ndarray:
+def modified_entropy_score(p: ArrayLike, y: ArrayLike) -> np.ndarray:
     """``−Mentr(p, y)``, ``Mentr = −(1 − p_y) log p_y − Σ_{i≠y} p_i log(1 − p_i)`` (Song &
     Mittal); larger = "member"."""
     p = np.asarray(p, np.float64)
@@ -50,7 +51,7 @@ def modified_entropy_score(p, y) -> np.ndarray:
     return (1 - py) * np.log(np.maximum(py, TINY)) + (np.sum(other, axis=-1) - own)
 
 
-def best_threshold(scores, member) -> float:
+def best_threshold(scores: ArrayLike, member: ArrayLike) -> float:
     """The threshold ``t`` maximising ½(TPR + TNR) of "member iff score ≥ t" over the
     candidates {the scores, +∞}; ties between candidates go to the largest. A class without
     members or without non-members gets ``+∞`` ("no member")."""
@@ -69,7 +70,8 @@ def best_threshold(scores, member) -> float:
     return float(s_sorted[k]) if bal[k] > 0.5 else float("inf")
 
 
-def class_thresholds(scores, y, member, num_classes: int) -> np.ndarray:
+def class_thresholds(scores: ArrayLike, y: ArrayLike, member: ArrayLike,
+                     num_classes: int) -> np.ndarray:
     """CompLeak's class-wise thresholds: :func:`best_threshold` among the examples of each
     class (fitted on the shadow side)."""
     y = np.asarray(y)
@@ -77,7 +79,7 @@ def class_thresholds(scores, y, member, num_classes: int) -> np.ndarray:
                      for c in range(num_classes)])
 
 
-def thresholded(scores, y, thresholds) -> np.ndarray:
+def thresholded(scores: ArrayLike, y: ArrayLike, thresholds: ArrayLike) -> np.ndarray:
     """A score for the ROC from a class-wise threshold attack: ``score − t_y`` (its decision
     "member iff ≥ 0" is the attack's); a class with ``t = +∞`` keeps its order, shifted
     below 0 (never "member" at the attack's threshold)."""
@@ -87,7 +89,8 @@ def thresholded(scores, y, thresholds) -> np.ndarray:
     return np.where(finite, s - np.where(finite, t, 0.0), s - np.max(s, initial=0.0) - 1.0)
 
 
-def sr_features(p_orig, p_comp, y=None) -> np.ndarray:
+def sr_features(p_orig: ArrayLike, p_comp: ArrayLike,
+                y: ArrayLike | None = None) -> np.ndarray:
     """SR1 ``[p_orig[π], p_comp[π]]`` or, with labels, SR2 ``[p_orig[π], p_comp[π], e_y[π]]``,
     ``π = argsort(p_orig)`` ascending (the original's top class last)."""
     p_orig, p_comp = np.asarray(p_orig), np.asarray(p_comp)
@@ -99,7 +102,8 @@ def sr_features(p_orig, p_comp, y=None) -> np.ndarray:
     return np.concatenate(parts, axis=-1)
 
 
-def rmia_one_reference(target_py, ref_py, pop_target_py, pop_ref_py, *, a: float = 0.5,
+def rmia_one_reference(target_py: ArrayLike, ref_py: ArrayLike, pop_target_py: ArrayLike,
+                       pop_ref_py: ArrayLike, *, a: float = 0.5,
                        gamma: float = 1.0) -> np.ndarray:
     """RMIA as CompLeak runs it, one reference model: ``ratio_x = p_t(x) / p̂(x)``, ``p̂(x) =
     ½[(1 + a) p_ref(x) + (1 − a)]``; ``ratio_z = p_t(z) / p_ref(z)`` on the population ``z``
@@ -111,5 +115,5 @@ def rmia_one_reference(target_py, ref_py, pop_target_py, pop_ref_py, *, a: float
     return np.searchsorted(ratio_z, ratio_x / gamma, side="left") / ratio_z.size
 
 
-def true_class(p, y) -> np.ndarray:
+def true_class(p: ArrayLike, y: ArrayLike) -> np.ndarray:
     return np.take_along_axis(np.asarray(p), np.asarray(y)[..., None], axis=-1)[..., 0]

@@ -11,18 +11,21 @@ References:
 from __future__ import annotations
 
 import functools
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from numpy.typing import ArrayLike
 
 CLASSIFIERS = ("lr", "rf")
 COVARIANCES = ("diag", "full")
 
 
-def fit_classifier(kind: str, x, member, *, seed: int, trees: int = 100, jobs: int = 2):
+def fit_classifier(kind: str, x: ArrayLike, member: ArrayLike, *, seed: int, trees: int = 100,
+                   jobs: int = 2) -> Any:
     """A fitted scikit-learn attack model on features ``x`` / labels ``member``: ``"lr"``
     (standardised logistic regression, lbfgs, 400 iterations) or ``"rf"`` (random forest,
     ``trees`` trees, ``min_samples_leaf=30``; CompLeak uses 500 trees)."""
@@ -41,12 +44,13 @@ def fit_classifier(kind: str, x, member, *, seed: int, trees: int = 100, jobs: i
     return model.fit(np.asarray(x), np.asarray(member, int))
 
 
-def member_probability(model, x) -> np.ndarray:
+def member_probability(model: Any, x: ArrayLike) -> np.ndarray:
     """``P(member | x)`` of a fitted classifier."""
     return model.predict_proba(np.asarray(x))[:, 1]
 
 
-def cross_fitted(kind: str, x, member, *, seed: int, folds: int = 2, **kw) -> np.ndarray:
+def cross_fitted(kind: str, x: ArrayLike, member: ArrayLike, *, seed: int, folds: int = 2,
+                 **kw: Any) -> np.ndarray:
     """Out-of-fold ``P(member)`` on the training rows (each row scored by a model that did not
     see it), so shadow-side features have the law of victim-side ones (CompLeak's MR uses the
     in-sample probabilities instead)."""
@@ -59,7 +63,7 @@ def cross_fitted(kind: str, x, member, *, seed: int, folds: int = 2, **kw) -> np
     return out
 
 
-def gaussian_log_density(x, mean, cov) -> jax.Array:
+def gaussian_log_density(x: jax.Array, mean: jax.Array, cov: jax.Array) -> jax.Array:
     """``log N(x; mean, cov)`` for batches ``x, mean [..., V]``, ``cov [..., V, V]``."""
     v = x.shape[-1]
     chol = jnp.linalg.cholesky(cov)
@@ -84,7 +88,8 @@ def _moments(refs, valid, covariance: str, shrinkage: float, floor: float):
     return mean, cov + floor * jnp.eye(refs.shape[-1])
 
 
-def multi_version_lira(target, refs, ref_in, ref_out, *, covariance: str = "diag",
+def multi_version_lira(target: ArrayLike, refs: ArrayLike, ref_in: ArrayLike,
+                       ref_out: ArrayLike, *, covariance: str = "diag",
                        shrinkage: float = 0.1, floor: float = 1e-4) -> jax.Array:
     """``log N(φ; μ_in, Σ_in) − log N(φ; μ_out, Σ_out)`` per example, ``φ [n, V]`` the
     logit-scaled confidences of the ``V`` versions of the target, ``μ``/``Σ`` the mean and
@@ -122,7 +127,7 @@ MR_WIDTHS = {"prob": (128, 64), "loss": (128, 64), "head": (256, 128, 64, 2)}
 # jit (init_mr, init_samia, _member_probability): one program each instead of an eager
 # compilation per layer shape and primitive (the smoke run compiled 21 He-normal draws eagerly)
 @functools.partial(jax.jit, static_argnums=(1, 2))
-def init_mr(key, num_prob: int, num_loss: int) -> dict:
+def init_mr(key: jax.Array, num_prob: int, num_loss: int) -> dict:
     """CompLeak_MR's network: prob branch ``num_prob → 128 → 64``, loss branch ``num_loss →
     128 → 64``, head ``128 → 256 → 128 → 64 → 2`` (He-normal kernels, zero biases)."""
     keys = iter(jax.random.split(key, 16))
@@ -133,7 +138,8 @@ def init_mr(key, num_prob: int, num_loss: int) -> dict:
     return out
 
 
-def mr_logits(params, prob, loss, *, key=None, dropout: float = 0.5) -> jax.Array:
+def mr_logits(params: dict, prob: jax.Array, loss: jax.Array, *, key: jax.Array | None = None,
+              dropout: float = 0.5) -> jax.Array:
     """``[n, 2]`` logits; dropout (rate ``dropout``) where CompLeak's network has it, only with
     a ``key`` (training)."""
     keys = iter(jax.random.split(key, 16)) if key is not None else None
@@ -157,7 +163,7 @@ def mr_logits(params, prob, loss, *, key=None, dropout: float = 0.5) -> jax.Arra
     return h
 
 
-def standardizer(*inputs) -> tuple:
+def standardizer(*inputs: ArrayLike) -> tuple:
     """``(mean, std)`` per column of every input (float32), the std floored at 1e-6."""
     out = []
     for x in inputs:
@@ -172,7 +178,7 @@ def _scaled(scales, inputs):
                  for (m, sd), x in zip(scales, inputs, strict=True))
 
 
-def make_optimizer(spec: tuple, total_steps: int):
+def make_optimizer(spec: tuple, total_steps: int) -> optax.GradientTransformation:
     """``("adam", lr)`` or ``("sgd", lr, weight_decay)`` (momentum 0.9, cosine schedule over
     ``total_steps``, decoupled weight decay as in PyTorch's SGD)."""
     if spec[0] == "adam":
@@ -211,7 +217,8 @@ def _fit_epochs(params, xs, member, train, val, key, *, apply, optimizer, epochs
     return jax.lax.scan(epoch, (params, opt.init(params)), jax.random.split(key, epochs))[1]
 
 
-def train_network(key, init_params, apply, inputs: tuple, member, *, epochs: int,
+def train_network(key: jax.Array, init_params: dict, apply: Callable[..., jax.Array],
+                  inputs: tuple, member: ArrayLike, *, epochs: int,
                   optimizer: tuple, batch_size: int = 128, holdout: float = 0.2) -> Network:
     """Mini-batch training of an attack network ``apply(params, *inputs, key=None) -> [n, 2]``
     logits (a module-level function) on shadow-side rows (cross-entropy; inputs standardised
@@ -236,7 +243,8 @@ def train_network(key, init_params, apply, inputs: tuple, member, *, epochs: int
     return Network(jax.tree.map(lambda a: a[best], stacked), best + 1, np.asarray(curve), scales)
 
 
-def network_scores(network: Network, apply, *inputs) -> np.ndarray:
+def network_scores(network: Network, apply: Callable[..., jax.Array],
+                   *inputs: ArrayLike) -> np.ndarray:
     """``P(member)`` of a trained attack network (no dropout)."""
     return np.asarray(_member_probability(apply, network.params,
                                           *_scaled(network.scales, inputs)))
@@ -247,7 +255,8 @@ def _member_probability(apply, params, *inputs):
     return jax.nn.softmax(apply(params, *inputs), axis=-1)[:, 1]
 
 
-def train_mr(key, prob, loss, member, *, epochs: int = 60, learning_rate: float = 1e-2,
+def train_mr(key: jax.Array, prob: ArrayLike, loss: ArrayLike, member: ArrayLike, *,
+             epochs: int = 60, learning_rate: float = 1e-2,
              weight_decay: float = 5e-4) -> Network:
     """CompLeak_MR's MLP (:func:`mr_logits`) by :func:`train_network`: SGD with momentum 0.9,
     weight decay, cosine schedule, batches of 128. Keys: ``init, train = split(key)``."""
@@ -257,7 +266,7 @@ def train_mr(key, prob, loss, member, *, epochs: int = 60, learning_rate: float 
                          optimizer=("sgd", learning_rate, weight_decay))
 
 
-def mr_scores(model: Network, prob, loss) -> np.ndarray:
+def mr_scores(model: Network, prob: ArrayLike, loss: ArrayLike) -> np.ndarray:
     """``P(member)`` of the trained MR network."""
     return network_scores(model, mr_logits, prob, loss)
 
@@ -266,7 +275,7 @@ SAMIA_WIDTH, SAMIA_HEADS, SAMIA_LAYERS, SAMIA_FF = 64, 4, 3, 128
 
 
 @functools.partial(jax.jit, static_argnums=1)
-def init_samia(key, num_classes: int) -> dict:
+def init_samia(key: jax.Array, num_classes: int) -> dict:
     """SAMIA's Transformer: tokens of 3 features (``p_c, s_c, e_y,c`` per class ``c``) →
     embedding 64 → 3 post-norm encoder layers (4 heads, feed-forward 128, GELU) → flatten →
     64 → 2."""
@@ -289,7 +298,8 @@ def _layer_norm(h, p):
     return (h - mu) / jnp.sqrt(var + 1e-5) * p["scale"] + p["bias"]
 
 
-def samia_logits(params, tokens, *, key=None, dropout: float = 0.2) -> jax.Array:
+def samia_logits(params: dict, tokens: jax.Array, *, key: jax.Array | None = None,
+                 dropout: float = 0.2) -> jax.Array:
     """``[n, 2]`` logits of SAMIA's Transformer on ``tokens [n, C, 3]`` (dropout with a key)."""
     keys = iter(jax.random.split(key, 4 * SAMIA_LAYERS + 2)) if key is not None else None
 
@@ -316,12 +326,13 @@ def samia_logits(params, tokens, *, key=None, dropout: float = 0.2) -> jax.Array
     return dense(h, params["head2"])
 
 
-def samia_tokens(p, s, y) -> np.ndarray:
+def samia_tokens(p: np.ndarray, s: np.ndarray, y: ArrayLike) -> np.ndarray:
     """``[n, C, 3]``: per class the posterior, the input sensitivity and the one-hot label."""
     return np.stack([p, s, np.eye(p.shape[-1])[np.asarray(y)]], axis=-1)
 
 
-def train_samia(key, tokens, member, *, epochs: int = 30, learning_rate: float = 1e-3
+def train_samia(key: jax.Array, tokens: ArrayLike, member: ArrayLike, *, epochs: int = 30,
+                learning_rate: float = 1e-3
                 ) -> Network:
     """SAMIA's Transformer by :func:`train_network` with Adam (CompLeak: SGD at 1e-3 for 100
     epochs, which barely moves this network in 30). Keys: ``init, train = split(key)``."""

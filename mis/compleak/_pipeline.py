@@ -15,11 +15,13 @@ models as references on the victim-side points themselves, as LiRA's threat mode
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from numpy.typing import ArrayLike
 
 from mis.attacks import lira_online, logit_scale
 from mis.audit import balanced_accuracy
@@ -51,7 +53,7 @@ from mis.compleak._models import (
 from mis.data import REAL_SETS, Dataset, make_gaussian_mixture, sample_gaussian_mixture
 from mis.inference import CrossedMetrics, crossed_metrics
 from mis.progress import ProgressFn, report
-from mis.shadow import membership_mask, train_shadow_models
+from mis.shadow import ConvLearner, MLPLearner, membership_mask, train_shadow_models
 from mis.study import network_learner
 from theory import Estimate
 
@@ -111,7 +113,7 @@ class Sides(NamedTuple):
     victim_points: np.ndarray
 
 
-def study_data(config: CompleakConfig, key) -> tuple[Dataset, Dataset]:
+def study_data(config: CompleakConfig, key: jax.Array) -> tuple[Dataset, Dataset]:
     """``(pool, test)``: the first ``pool_size`` training rows of a shipped set (digits,
     fashion-mnist, adult) and its test split; the first
     ``pool_size`` training molecules of ``molecules`` and its test split (features
@@ -138,7 +140,7 @@ def study_data(config: CompleakConfig, key) -> tuple[Dataset, Dataset]:
             sample_gaussian_mixture(test_key, 1000, task=task))
 
 
-def base_learner(config: CompleakConfig):
+def base_learner(config: CompleakConfig) -> ConvLearner | MLPLearner:
     """The original model's network (:func:`mis.study.network_learner`; the MLP head on
     molecular features)."""
     return network_learner(config.dataset, num_outputs=config.num_classes, steps=config.steps,
@@ -153,8 +155,9 @@ def compressed_learner(config: CompleakConfig, holdout: int = 0) -> CompressedLe
                              holdout=holdout)
 
 
-def train_versions(config: CompleakConfig, key, pool: Dataset, test: Dataset, *,
-                   progress: ProgressFn | None = None):
+def train_versions(config: CompleakConfig, key: jax.Array, pool: Dataset, test: Dataset, *,
+                   progress: ProgressFn | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(logits, sensitivity, mask)``: every model's original and versions on the pool then
     the test set (``[M, V+1, n + n_test, C]`` each; the test points are never trained on) and
     the membership ``[M, n]``. Keys: ``mask, fit = split(key)``."""
@@ -170,7 +173,7 @@ def train_versions(config: CompleakConfig, key, pool: Dataset, test: Dataset, *,
     return np.asarray(res.aux.logits), np.asarray(res.aux.sensitivity), np.asarray(mask, bool)
 
 
-def sides(config: CompleakConfig, n: int, seed_key) -> Sides:
+def sides(config: CompleakConfig, n: int, seed_key: jax.Array) -> Sides:
     order = np.asarray(jax.random.permutation(seed_key, n))
     models = np.arange(config.num_models)
     return Sides(models[config.num_victims:], models[:config.num_victims],
@@ -191,14 +194,15 @@ RULE_THRESHOLD = 0.5  # the attack models' decision: member iff P(member) >= 1/2
 NO_RULE = ("lira", "rmia-1ref")  # thresholds chosen by the user, no fixed decision
 
 
-def rule_accuracy(decision, member) -> float:
+def rule_accuracy(decision: ArrayLike, member: ArrayLike) -> float:
     """½(TPR + TNR) of a fixed decision ``[N]`` bool against ``member``."""
     d, m = np.asarray(decision, bool), np.asarray(member, bool)
     return float(0.5 * (d[m].mean() + (~d[~m]).mean()))
 
 
-def metric_row(kind, attack, versions, scores, member, config: CompleakConfig, *,
-               num_victims: int, decision=None) -> AttackRow:
+def metric_row(kind: str, attack: str, versions: Sequence[str], scores: ArrayLike,
+               member: ArrayLike, config: CompleakConfig, *, num_victims: int,
+               decision: ArrayLike | None = None) -> AttackRow:
     """The row of one attack on the victim rows (victim-model-major, ``num_victims`` blocks):
     AUC and TPRs from :func:`mis.inference.crossed_metrics`, so intervals resample victims and
     points together. ``decision``: the attack's own member / non-member call (default: an
@@ -223,7 +227,9 @@ class AttackData:
     covariance)`` return victim-row scores (``v_member`` the truth); ``seed`` seeds the
     attack models."""
 
-    def __init__(self, config, logits, mask, y, side: Sides, seed: int, sensitivity=None):
+    def __init__(self, config: CompleakConfig, logits: np.ndarray, mask: np.ndarray,
+                 y: ArrayLike, side: Sides, seed: int,
+                 sensitivity: np.ndarray | None = None) -> None:
         self.config, self.side, self.seed = config, side, seed
         self.sensitivity = sensitivity
         self.decisions: dict = {}  # (attack, version) -> a fixed decision other than P >= 1/2
@@ -239,13 +245,14 @@ class AttackData:
         self.phi = np.asarray(logit_scale(logits, self.y[None, None, :]))  # [M, V+1, n]
         self.loss = -np.log(np.maximum(true_class(self.p, self.y[None, None, :]), 1e-30))
 
-    def version_rows(self, v: int):
+    def version_rows(self, v: int) -> tuple[np.ndarray, np.ndarray]:
         """Posteriors ``(shadow rows, victim rows)`` of version ``v`` (0 = original)."""
         s = _rows(self.p[:, v], self.side.shadow_models, self.side.shadow_points)
         t = _rows(self.p[:, v], self.side.victim_models, self.side.victim_points)
         return s, t
 
-    def classify(self, kind, x_shadow, x_victim, offset: int) -> np.ndarray:
+    def classify(self, kind: str, x_shadow: np.ndarray, x_victim: np.ndarray,
+                 offset: int) -> np.ndarray:
         k = self.keep
         model = fit_classifier(kind, x_shadow[k], self.s_member[k], seed=self.seed + offset,
                                trees=self.config.trees)
@@ -275,6 +282,8 @@ class AttackData:
     def samia(self, v: int) -> np.ndarray:
         """SAMIA: a Transformer on per-class tokens ``(p_c, s_c, e_y,c)`` (its epoch chosen on
         held-out shadow rows)."""
+        if self.sensitivity is None:
+            raise ValueError("SAMIA needs the sensitivity vectors (sensitivity=None was given)")
         s, t = self.version_rows(v)
         side = self.side
         ss = _rows(self.sensitivity[:, v], side.shadow_models, side.shadow_points)
@@ -331,7 +340,7 @@ class AttackData:
             out[f"{name}-rf"] = self.classify("rf", fs, ft, 100 + v)
         return out
 
-    def mr_features(self, versions: list[int], with_original: bool):
+    def mr_features(self, versions: list[int], with_original: bool) -> tuple[tuple, tuple]:
         """MR's inputs: per version, the 2-column ``[P(non-member), P(member)]`` of SR2-RF
         (with the original) or of the posterior RF (without), cross-fitted on the shadow side
         and from a model fitted on all shadow rows on the victim side; and the CE losses."""
@@ -354,13 +363,13 @@ class AttackData:
             tl.append(_rows(self.loss[:, v], self.side.victim_models, self.side.victim_points))
         return (np.stack(sp, 1), np.stack(sl, 1)), (np.stack(tp, 1), np.stack(tl, 1))
 
-    def mr(self, features, key):
+    def mr(self, features: tuple[tuple, tuple], key: jax.Array) -> tuple[np.ndarray, int]:
         """CompLeak_MR's network on :meth:`mr_features` ``features``: victim scores, epoch."""
         (sp, sl), (tp, tl) = features
         model = train_mr(key, sp, sl, self.s_member[self.keep], epochs=self.config.mr_epochs)
         return mr_scores(model, tp, tl), model.epoch
 
-    def mr_logistic(self, features, offset: int) -> np.ndarray:
+    def mr_logistic(self, features: tuple[tuple, tuple], offset: int) -> np.ndarray:
         """A logistic regression on MR's own inputs (probabilities and losses side by side):
         the floor a trained MR network should reach."""
         (sp, sl), (tp, tl) = features
@@ -369,7 +378,8 @@ class AttackData:
         return member_probability(model, np.concatenate([tp, tl], 1))
 
 
-def utility(config, logits, mask, y, n: int) -> list[VersionUtility]:
+def utility(config: CompleakConfig, logits: np.ndarray, mask: np.ndarray, y: ArrayLike,
+            n: int) -> list[VersionUtility]:
     """Test accuracy (mean over models) and accuracy on the members, per version."""
     names = ["original"] + list(config.versions)
     pred = logits.argmax(-1)  # [M, V+1, N]
@@ -381,7 +391,7 @@ def utility(config, logits, mask, y, n: int) -> list[VersionUtility]:
             for nm, a, b in zip(names, test, member, strict=True)]
 
 
-def run_compleak(config: CompleakConfig, key, *,
+def run_compleak(config: CompleakConfig, key: jax.Array, *,
                  progress: ProgressFn | None = None) -> CompleakResult:
     """The whole study (module docstring). Keys: ``data, train, sides, mr = split(key, 4)``."""
     data_key, train_key, side_key, mr_key = jax.random.split(key, 4)

@@ -37,12 +37,15 @@ References:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 
-def flat_gradients(grads) -> jax.Array:
+def flat_gradients(grads: Any) -> jax.Array:
     """``[B, P]``: a per-example gradient tree (leading example axis) flattened per example."""
     if isinstance(grads, jax.Array | np.ndarray) and grads.ndim == 2:
         return jnp.asarray(grads)
@@ -50,7 +53,7 @@ def flat_gradients(grads) -> jax.Array:
     return jnp.concatenate([a.reshape(a.shape[0], -1) for a in leaves], axis=1)
 
 
-def gram(grads, *, dtype=jnp.float32) -> jax.Array:
+def gram(grads: Any, *, dtype: Any = jnp.float32) -> jax.Array:
     """``K = G Gᵀ``, accumulated in float64 and returned as ``dtype`` (float64 only inside
     ``jax.enable_x64``), from a per-example gradient tree or a ``[B, P]`` matrix."""
     g = flat_gradients(grads)
@@ -69,7 +72,8 @@ def _gnq64(k, ridge):
     return h / one_minus_h, h
 
 
-def gnq_from_gram(kernel, ridge: float, *, dtype=jnp.float32):
+def gnq_from_gram(kernel: jax.Array, ridge: float, *,
+                  dtype: Any = jnp.float32) -> tuple[jax.Array, jax.Array]:
     """``(gnq, h)`` from a ``[B, B]`` Gram matrix (module docstring), solved in float64 and
     returned as ``dtype``. Rows and columns of zeros (padding, censored examples) give 0."""
     with jax.enable_x64(True):
@@ -80,7 +84,7 @@ def gnq_from_gram(kernel, ridge: float, *, dtype=jnp.float32):
 PINV_RCOND = 1e-10  # eigenvalues below this share of the largest count as zero
 
 
-def pinv_from_gram(kernel) -> jax.Array:
+def pinv_from_gram(kernel: jax.Array) -> jax.Array:
     """``[B]`` ``g_jᵀ S_{-j}⁺ g_j`` of every row of a float64 Gram (module docstring; call
     inside ``jax.enable_x64``): one ``(B x B)`` eigendecomposition per leave-one-out Gram,
     eigenvalues below ``PINV_RCOND`` × the largest dropped. Zero rows score 0."""
@@ -98,7 +102,7 @@ def pinv_from_gram(kernel) -> jax.Array:
     return jax.vmap(one)(jnp.arange(b))
 
 
-def batch_scores(per_example_grads, ridge: float):
+def batch_scores(per_example_grads: Any, ridge: float) -> tuple[jax.Array, jax.Array]:
     """``(gnq, tracin)``, both ``[B]`` float32, from one float64 Gram of a batch's per-example
     gradients (a tree with a leading example axis, or ``[B, P]``): GNQ and the TracIn
     self-influence ``‖g_j‖²``."""
@@ -110,18 +114,19 @@ def batch_scores(per_example_grads, ridge: float):
         return values.astype(jnp.float32), jnp.diagonal(k).astype(jnp.float32)
 
 
-def gnq(per_example_grads, ridge: float) -> jax.Array:
+def gnq(per_example_grads: Any, ridge: float) -> jax.Array:
     """``[B]`` GNQ of every example of a batch from its per-example gradients (a tree with a
     leading example axis, or ``[B, P]``); the Gram and the solve are float64."""
     return batch_scores(per_example_grads, ridge)[0]
 
 
-def disclosure(gnq_values) -> jax.Array:
+def disclosure(gnq_values: jax.Array) -> jax.Array:
     """``½ log(1 + GNQ)``: one step's disclosure bound (module docstring)."""
     return 0.5 * jnp.log1p(gnq_values)
 
 
-def ghost_gram(inputs, output_grads, *, dtype=jnp.float32) -> jax.Array:
+def ghost_gram(inputs: Sequence[jax.Array], output_grads: Sequence[jax.Array], *,
+               dtype: Any = jnp.float32) -> jax.Array:
     """Gram of the per-example gradients of a stack of dense layers (kernel and bias) without
     forming them: ``Σ_l (A_l A_lᵀ + 1) ⊙ (Δ_l Δ_lᵀ)``, accumulated in float64 and returned as
     ``dtype``, with ``A_l [B, d_in]`` the layer inputs and ``Δ_l [B, d_out]`` the gradients of
@@ -154,26 +159,29 @@ def _mlp_inputs_and_deltas(learner, params, x, y):
     return inputs, deltas
 
 
-def mlp_ghost_gram(learner, params, x, y, *, dtype=jnp.float32) -> jax.Array:
+def mlp_ghost_gram(learner: Any, params: Any, x: jax.Array, y: jax.Array, *,
+                   dtype: Any = jnp.float32) -> jax.Array:
     """The per-example gradient Gram of an ``MLPLearner`` on ``(x, y)`` by the ghost form
     (:func:`ghost_gram` of the layer inputs and output gradients, no per-example gradient)."""
     return ghost_gram(*_mlp_inputs_and_deltas(learner, params, x, y), dtype=dtype)
 
 
-def batch_gram64(per_example_grads, valid) -> jax.Array:
+def batch_gram64(per_example_grads: Any, valid: jax.Array) -> jax.Array:
     """The float64 Gram of a batch's per-example gradients with invalid rows zeroed (call
     inside ``jax.enable_x64``)."""
     g = flat_gradients(per_example_grads).astype(jnp.float64) * valid[:, None]
     return g @ g.T
 
 
-def mlp_batch_gram64(learner, params, x, y, valid) -> jax.Array:
+def mlp_batch_gram64(learner: Any, params: Any, x: jax.Array, y: jax.Array,
+                     valid: jax.Array) -> jax.Array:
     """:func:`batch_gram64` of an ``MLPLearner`` by the ghost form (inside ``enable_x64``)."""
     inputs, deltas = _mlp_inputs_and_deltas(learner, params, x, y)
     return ghost_gram(inputs, [d * valid[:, None] for d in deltas], dtype=jnp.float64)
 
 
-def mlp_batch_scores(learner, params, x, y, ridge: float, valid=None):
+def mlp_batch_scores(learner: Any, params: Any, x: jax.Array, y: jax.Array, ridge: float,
+                     valid: jax.Array | None = None) -> tuple[jax.Array, jax.Array]:
     """``(gnq, tracin)`` of an ``MLPLearner``'s batch from the ghost Gram, kept in float64 from
     the Gram to the solve; rows with ``valid = False`` are zeroed (they score 0)."""
     inputs, deltas = _mlp_inputs_and_deltas(learner, params, x, y)

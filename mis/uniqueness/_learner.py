@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -35,7 +35,13 @@ import optax
 
 from mis.data import Dataset
 from mis.errors import UserError
-from mis.shadow import ConvLearner, GradientLearner, MLPLearner, per_example_gradients
+from mis.shadow import (
+    ConvLearner,
+    GradientLearner,
+    MLPLearner,
+    example_shape,
+    per_example_gradients,
+)
 from mis.uniqueness._gnq import (
     batch_gram64,
     batch_scores,
@@ -127,36 +133,37 @@ class UniquenessLearner(GradientLearner):
         return self.base.steps
 
     @property
-    def dp(self):
+    def dp(self) -> None:
         return None
 
-    def predict(self, params, x):
+    def predict(self, params: Any, x: jax.Array) -> jax.Array:
         return self.base.predict(params, x)
 
-    def output_loss(self, out, x, y):
+    def output_loss(self, out: jax.Array, x: jax.Array, y: jax.Array) -> jax.Array:
         return self.base.output_loss(out, x, y)
 
-    def calibration_inputs(self, params, x) -> dict:
+    def calibration_inputs(self, params: Any, x: jax.Array) -> dict:
         return self.base.calibration_inputs(params, x)
 
-    def activation_size(self, example_shape) -> int:
+    def activation_size(self, example_shape: tuple[int, ...]) -> int:
         return self.base.activation_size(example_shape)
 
-    def init(self, key, data: Dataset):
-        shape = data.x.shape[1] if data.x.ndim == 2 else data.x.shape[1:]
-        return self.base.init(key, shape)  # type: ignore[arg-type]  # width or image shape
+    def init(self, key: jax.Array, data: Dataset) -> Any:
+        return self.base.init(key, example_shape(data.x))  # type: ignore[arg-type]
 
-    def fit(self, key, data: Dataset, weights, hyper=None):
+    def fit(self, key: jax.Array, data: Dataset, weights: jax.Array, hyper: Any = None) -> Any:
         """The trained parameters (without censoring the records are not needed and the
         per-example gradients are skipped: the mean-gradient step is the same update)."""
         return self._run(key, data, weights, hyper, scores=math.isfinite(self.budget))[0]
 
-    def fit_aux(self, key, data: Dataset, weights, hyper=None):
+    def fit_aux(self, key: jax.Array, data: Dataset, weights: jax.Array,
+                hyper: Any = None) -> tuple[Any, Records]:
         """``(params, Records)``."""
         params, records, _ = self._run(key, data, weights, hyper, scores=True)
         return params, records
 
-    def fit_trace(self, key, data: Dataset, weights, hyper=None):
+    def fit_trace(self, key: jax.Array, data: Dataset, weights: jax.Array,
+                  hyper: Any = None) -> tuple[Any, Records, Any]:
         """``(params, Records, Trace)``: also every step's batch (tests, inspection)."""
         return self._run(key, data, weights, hyper, scores=True, trace=True)
 

@@ -33,11 +33,12 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from mis.attacks import lira_online_scores
@@ -55,6 +56,8 @@ from mis.progress import ProgressFn, report
 from mis.quantizers import parse, quantize_tree
 from mis.shadow import (
     DPSGD,
+    ConvLearner,
+    MLPLearner,
     dp_epsilon,
     stacked_predict,
     train_shadow_models,
@@ -136,14 +139,15 @@ class UniquenessResult(NamedTuple):
     seconds: dict
 
 
-def study_data(config: UniquenessConfig, key) -> CanaryData:
+def study_data(config: UniquenessConfig, key: jax.Array) -> CanaryData:
     """The pool with mislabeled and out-of-distribution canaries and the test set of
     ``config`` (:func:`mis.study.canary_data`, no filler)."""
     return canary_data(key, config.dataset, pool_size=config.pool_size,
                        num_mislabeled=config.num_mislabeled, num_ood=config.num_ood, d=config.d)
 
 
-def base_learner(config: UniquenessConfig, num_classes: int, dp: DPSGD | None = None):
+def base_learner(config: UniquenessConfig, num_classes: int,
+                 dp: DPSGD | None = None) -> ConvLearner | MLPLearner:
     """The network and optimizer of ``config`` (:func:`mis.study.network_learner`)."""
     return network_learner(config.dataset, num_outputs=num_classes, steps=config.steps,
                            learning_rate=config.learning_rate, optimizer=config.optimizer,
@@ -157,7 +161,7 @@ def uniqueness_learner(config: UniquenessConfig, num_classes: int,
                              ridge=config.ridge, budget=budget)
 
 
-def per_example_auc(scores, mask) -> np.ndarray:
+def per_example_auc(scores: ArrayLike, mask: ArrayLike) -> np.ndarray:
     """``[n]``: column ``i``'s Mann–Whitney AUC of the scores of the models where ``i`` is IN
     against those where it is OUT (ties count ½)."""
     s, m = np.asarray(scores, np.float64), np.asarray(mask) > 0
@@ -167,7 +171,7 @@ def per_example_auc(scores, mask) -> np.ndarray:
     return (rank_in - n_in * (n_in + 1) / 2) / np.maximum(n_in * n_out, 1)
 
 
-def spearman(a, b) -> float:
+def spearman(a: ArrayLike, b: ArrayLike) -> float:
     """Spearman's ρ: Pearson's correlation of the average ranks."""
     ra, rb = stats.rankdata(a), stats.rankdata(b)
     ra, rb = ra - ra.mean(), rb - rb.mean()
@@ -175,7 +179,7 @@ def spearman(a, b) -> float:
     return float(np.sum(ra * rb) / den) if den > 0 else math.nan
 
 
-def pairwise_wins(scores, mask) -> np.ndarray:
+def pairwise_wins(scores: ArrayLike, mask: ArrayLike) -> np.ndarray:
     """``[M, M, n]``: ``1`` where model ``m`` has ``i`` IN, model ``k`` has it OUT and
     ``s[m, i] > s[k, i]``, ``½`` on a tie, else 0: the Mann–Whitney kernel of
     :func:`per_example_auc` before summing."""
@@ -184,7 +188,7 @@ def pairwise_wins(scores, mask) -> np.ndarray:
     return win * (m[:, None, :] & ~m[None, :, :])
 
 
-def advantage_replicates(wins, mask, a) -> np.ndarray:
+def advantage_replicates(wins: np.ndarray, mask: ArrayLike, a: np.ndarray) -> np.ndarray:
     """``[B, n]`` per-example LiRA advantage ``2 AUC_i − 1`` when the models are drawn with
     counts ``a [B, M]`` (``wins`` from :func:`pairwise_wins`); ``nan`` where a draw has no
     IN or no OUT model for the example. The scores are those computed once (the attack is not
@@ -195,7 +199,7 @@ def advantage_replicates(wins, mask, a) -> np.ndarray:
     return np.where(den > 0, 2 * num / np.where(den > 0, den, 1) - 1, np.nan)
 
 
-def crossed_spearman(x, y, c) -> np.ndarray:
+def crossed_spearman(x: ArrayLike, y: ArrayLike, c: np.ndarray) -> np.ndarray:
     """``[B]`` Spearman ρ of ``x`` and ``y`` (each ``[n]``, or ``[B, n]`` per draw) on the
     examples drawn with counts ``c [B, n]`` (examples with a ``nan`` left out)."""
     x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
@@ -219,8 +223,9 @@ class CrossedDraws(NamedTuple):
     advantage: np.ndarray
 
 
-def correlation(name: str, target: str, score, target_value, score_reps, target_reps,
-                c, k: int, confidence: float) -> Correlation:
+def correlation(name: str, target: str, score: ArrayLike, target_value: ArrayLike,
+                score_reps: ArrayLike, target_reps: ArrayLike, c: np.ndarray, k: int,
+                confidence: float) -> Correlation:
     """A :class:`Correlation` whose interval comes from the draws' replicates."""
     reps = Replicates(spearman(score, target_value), crossed_spearman(score_reps, target_reps,
                                                                       c))
@@ -228,20 +233,20 @@ def correlation(name: str, target: str, score, target_value, score_reps, target_
                        top_overlap(score, target_value, k), k, reps)
 
 
-def top_overlap(a, b, k: int) -> float:
+def top_overlap(a: ArrayLike, b: ArrayLike, k: int) -> float:
     """``|top_k(a) ∩ top_k(b)| / k`` (ties broken by index)."""
     top = lambda v: set(np.argsort(-np.asarray(v), kind="stable")[:k].tolist())
     return len(top(a) & top(b)) / k
 
 
-def rank_fraction(score) -> np.ndarray:
+def rank_fraction(score: ArrayLike) -> np.ndarray:
     """Each example's rank by ``score`` (1 = largest) over the number of examples."""
     return (np.argsort(np.argsort(-np.asarray(score), kind="stable")) + 1) / np.size(score)
 
 
-def attack_row(config, data: CanaryData, method: str, parameter: float, learner, params,
-               mask, *, epsilon: float = math.inf, censored: float = 0.0,
-               seconds: float = 0.0):
+def attack_row(config: UniquenessConfig, data: CanaryData, method: str, parameter: float,
+               learner: Any, params: Any, mask: ArrayLike, *, epsilon: float = math.inf,
+               censored: float = 0.0, seconds: float = 0.0) -> tuple[DefenseRow, np.ndarray]:
     """``(DefenseRow, LiRA scores [M, n])`` for stacked ``params`` trained on ``mask``; the
     intervals resample models and points (the same draws for every recipe of the study)."""
     logits, test_logits = stacked_predict(learner, params, data.pool.x, data.test.x)
@@ -259,7 +264,7 @@ def attack_row(config, data: CanaryData, method: str, parameter: float, learner,
     return row, scores
 
 
-def averaged_records(records: Records, mask) -> Records:
+def averaged_records(records: Records, mask: ArrayLike) -> Records:
     """The shadows' records averaged over the models where each example is IN."""
     m = jnp.asarray(mask)
     avg = lambda a: jnp.sum(a * m, 0) / jnp.maximum(jnp.sum(m, 0), 1)
@@ -279,7 +284,7 @@ def score_columns(single: Records, averaged: Records) -> dict[str, np.ndarray]:
             "TracIn (shadow mean)": np.asarray(averaged.tracin)}
 
 
-def run_uniqueness(config: UniquenessConfig, key, *,
+def run_uniqueness(config: UniquenessConfig, key: jax.Array, *,
                    progress: ProgressFn | None = None) -> UniquenessResult:
     """The whole study (module docstring). Keys: ``data, train, single, quantize =
     split(key, 4)``; every recipe trains with the same ``train`` key (same splits and

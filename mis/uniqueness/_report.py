@@ -13,6 +13,7 @@ means (``gnq_cumulative_shadow_mean``,
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -22,7 +23,7 @@ from mis.io import fmt_estimate as _est
 from mis.release import estimate_columns
 from mis.study import is_image_set
 from mis.uniqueness._config import UniquenessConfig
-from mis.uniqueness._pipeline import UniquenessResult, leakage, matched_leakage
+from mis.uniqueness._pipeline import DefenseRow, UniquenessResult, leakage, matched_leakage
 
 
 def example_rows(result: UniquenessResult) -> list[dict]:
@@ -67,7 +68,7 @@ def _param(r) -> str:
     return ""
 
 
-def defense_table(rows) -> str:
+def defense_table(rows: Sequence[DefenseRow]) -> str:
     head = (f"{'recipe':<22}{'ε':>8}{'censored':>10}  {'LiRA AUC (all)':<22}"
             f"{'TPR (all)':<22}{'TPR (canaries)':<22}{'test accuracy':<22}")
     lines = [head, "-" * len(head)]
