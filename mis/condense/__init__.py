@@ -37,6 +37,7 @@ from mis.condense._dm import condense as condense
 from mis.condense._dm import dm_loss as dm_loss
 from mis.condense._dm import initial_synthetic as initial_synthetic
 from mis.condense._dm import random_embedding as random_embedding
+from mis.condense._dm import sample_per_class as sample_per_class
 from mis.condense._dm import select_per_class as select_per_class
 from mis.condense._dm import synthetic_labels as synthetic_labels
 from mis.condense._learner import CondensedLearner as CondensedLearner
@@ -52,21 +53,24 @@ from mis.condense._pipeline import group_pairs as group_pairs
 from mis.condense._pipeline import leakage_per_point as leakage_per_point
 from mis.condense._pipeline import methods as methods
 from mis.condense._pipeline import nearest_members as nearest_members
+from mis.condense._pipeline import private_pool as private_pool
 from mis.condense._pipeline import run_condense as run_condense
 from mis.condense._pipeline import study_data as study_data
 from mis.condense._pipeline import used_mask as used_mask
 from mis.condense._pipeline import weighted_leakage as weighted_leakage
 from mis.condense._report import condense_outputs as condense_outputs
 from mis.condense._report import console_summary as console_summary
+from mis.condense._report import convergence as convergence
 from mis.condense._report import findings as findings
 from mis.condense._study import STUDY as STUDY
 
 __all__ = ["STUDY", "DATASETS", "EMBEDDINGS", "INITS", "OPS", "Augment", "CondenseConfig",
            "CondenseResult", "Condensed", "CondensedLearner", "Embedding", "GroupRow", "Method",
            "MethodResult", "PipelineAux", "SubsetLearner", "augment_by_class", "augment_image",
-           "class_means", "condense", "condense_outputs", "console_summary", "dm_loss",
+           "class_means", "condense", "condense_outputs", "console_summary", "convergence",
+           "dm_loss",
            "expected_members", "findings", "fit_slope", "group_pairs", "identity",
            "initial_synthetic", "leakage_per_point",
-           "methods", "nearest_members", "random_embedding", "run_condense",
-           "sample_augment", "select_per_class", "study_data", "synthetic_labels",
-           "used_mask", "weighted_leakage"]
+           "methods", "nearest_members", "private_pool", "random_embedding", "run_condense",
+           "sample_augment", "sample_per_class", "select_per_class", "study_data",
+           "synthetic_labels", "used_mask", "weighted_leakage"]

@@ -33,12 +33,13 @@ class Augment(NamedTuple):
     scale: jax.Array
 
 
-def identity(shape=()) -> Augment:
+def identity(shape: tuple[int, ...] = ()) -> Augment:
     """The transform that leaves images unchanged."""
     return Augment(jnp.zeros(shape, bool), jnp.zeros((*shape, 2)), jnp.ones((*shape, 2)))
 
 
-def sample_augment(key, image_shape, shape=()) -> Augment:
+def sample_augment(key: jax.Array, image_shape: tuple[int, ...],
+                   shape: tuple[int, ...] = ()) -> Augment:
     """``shape`` independent draws (module docstring) for images ``(H, W, C)``."""
     op_key, flip_key, shift_key, scale_key = jax.random.split(key, 4)
     op = jax.random.randint(op_key, shape, 0, len(OPS))
@@ -50,7 +51,7 @@ def sample_augment(key, image_shape, shape=()) -> Augment:
                    jnp.where((op == 2)[..., None], scale, 1.0))
 
 
-def augment_image(image, aug: Augment):
+def augment_image(image: jax.Array, aug: Augment) -> jax.Array:
     """One ``[H, W, C]`` image transformed by one :class:`Augment`: output pixel ``(i, j)``
     reads the input at ``c + (p − c − shift) / scale`` (``c`` the centre), columns mirrored first
     when ``flip``."""
@@ -66,7 +67,7 @@ def augment_image(image, aug: Augment):
     return jax.vmap(channel, in_axes=-1, out_axes=-1)(image)
 
 
-def augment_by_class(images, labels, augs: Augment):
+def augment_by_class(images: jax.Array, labels: jax.Array, augs: Augment) -> jax.Array:
     """``[n, H, W, C]`` images, each transformed by its class's draw ``augs[labels[i]]`` (the
     Siamese rule: a class's real and synthetic images share the draw)."""
     per = jax.tree.map(lambda a: a[labels], augs)

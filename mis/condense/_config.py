@@ -39,12 +39,20 @@ class CondenseConfig:
         pool_size: ordinary audit points; ``num_mislabeled`` points with a wrong label and
             ``num_ood`` out-of-distribution points (uniform-noise images / far-out draws) are
             added as canaries. Every audit point is IN for half of the pipelines.
+        filler_size: always-IN points added to every pipeline's private set (the training
+            rows after the audit set), so a pipeline has ``filler_size + audit / 2`` members in
+            expectation and the audit runs at n ≫ m ("Privacy for Free" condenses 5,000
+            images per class); 0 = the audit set alone.
         num_models: pipelines per method (even; each vmapped like a shadow model).
         ipcs: images per class of the condensed sets and of the random-subset baseline.
         inits: DM initialisations (``noise``, ``real``).
         iterations, dm_learning_rate, momentum: DM's SGD on the synthetic pixels.
+        real_batch: members per class drawn for DM's real side at every iteration (DM's
+            ``batch_real``); 0 = every member (cost grows with the pool).
         steps, learning_rate: Adam training of the released model (on the synthetic set, the
-            subset or the whole pool), full batch.
+            subset or the whole pool), full batch on a synthetic set or subset.
+        batch_size: mini-batch of the whole-pool baseline's Adam steps (uniform draws); 0 =
+            full batch.
         sigmas, clip_norm, sample_rate, delta: the DP-SGD baseline on the whole pool (noise
             multipliers; Poisson rate; accountant ε at ``delta``).
         scaling_sizes: pool sizes ``n`` of the O(m/n) check (DM from noise at the largest ipc
@@ -57,6 +65,7 @@ class CondenseConfig:
 
     dataset: str = "digits"
     pool_size: int = 256
+    filler_size: int = 0
     num_mislabeled: int = 8
     num_ood: int = 8
     num_models: int = 64
@@ -65,8 +74,10 @@ class CondenseConfig:
     iterations: int = 200
     dm_learning_rate: float = 0.1
     momentum: float = 0.5
+    real_batch: int = 0
     steps: int = 200
     learning_rate: float = 0.01
+    batch_size: int = 0
     sigmas: tuple[float, ...] = (1.0, 4.0)
     clip_norm: float = 1.0
     sample_rate: float = 0.25
@@ -84,7 +95,8 @@ class CondenseConfig:
             object.__setattr__(self, name, tuple(getattr(self, name)))
         check_choice(self, "dataset", DATASETS)
         for name, lo in (("pool_size", 8), ("num_mislabeled", 1), ("num_ood", 1),
-                         ("iterations", 1), ("steps", 1),
+                         ("iterations", 1), ("steps", 1), ("filler_size", 0),
+                         ("real_batch", 0), ("batch_size", 0),
                          ("num_bootstrap", 10), ("d", 1)):
             at_least(self, name, lo)
         check_design(self)
@@ -123,6 +135,9 @@ class CondenseConfig:
         real = REAL_SETS.get(self.dataset)
         limit = (real.train_size - self.pool_size - self.num_mislabeled + audit
                  if real is not None else None)
+        if limit is not None and self.private_size > limit:
+            raise UserError(f"filler_size={self.filler_size} is not allowed; use at most "
+                            f"{limit - audit} (the {real.train_words} after the audit set)")
         for n in self.scaling_sizes:
             if n < audit or (limit is not None and n > limit):
                 raise UserError(f"scaling size {n} is not allowed; use sizes from the audit set "
@@ -139,6 +154,12 @@ class CondenseConfig:
     def audit_size(self) -> int:
         """Audit points: ordinary ones and canaries."""
         return self.pool_size + self.num_mislabeled + self.num_ood
+
+    @property
+    def private_size(self) -> int:
+        """The pool every method's pipelines draw their private sets from: the audit set plus
+        the always-IN filler."""
+        return self.audit_size + self.filler_size
 
     @property
     def num_classes(self) -> int:
@@ -160,4 +181,5 @@ class CondenseConfig:
         del task
         return dict(dataset="mixture", pool_size=48, num_mislabeled=4, num_ood=4,
                     num_models=8, ipcs=(2,), iterations=20, steps=30, sigmas=(2.0,),
-                    scaling_sizes=(56, 112), num_bootstrap=50)
+                    scaling_sizes=(56, 112), num_bootstrap=50, filler_size=0, real_batch=0,
+                    batch_size=0)

@@ -9,7 +9,9 @@ of the real and synthetic images agree:
 ``A_c`` one Siamese augmentation per class shared by both sides (:mod:`mis.condense._augment`),
 minimised by SGD with momentum on the pixels of ``S``. The real side is the *weighted* class
 mean over the pool (weights = a shadow model's 0/1 membership), so the engine's fixed-shape
-pool and mask give every pipeline its own private set. With a linear ``ψ(x) = Wx`` the optimum
+pool and mask give every pipeline its own private set; with ``real_batch`` it is the mean of
+``real_batch`` members per class drawn afresh every iteration (DM's ``batch_real``, 256 in the
+paper), so an iteration costs the same at any pool size. With a linear ``ψ(x) = Wx`` the optimum
 is ``mean S_c = mean real_c`` (the closed form behind the O(m/n) argument: replacing one of
 ``n_c`` real points moves the optimum by ``(x' − x)/n_c``).
 
@@ -45,7 +47,7 @@ class Embedding(NamedTuple):
     apply: Callable[[Any, jax.Array], jax.Array]
 
 
-def random_embedding(kind: str, base, width: int = 64) -> Embedding:
+def random_embedding(kind: str, base: Any, width: int = 64) -> Embedding:
     """``"network"``: the features of ``base`` (a ``ConvLearner`` or ``MLPLearner``: the head's
     input) at a fresh random initialisation, as DM does; ``"linear"``: ``flatten(x) @ W`` with
     ``W ~ N(0, 1/d)``, ``[d, width]``."""
@@ -60,7 +62,8 @@ def random_embedding(kind: str, base, width: int = 64) -> Embedding:
     raise ValueError(f"embedding={kind!r}; use one of {EMBEDDINGS}")
 
 
-def class_means(features, labels, weights, num_classes: int):
+def class_means(features: jax.Array, labels: jax.Array, weights: jax.Array,
+                num_classes: int) -> tuple[jax.Array, jax.Array]:
     """``(means [C, k], totals [C])``: the ``weights``-weighted mean feature of every class and
     the class's total weight (a class without weight has mean 0)."""
     onehot = jax.nn.one_hot(labels, num_classes) * weights[:, None]
@@ -68,8 +71,9 @@ def class_means(features, labels, weights, num_classes: int):
     return onehot.T @ features / jnp.maximum(totals, 1e-12)[:, None], totals
 
 
-def dm_loss(embed_params, apply, real: Dataset, weights, synthetic: Dataset,
-            num_classes: int, augs=None):
+def dm_loss(embed_params: Any, apply: Callable[[Any, jax.Array], jax.Array], real: Dataset,
+            weights: jax.Array, synthetic: Dataset, num_classes: int,
+            augs: Any = None) -> jax.Array:
     """The DM objective (module docstring) for one embedding and one draw of augmentations
     (``augs``: one per class, or None for none); classes without real weight are left out."""
     real_x, syn_x = real.x, synthetic.x
@@ -88,7 +92,8 @@ def synthetic_labels(ipc: int, num_classes: int) -> jax.Array:
     return jnp.repeat(jnp.arange(num_classes, dtype=jnp.int32), ipc)
 
 
-def select_per_class(key, labels, weights, ipc: int, num_classes: int):
+def select_per_class(key: jax.Array, labels: jax.Array, weights: jax.Array, ipc: int,
+                     num_classes: int) -> tuple[jax.Array, jax.Array]:
     """``(index [C·ipc], valid [C·ipc])``: for every class, ``ipc`` members (``weights > 0``)
     drawn uniformly without replacement (class-major, like :func:`synthetic_labels`); a class
     with fewer members repeats them in the drawn order, one with none is ``valid = False``."""
@@ -106,6 +111,26 @@ def select_per_class(key, labels, weights, ipc: int, num_classes: int):
     return index.reshape(-1), valid.reshape(-1)
 
 
+def sample_per_class(key: jax.Array, labels: jax.Array, weights: jax.Array, batch: int,
+                     num_classes: int) -> tuple[jax.Array, jax.Array]:
+    """``(index [C·batch], valid [C·batch])``: for every class, ``batch`` of its members
+    (``weights > 0``) drawn uniformly without replacement (class-major); a class with fewer
+    members gives each of them once and marks the rest ``valid = False``. The largest
+    ``batch`` of one uniform key per point and class (``lax.top_k``), so a draw costs
+    ``O(C · n)`` at any ``batch``.
+
+    Example:
+        >>> idx, ok = sample_per_class(jax.random.key(0), jnp.array([0, 0, 1, 1, 1]),
+        ...                            jnp.array([1.0, 0.0, 1.0, 1.0, 1.0]), 2, 2)
+        >>> sorted(idx[:1].tolist()), ok.tolist()
+        ([0], [True, False, True, True])
+    """
+    member = (weights > 0)[None, :] & (labels[None, :] == jnp.arange(num_classes)[:, None])
+    noise = jax.random.uniform(key, member.shape)
+    values, index = jax.lax.top_k(jnp.where(member, noise, -1.0), batch)
+    return index.reshape(-1), (values >= 0).reshape(-1)
+
+
 class Condensed(NamedTuple):
     """One condensation run: the synthetic set, the pool index of the real image each synthetic
     image started from (``-1`` for noise), and the DM loss at every iteration."""
@@ -116,8 +141,8 @@ class Condensed(NamedTuple):
     losses: jax.Array
 
 
-def initial_synthetic(key, pool: Dataset, weights, *, ipc: int, num_classes: int,
-                      init: str):
+def initial_synthetic(key: jax.Array, pool: Dataset, weights: jax.Array, *, ipc: int,
+                      num_classes: int, init: str) -> tuple[jax.Array, jax.Array]:
     """``(x [C·ipc, ...], init_index)``: ``"real"`` copies members drawn by
     :func:`select_per_class` (noise for a class without members); ``"noise"`` draws uniform
     [0, 1) images (pixels of the digits' range) or standard normal vectors."""
@@ -134,12 +159,15 @@ def initial_synthetic(key, pool: Dataset, weights, *, ipc: int, num_classes: int
     return jnp.where(keep, pool.x[index], noise), jnp.where(valid, index, -1).astype(jnp.int32)
 
 
-def condense(key, pool: Dataset, weights, *, ipc: int, num_classes: int, iterations: int,
-             embedding: Embedding, learning_rate: float = 1.0, momentum: float = 0.5,
-             init: str = "noise", augment: bool = True) -> Condensed:
+def condense(key: jax.Array, pool: Dataset, weights: jax.Array, *, ipc: int, num_classes: int,
+             iterations: int, embedding: Embedding, learning_rate: float = 1.0,
+             momentum: float = 0.5, init: str = "noise", augment: bool = True,
+             real_batch: int | None = None) -> Condensed:
     """DM (module docstring) on the members of ``pool`` (``weights``). Keys: ``start, loop =
     split(key)``; iteration ``t`` draws the embedding and the augmentations from
-    ``split(fold_in(loop, t))``. ``augment`` needs images ``[n, H, W, C]``.
+    ``split(fold_in(loop, t))`` and (with ``real_batch``) the real members from
+    ``fold_in(fold_in(loop, t), 1)``. ``augment`` needs
+    images ``[n, H, W, C]``; ``real_batch=None`` uses every member at every iteration.
 
     ``learning_rate`` is per image: a synthetic image enters its class mean with weight
     ``1/ipc``, so its gradient shrinks as ``1/ipc``; the SGD step is ``learning_rate · ipc``
@@ -152,13 +180,21 @@ def condense(key, pool: Dataset, weights, *, ipc: int, num_classes: int, iterati
     opt = optax.sgd(learning_rate * ipc, momentum=momentum)
     images = augment and pool.x.ndim == 4
 
+    def real_side(real_key):
+        if real_batch is None:
+            return pool, weights
+        index, valid = sample_per_class(real_key, pool.y, weights, real_batch, num_classes)
+        return Dataset(pool.x[index], pool.y[index]), valid.astype(pool.x.dtype)
+
     def step(carry, t):
         x, state = carry
-        embed_key, aug_key = jax.random.split(jax.random.fold_in(loop_key, t))
+        step_key = jax.random.fold_in(loop_key, t)
+        embed_key, aug_key = jax.random.split(step_key)
         params = embedding.init(embed_key, pool.x.shape[1:])
         augs = sample_augment(aug_key, pool.x.shape[1:], (num_classes,)) if images else None
+        real, real_weights = real_side(jax.random.fold_in(step_key, 1))
         loss, grad = jax.value_and_grad(
-            lambda s: dm_loss(params, embedding.apply, pool, weights, Dataset(s, y),
+            lambda s: dm_loss(params, embedding.apply, real, real_weights, Dataset(s, y),
                               num_classes, augs))(x)
         updates, state = opt.update(grad, state, x)
         return (optax.apply_updates(x, updates), state), loss
@@ -168,4 +204,5 @@ def condense(key, pool: Dataset, weights, *, ipc: int, num_classes: int, iterati
 
 
 __all__ = ["Condensed", "Embedding", "class_means", "condense", "dm_loss",
-           "initial_synthetic", "random_embedding", "select_per_class", "synthetic_labels"]
+           "initial_synthetic", "random_embedding", "sample_per_class", "select_per_class",
+           "synthetic_labels"]

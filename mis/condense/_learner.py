@@ -55,8 +55,9 @@ class CondensedLearner(_Delegate):
     """Condense the members with DM (:func:`mis.condense.condense`; ``ipc`` per class, from
     ``init`` ``"noise"`` or ``"real"`` members, ``embedding`` ``"network"`` = ``base``'s
     features at a random initialisation, or ``"linear"``), then train ``base`` on the
-    ``num_classes × ipc`` synthetic examples (full batch). Keys: ``condense, train =
-    split(key)``."""
+    ``num_classes × ipc`` synthetic examples (full batch). ``real_batch``: members per class
+    drawn for the real side of every DM iteration (``None``: all of them). Keys: ``condense,
+    train = split(key)``."""
 
     base: Any
     ipc: int = 10
@@ -67,20 +68,24 @@ class CondensedLearner(_Delegate):
     momentum: float = 0.5
     embedding: str = "network"
     augment: bool = True
+    real_batch: int | None = None
 
     def __post_init__(self):
         if self.init not in INITS:
             raise ValueError(f"init={self.init!r}; use one of {INITS}")
         if self.ipc < 1 or self.iterations < 1:
             raise ValueError(f"ipc={self.ipc}, iterations={self.iterations} must be >= 1")
+        if self.real_batch is not None and self.real_batch < 1:
+            raise ValueError(f"real_batch={self.real_batch} must be >= 1 or None")
 
-    def fit_aux(self, key, data: Dataset, weights, hyper=None):
+    def fit_aux(self, key: jax.Array, data: Dataset, weights: jax.Array,
+                hyper: Any = None) -> tuple[Any, PipelineAux]:
         dm_key, train_key = jax.random.split(key)
         syn = condense(dm_key, data, weights, ipc=self.ipc, num_classes=self.num_classes,
                        iterations=self.iterations,
                        embedding=random_embedding(self.embedding, self.base),
                        learning_rate=self.learning_rate, momentum=self.momentum,
-                       init=self.init, augment=self.augment)
+                       init=self.init, augment=self.augment, real_batch=self.real_batch)
         params = self._train(train_key, syn.x, syn.y, hyper)
         return params, PipelineAux(syn.x, syn.y, syn.init_index, syn.losses)
 
@@ -99,7 +104,8 @@ class SubsetLearner(_Delegate):
         if self.ipc < 1:
             raise ValueError(f"ipc={self.ipc} must be >= 1")
 
-    def fit_aux(self, key, data: Dataset, weights, hyper=None):
+    def fit_aux(self, key: jax.Array, data: Dataset, weights: jax.Array,
+                hyper: Any = None) -> tuple[Any, PipelineAux]:
         select_key, train_key = jax.random.split(key)
         index, valid = select_per_class(select_key, data.y, weights, self.ipc,
                                         self.num_classes)

@@ -32,11 +32,13 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from numpy.typing import ArrayLike
 
 from mis.attacks import lira_online_scores, logit_scale
 from mis.condense._config import CondenseConfig
@@ -55,6 +57,8 @@ from mis.inference import (
 from mis.progress import ProgressFn, report
 from mis.shadow import (
     DPSGD,
+    ConvLearner,
+    MLPLearner,
     dp_epsilon,
     membership_mask,
     stacked_loss,
@@ -103,7 +107,8 @@ class MethodResult(NamedTuple):
     """One method: test accuracy (mean over pipelines and test points, two-way bootstrap
     interval; ``accuracy_reps`` its replicates, paired across methods), ε (DP-SGD) or NaN,
     the nearest-member distance of its synthetic images (mean; NaN without), its rows and the
-    first pipeline's training set (for the figure) and their nearest members."""
+    first pipeline's training set (for the figure) and their nearest members; for DM, the loss
+    at every iteration (mean over pipelines)."""
 
     method: str
     parameter: float
@@ -116,6 +121,7 @@ class MethodResult(NamedTuple):
     nearest_images: np.ndarray | None
     seconds: float
     accuracy_reps: Replicates | None = None
+    dm_losses: np.ndarray | None = None
 
 
 class ScalingRow(NamedTuple):
@@ -151,26 +157,44 @@ class CondenseResult(NamedTuple):
     seconds: dict
 
 
-def study_data(config: CondenseConfig, key) -> CanaryData:
+def study_data(config: CondenseConfig, key: jax.Array) -> CanaryData:
     """The audit pool with canaries, the filler of the scaling check (the remaining training
     digits, or ``max(scaling_sizes) − audit_size`` further mixture draws) and the test set
     (:func:`mis.study.canary_data`)."""
+    largest = max(*config.scaling_sizes, config.private_size)
     return canary_data(key, config.dataset, pool_size=config.pool_size,
                        num_mislabeled=config.num_mislabeled, num_ood=config.num_ood, d=config.d,
-                       filler=max(config.scaling_sizes, default=0) - config.audit_size)
+                       filler=largest - config.audit_size)
 
 
-def base_learner(config: CondenseConfig, dp: DPSGD | None = None):
+def private_pool(config: CondenseConfig, data: CanaryData, n: int,
+                 key: jax.Array) -> tuple[Dataset, jax.Array]:
+    """``(pool, mask [M, n])``: the audit set followed by ``n − audit`` filler points, and the
+    pipelines' membership: the audit split the engine draws from ``key`` (``mask_key, _ =
+    split(key)``, so every method and size shares it) and the filler always IN."""
+    audit, extra = config.audit_size, n - config.audit_size
+    mask_key, _ = jax.random.split(key)
+    audit_mask = membership_mask(mask_key, config.num_models, audit)
+    if extra == 0:
+        return data.pool, audit_mask
+    pool = Dataset(jnp.concatenate([data.pool.x, data.filler.x[:extra]]),
+                   jnp.concatenate([data.pool.y, data.filler.y[:extra].astype(data.pool.y.dtype)]))
+    return pool, jnp.concatenate([audit_mask, jnp.ones((config.num_models, extra))], 1)
+
+
+def base_learner(config: CondenseConfig, dp: DPSGD | None = None,
+                 batch_size: int = 0) -> ConvLearner | MLPLearner:
     """The released model's network and optimizer (:func:`mis.study.network_learner`)."""
     return network_learner(config.dataset, num_outputs=config.num_classes, steps=config.steps,
                            learning_rate=config.learning_rate, channels=config.channels,
-                           hidden=config.hidden, dp=dp)
+                           hidden=config.hidden, dp=dp, batch_size=batch_size or None)
 
 
 def dm_learner(config: CondenseConfig, ipc: int, init: str) -> CondensedLearner:
     return CondensedLearner(base_learner(config), ipc=ipc, num_classes=config.num_classes,
                             iterations=config.iterations, init=init,
-                            learning_rate=config.dm_learning_rate, momentum=config.momentum)
+                            learning_rate=config.dm_learning_rate, momentum=config.momentum,
+                            real_batch=config.real_batch or None)
 
 
 def methods(config: CondenseConfig) -> list[Method]:
@@ -180,24 +204,26 @@ def methods(config: CondenseConfig) -> list[Method]:
     out += [Method("subset", float(ipc), SubsetLearner(base_learner(config), ipc=ipc,
                                                         num_classes=config.num_classes))
             for ipc in config.ipcs]
-    out.append(Method("whole", math.nan, base_learner(config)))
+    out.append(Method("whole", math.nan, base_learner(config, batch_size=config.batch_size)))
     out += [Method("dpsgd", float(s), base_learner(config, DPSGD(config.clip_norm, s,
                                                                  config.sample_rate)))
             for s in config.sigmas]
     return out
 
 
-def used_mask(init_index, num_points: int) -> np.ndarray:
+def used_mask(init_index: ArrayLike, num_points: int) -> np.ndarray:
     """``[M, n]`` bool: pool point ``i`` started a synthetic image (or was selected) in
-    pipeline ``m`` (``init_index`` ``[M, k]``, ``-1`` = none)."""
-    idx = np.asarray(init_index)
-    out = np.zeros((idx.shape[0], num_points + 1), bool)
-    rows = np.repeat(np.arange(idx.shape[0]), idx.shape[1])
-    out[rows, np.where(idx.ravel() >= 0, idx.ravel(), num_points)] = True
+    pipeline ``m`` (``init_index`` ``[M, k]``, ``-1`` = none; an index ``>= num_points``, a
+    filler point, is left out)."""
+    idx = np.asarray(init_index).ravel()
+    out = np.zeros((np.shape(init_index)[0], num_points + 1), bool)
+    rows = np.repeat(np.arange(out.shape[0]), np.shape(init_index)[1])
+    out[rows, np.where((idx >= 0) & (idx < num_points), idx, num_points)] = True
     return out[:, :num_points]
 
 
-def group_pairs(kind, mask, used) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def group_pairs(kind: np.ndarray, mask: ArrayLike,
+                used: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """``group -> (positive, negative)`` ``[M, n]`` masks over (pipeline, point) pairs: members
     that did not start an image vs non-members (ordinary points), members that did vs the same
     non-members, all members vs non-members, canary members vs canary non-members."""
@@ -211,8 +237,9 @@ def group_pairs(kind, mask, used) -> dict[str, tuple[np.ndarray, np.ndarray]]:
             "canaries": (m & canary, ~m & canary)}
 
 
-def group_metrics(scores, positive, negative, fprs, confidence: float,
-                  num_bootstrap: int = 400):
+def group_metrics(scores: ArrayLike, positive: ArrayLike, negative: ArrayLike,
+                  fprs: Sequence[float], confidence: float, num_bootstrap: int = 400
+                  ) -> tuple[Estimate, tuple, CrossedMetrics] | None:
     """``(AUC, held-out TPRs, CrossedMetrics)`` of ``scores [M, n]`` on the pairs of one group
     (``positive`` / ``negative`` ``[M, n]`` masks), intervals from the two-way bootstrap over
     pipelines and points; a TPR whose target is below the resolution is ``nan``. None when
@@ -229,24 +256,28 @@ def group_metrics(scores, positive, negative, fprs, confidence: float,
             tuple(cm.rate(f, confidence).tpr for f in fprs), cm)
 
 
-def nearest_members(images, pool_x, member) -> tuple[np.ndarray, np.ndarray]:
+def nearest_members(images: ArrayLike, pool_x: ArrayLike,
+                    member: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """``(distance [k], index [k])``: the L2-nearest member of ``pool_x`` to every image."""
-    a = np.asarray(images, np.float64).reshape(len(images), -1)
-    b = np.asarray(pool_x, np.float64).reshape(len(pool_x), -1)
+    a = np.asarray(images, np.float64)
+    b = np.asarray(pool_x, np.float64)
+    a, b = a.reshape(len(a), -1), b.reshape(len(b), -1)
     d2 = (a**2).sum(1)[:, None] + (b**2).sum(1)[None, :] - 2 * a @ b.T
     d2 = np.where(np.asarray(member)[None, :], np.maximum(d2, 0), np.inf)
     index = np.argmin(d2, axis=1)
     return np.sqrt(d2[np.arange(len(a)), index]), index
 
 
-def run_method(config: CondenseConfig, data: CanaryData, method: Method, key, *,
-               progress: ProgressFn | None = None):
+def run_method(config: CondenseConfig, data: CanaryData, method: Method, key: jax.Array, *,
+               progress: ProgressFn | None = None
+               ) -> tuple[MethodResult, jax.Array, np.ndarray]:
     """One method's pipelines on the audit pool: ``(MethodResult, logits [M, n, C], mask)``."""
     t0 = time.perf_counter()
     has_aux = method.learner.has_aux
-    shadows = train_shadow_models(key, data.pool, learner=method.learner,
-                                  num_models=config.num_models, return_params=True,
-                                  return_aux=has_aux, progress=progress)
+    private, private_mask = private_pool(config, data, config.private_size, key)
+    shadows = train_shadow_models(key, private, learner=method.learner,
+                                  num_models=config.num_models, mask=private_mask,
+                                  return_params=True, return_aux=has_aux, progress=progress)
     logits, test_logits = stacked_predict(method.learner, shadows.params, data.pool.x,
                                           data.test.x)
     if not bool(jnp.all(jnp.isfinite(logits))):
@@ -254,10 +285,11 @@ def run_method(config: CondenseConfig, data: CanaryData, method: Method, key, *,
                         f"--dm-learning-rate (now {config.dm_learning_rate:g}) or "
                         f"--learning-rate (now {config.learning_rate:g})")
     (losses,) = stacked_loss(method.learner, shadows.params, data.pool)
-    mask = np.asarray(shadows.mask) > 0
     n = data.pool.x.shape[0]
+    members = np.asarray(shadows.mask) > 0  # [M, private size]
+    mask = members[:, :n]
     used = used_mask(shadows.aux.init_index, n) if has_aux else np.zeros_like(mask)
-    scores = {"lira": np.asarray(lira_online_scores(logits, data.pool.y, shadows.mask)),
+    scores = {"lira": np.asarray(lira_online_scores(logits, data.pool.y, mask)),
               "loss": -np.asarray(losses)}
     rows = []
     for group, (pos, neg) in group_pairs(data.kind, mask, used).items():
@@ -275,19 +307,22 @@ def run_method(config: CondenseConfig, data: CanaryData, method: Method, key, *,
     if method.name.startswith("dm-"):
         dists = []
         for m in range(config.num_models):
-            d, idx = nearest_members(shadows.aux.x[m], data.pool.x, mask[m])
+            d, idx = nearest_members(shadows.aux.x[m], private.x, members[m])
             dists.append(d)
             if m == 0:
                 example = np.asarray(shadows.aux.x[0])
-                near_img = np.asarray(data.pool.x)[idx]
+                near_img = np.asarray(private.x)[idx]
         nearest = float(np.mean(dists))
+    dm_losses = np.asarray(shadows.aux.losses, np.float64).mean(0) \
+        if method.name.startswith("dm-") else None
     return (MethodResult(method.name, method.parameter, method.label,
                          accuracy_reps.interval(config.confidence), epsilon, nearest, rows,
-                         example, near_img, time.perf_counter() - t0, accuracy_reps),
-            logits, shadows.mask)
+                         example, near_img, time.perf_counter() - t0, accuracy_reps,
+                         dm_losses),
+            logits, mask)
 
 
-def leakage_per_point(logits, labels, mask) -> np.ndarray:
+def leakage_per_point(logits: ArrayLike, labels: ArrayLike, mask: ArrayLike) -> np.ndarray:
     """``[n]``: each point's mean logit-scaled confidence over the pipelines where it is IN
     minus the mean where it is OUT (the per-example influence that O(m/n) bounds)."""
     phi = np.asarray(logit_scale(logits, labels), np.float64)
@@ -296,7 +331,8 @@ def leakage_per_point(logits, labels, mask) -> np.ndarray:
             - np.where(~m, phi, 0).sum(0) / np.maximum((~m).sum(0), 1))
 
 
-def weighted_leakage(phi, mask, a, c) -> np.ndarray:
+def weighted_leakage(phi: ArrayLike, mask: ArrayLike, a: np.ndarray,
+                     c: np.ndarray) -> np.ndarray:
     """``[B]`` mean over points (weights ``c [B, n]``) of each point's IN − OUT gap of
     ``phi [M, n]`` over pipelines (weights ``a [B, M]``); a point without an IN or an OUT
     pipeline in a resample is left out of it."""
@@ -312,7 +348,8 @@ def weighted_leakage(phi, mask, a, c) -> np.ndarray:
     return np.where(den > 0, (cw * gap).sum(1) / np.where(den > 0, den, 1), np.nan)
 
 
-def fit_slope(members, tables, *, seed: int, num_bootstrap: int,
+def fit_slope(members: Sequence[float], tables: Sequence[tuple[np.ndarray, np.ndarray]], *,
+              seed: int, num_bootstrap: int,
               confidence: float) -> tuple[Estimate, float, Replicates, list[Replicates]]:
     """``(slope, invalid share, slope replicates, leakage replicates per size)``:
     least-squares slope of ``log mean(leakage)`` on ``log members``. ``tables``: one
@@ -345,13 +382,10 @@ def expected_members(config: CondenseConfig, n: int) -> float:
     return ((n - audit) + audit / 2) / config.num_classes
 
 
-def run_scaling(config: CondenseConfig, data: CanaryData, key, cached: dict, *,
-                progress: ProgressFn | None = None):
+def run_scaling(config: CondenseConfig, data: CanaryData, key: jax.Array, cached: dict, *,
+                progress: ProgressFn | None = None) -> tuple[list[ScalingRow], list[Slope]]:
     """The O(m/n) check (module docstring, step 4): ``(rows, slopes)``. ``cached[(name, n)]``
     holds ``(logits, mask)`` of runs already made on the audit pool alone."""
-    audit = config.audit_size
-    mask_key, _ = jax.random.split(key)
-    audit_mask = membership_mask(mask_key, config.num_models, audit)
     ordinary = data.kind == "ordinary"
     chosen = [m for m in methods(config)
               if (m.name == "dm-noise" and m.parameter == max(config.ipcs)) or m.name == "whole"]
@@ -366,16 +400,12 @@ def run_scaling(config: CondenseConfig, data: CanaryData, key, cached: dict, *,
             if (method.name, n) in cached:
                 logits, mask = cached[(method.name, n)]
             else:
-                extra = n - audit
-                pool = Dataset(jnp.concatenate([data.pool.x, data.filler.x[:extra]]),
-                               jnp.concatenate([data.pool.y,
-                                                data.filler.y[:extra].astype(data.pool.y.dtype)]))
-                full = jnp.concatenate([audit_mask, jnp.ones((config.num_models, extra))], 1)
+                pool, full = private_pool(config, data, n, key)
                 shadows = train_shadow_models(key, pool, learner=method.learner,
                                               num_models=config.num_models, mask=full,
                                               return_params=True, progress=progress)
                 (logits,) = stacked_predict(method.learner, shadows.params, data.pool.x)
-                mask = audit_mask
+                mask = full[:, :config.audit_size]
             phi = np.asarray(logit_scale(logits, data.pool.y), np.float64)[:, ordinary]
             m = np.asarray(mask)[:, ordinary] > 0
             tables.append((phi, m))
@@ -394,7 +424,7 @@ def run_scaling(config: CondenseConfig, data: CanaryData, key, cached: dict, *,
     return rows, slopes
 
 
-def run_condense(config: CondenseConfig, key, *,
+def run_condense(config: CondenseConfig, key: jax.Array, *,
                  progress: ProgressFn | None = None) -> CondenseResult:
     """The whole study (module docstring). Keys: ``data, train = split(key)``; every method
     and every scaling run trains with the ``train`` key, so all share the audit split."""
@@ -411,14 +441,16 @@ def run_condense(config: CondenseConfig, key, *,
         seconds[method.label] = result.seconds
         if (method.name == "dm-noise" and method.parameter == max(config.ipcs)) \
                 or method.name == "whole":
-            cached[(method.name, config.audit_size)] = (logits, mask)
+            cached[(method.name, config.private_size)] = (logits, mask)
     report(progress, "pipelines", len(all_methods), total)
     t = time.perf_counter()
     scaling, slopes = run_scaling(config, data, train_key, cached, progress=progress)
     seconds["scaling"] = time.perf_counter() - t
     report(progress, "pipelines", total, total)
-    test_member = np.ones(data.pool.x.shape[0], bool) & (data.kind == "ordinary")
-    reference, _ = nearest_members(data.test.x[:200], data.pool.x, test_member)
+    private, _ = private_pool(config, data, config.private_size, train_key)
+    ordinary = np.concatenate([data.kind == "ordinary",
+                               np.ones(config.filler_size, bool)])
+    reference, _ = nearest_members(data.test.x[:200], private.x, ordinary)
     seconds["total"] = time.perf_counter() - t0
     return CondenseResult(config, data, results, scaling, slopes, float(np.mean(reference)),
                           seconds)

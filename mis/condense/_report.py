@@ -23,7 +23,7 @@ import numpy as np
 
 from mis.audit import annotate_spread, plot_intervals
 from mis.condense._config import CondenseConfig
-from mis.condense._pipeline import CondenseResult, MethodResult
+from mis.condense._pipeline import CondenseResult, MethodResult, expected_members
 from mis.inference import Finding, Replicates, bonferroni_confidence, difference, grouped_lines
 from mis.io import fmt, png_bytes, to_csv, to_json
 from mis.io import fmt_estimate as _est
@@ -64,6 +64,33 @@ def scaling_rows(result: CondenseResult) -> list[dict]:
     return [{"method": r.method, "n": r.n, "members_per_class": r.members}
             | estimate_columns("leakage", r.leakage)
             | estimate_columns("lira_auc", r.auc) for r in result.scaling]
+
+
+def convergence(losses: np.ndarray) -> dict:
+    """The DM loss curve in a few numbers: the mean loss over pipelines at the first
+    iteration, at 10 %, 50 % and 90 % of the run and at the last, and the relative change over
+    the last 10 % of iterations (``1 − mean(last tenth) / mean(the tenth before)``)."""
+    t = len(losses)
+    tenth = max(t // 10, 1)
+    at = {f"loss@{p}%": float(losses[min(int(t * p / 100), t - 1)]) for p in (10, 50, 90)}
+    before = losses[max(t - 2 * tenth, 0): t - tenth]
+    change = (1 - float(np.mean(losses[t - tenth:])) / float(np.mean(before))
+              if len(before) else math.nan)
+    return {"iterations": t, "loss_first": float(losses[0]), **at,
+            "loss_last": float(losses[-1]), "last_tenth_drop": change}
+
+
+def convergence_lines(result: CondenseResult) -> list[str]:
+    """The report's DM convergence table (one line per DM method)."""
+    out = []
+    for m in result.methods:
+        if m.dm_losses is None:
+            continue
+        c = convergence(m.dm_losses)
+        out.append(f"{m.label:<18} first {c['loss_first']:.4g}  10% {c['loss@10%']:.4g}  "
+                   f"50% {c['loss@50%']:.4g}  90% {c['loss@90%']:.4g}  last "
+                   f"{c['loss_last']:.4g}  drop over the last tenth {c['last_tenth_drop']:.1%}")
+    return out
 
 
 def _row(m: MethodResult, group: str, attack: str = "lira"):
@@ -360,12 +387,19 @@ def report_md(result: CondenseResult, provenance: dict, command: str) -> bytes:
         f"`{command}` — seed {provenance['seed']}, commit `{provenance['git_commit']}`. "
         f"Audit set: {cfg.pool_size} ordinary points, {cfg.num_mislabeled} mislabeled and "
         f"{cfg.num_ood} out-of-distribution canaries, each IN for half of {cfg.num_models} "
-        f"pipelines per method (the same split for every method). A pipeline condenses (or "
+        f"pipelines per method (the same split for every method)"
+        + (f", and {cfg.filler_size} always-IN filler points: "
+           f"{expected_members(cfg, cfg.private_size):.0f} members per class in expectation"
+           if cfg.filler_size else "")
+        + ". A pipeline condenses (or "
         f"subsamples) its members and trains the released {model} ({cfg.steps} Adam steps, "
-        f"learning rate {cfg.learning_rate:g}, full batch) on the result only.", "",
+        f"learning rate {cfg.learning_rate:g}, full batch"
+        + (f"; the whole-pool baseline in batches of {cfg.batch_size}" if cfg.batch_size
+           else "") + ") on the result only.", "",
         f"DM: {cfg.iterations} iterations of SGD (learning rate {cfg.dm_learning_rate:g}, "
         f"momentum {cfg.momentum:g}) on the synthetic pixels; each iteration a freshly "
-        "initialised random network of the released architecture embeds the real members and "
+        "initialised random network of the released architecture embeds the real members "
+        + (f"({cfg.real_batch} per class drawn afresh) " if cfg.real_batch else "") + "and "
         "the synthetic images after one Siamese augmentation per class (flip, crop or scale, "
         "the same draw for both); the loss is the summed squared distance of the per-class "
         "mean embeddings. DP-SGD: clip "
@@ -397,6 +431,10 @@ def report_md(result: CondenseResult, provenance: dict, command: str) -> bytes:
         + f". For scale: a test image's distance to its nearest ordinary pool point is "
           f"{fmt(result.reference_distance, 3)} on average.", "",
         "![nearest](nearest.png)" if is_image_set(cfg.dataset) else "", "",
+        "## DM convergence", "",
+        "The DM loss (mean over pipelines) along the run; a drop near 0 over the last tenth "
+        "means the synthetic sets stopped moving.", "",
+        "```", *convergence_lines(result), "```", "",
         "## O(m/n): leakage vs pool size", "",
         f"DM from noise at ipc {max(cfg.ipcs)} (m = {max(cfg.ipcs) * cfg.num_classes}) and "
         f"whole-pool training on pools of n = {', '.join(map(str, cfg.scaling_sizes))}: the "
@@ -428,6 +466,9 @@ def condense_outputs(result: CondenseResult, provenance: dict,
                                                  | {"invalid_share": s.invalid}
                                                  for s in result.slopes],
                                       "reference_distance": result.reference_distance,
+                                      "dm_convergence": {m.label: convergence(m.dm_losses)
+                                                         for m in result.methods
+                                                         if m.dm_losses is not None},
                                       "verdicts": verdicts(result),
                                       "findings": [f.record() for f in findings(result)],
                                       "seconds": result.seconds}),

@@ -21,10 +21,11 @@ from mis.shadow import DPSGD, ConvLearner, MLPLearner
 def network_learner(dataset: str, *, num_outputs: int, steps: int, learning_rate: float,
                     channels: tuple[int, ...], hidden: tuple[int, ...],
                     optimizer: str = "adam", dp: DPSGD | None = None,
-                    l2: float = 0.0) -> ConvLearner | MLPLearner:
+                    l2: float = 0.0,
+                    batch_size: int | None = None) -> ConvLearner | MLPLearner:
     """The ConvNet (``channels``) on an image set (digits, fashion-mnist), else the MLP
-    (``hidden``) on vectors (adult, a mixture); both full-batch unless ``dp`` (DP-SGD), with
-    the ``l2/2 ‖θ‖²`` penalty ``l2``.
+    (``hidden``) on vectors (adult, a mixture); both full-batch unless ``dp`` (DP-SGD) or
+    ``batch_size`` (uniform draws per step), with the ``l2/2 ‖θ‖²`` penalty ``l2``.
 
     Example:
         >>> type(network_learner("mixture", num_outputs=2, steps=5, learning_rate=0.01,
@@ -33,9 +34,11 @@ def network_learner(dataset: str, *, num_outputs: int, steps: int, learning_rate
     """
     if is_image_set(dataset):
         return ConvLearner(channels=channels, num_outputs=num_outputs, steps=steps,
-                           learning_rate=learning_rate, optimizer=optimizer, dp=dp, l2=l2)
+                           learning_rate=learning_rate, optimizer=optimizer, dp=dp, l2=l2,
+                           batch_size=batch_size)
     return MLPLearner(hidden=hidden, num_outputs=num_outputs, steps=steps,
-                      learning_rate=learning_rate, optimizer=optimizer, dp=dp, l2=l2)
+                      learning_rate=learning_rate, optimizer=optimizer, dp=dp, l2=l2,
+                      batch_size=batch_size)
 
 
 def is_image_set(dataset: str) -> bool:

@@ -1,6 +1,7 @@
 """Distribution matching against independent computations: the loss against NumPy, its
 gradient against finite differences, the linear-embedding optimum against the closed form
-(per-class member means) and its O(1/n) move; the Siamese augmentation; member selection."""
+(per-class member means) and its O(1/n) move; the Siamese augmentation; member selection;
+DM's real mini-batches (uniform, unbiased, and the whole class when the batch covers it)."""
 
 import jax
 import jax.numpy as jnp
@@ -17,9 +18,10 @@ from mis.condense import (
     identity,
     random_embedding,
     sample_augment,
+    sample_per_class,
     select_per_class,
 )
-from mis.data import Dataset
+from mis.data import Dataset, load_digits
 from mis.shadow import ConvLearner, MLPLearner
 
 
@@ -169,3 +171,50 @@ def test_select_per_class_draws_distinct_members_and_repeats_when_short():
     assert counts[3] == 0
     # uniform over the 3 members: each count ~ Binomial(400, 1/3), sd 9.4; 4 sd
     assert np.all(np.abs(counts[:3] - 400 / 3) < 4 * 9.43)
+
+
+def test_sample_per_class_draws_distinct_members_uniformly():
+    y = jnp.array([0, 0, 0, 0, 1, 1, 1, 2, 2])
+    w = jnp.array([1, 1, 0, 1, 1, 0, 0, 0, 0], jnp.float32)
+    index, valid = sample_per_class(jax.random.key(0), y, w, 2, 3)
+    index, valid = np.asarray(index), np.asarray(valid)
+    assert len(set(index[:2])) == 2 and set(index[:2]) <= {0, 1, 3}
+    assert list(index[2:3]) == [4] and list(valid) == [True, True, True, False, False, False]
+    counts = np.zeros(9)
+    for s in range(300):
+        idx, ok = sample_per_class(jax.random.key(s), y, w, 2, 3)
+        counts[np.asarray(idx)[np.asarray(ok)]] += 1
+    assert counts[[2, 5, 6, 7, 8]].sum() == 0 and counts[4] == 300
+    # each of the 3 class-0 members is in a draw of 2 with probability 2/3: Binomial(300, 2/3),
+    # sd 8.2; 4 sd
+    assert np.all(np.abs(counts[[0, 1, 3]] - 200) < 4 * 8.17)
+
+
+def test_the_real_batch_mean_is_an_unbiased_estimate_of_the_member_class_mean():
+    rng = np.random.default_rng(1)
+    f = jnp.asarray(rng.normal(size=(40, 1)), jnp.float32)
+    y = jnp.asarray(rng.integers(0, 2, 40))
+    w = jnp.asarray(rng.random(40) < 0.6, jnp.float32)
+    full, _ = class_means(f, y, w, 2)
+    draws = []
+    for s in range(2000):
+        idx, ok = sample_per_class(jax.random.key(s), y, w, 3, 2)
+        draws.append(np.asarray(class_means(f[idx], y[idx], ok.astype(jnp.float32), 2)[0]))
+    draws = np.stack(draws)[..., 0]  # [draws, classes]
+    se = draws.std(0) / np.sqrt(len(draws))
+    assert np.all(np.abs(draws.mean(0) - np.asarray(full)[:, 0]) < 4 * se)
+
+
+def test_a_real_batch_covering_every_class_is_the_whole_member_mean():
+    d = load_digits("train")
+    pool = Dataset(d.x[:60], d.y[:60])
+    w = (jax.random.uniform(jax.random.key(3), (60,)) < 0.5).astype(jnp.float32)
+    base = ConvLearner(channels=(4,), steps=5)
+    run = lambda batch: condense(jax.random.key(4), pool, w, ipc=2, num_classes=10,
+                                 iterations=5, embedding=random_embedding("network", base),
+                                 real_batch=batch)
+    whole, batched = run(None), run(60)
+    np.testing.assert_allclose(np.asarray(batched.losses), np.asarray(whole.losses),
+                               rtol=1e-4)
+    np.testing.assert_allclose(np.asarray(batched.x), np.asarray(whole.x), atol=1e-5)
+    assert not np.allclose(np.asarray(run(2).x), np.asarray(whole.x), atol=1e-5)

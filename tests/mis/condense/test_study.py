@@ -14,10 +14,13 @@ from mis.condense import (
     CondenseConfig,
     CondensedLearner,
     SubsetLearner,
+    convergence,
     fit_slope,
     group_pairs,
     leakage_per_point,
     nearest_members,
+    private_pool,
+    study_data,
     used_mask,
 )
 from mis.data import Dataset, load_digits
@@ -71,6 +74,36 @@ def test_used_mask_and_groups_partition_the_pairs():
     np.testing.assert_array_equal(g["all members"][0], (mask > 0) & ordinary)
     np.testing.assert_array_equal(neg, (mask == 0) & ordinary)
     np.testing.assert_array_equal(g["canaries"][0] | g["canaries"][1], ~ordinary)
+
+
+def test_used_mask_leaves_filler_points_out():
+    used = used_mask(np.array([[0, 5, -1], [4, 3, 7]]), 4)
+    np.testing.assert_array_equal(used, [[1, 0, 0, 0], [0, 0, 0, 1]])
+
+
+def test_the_private_pool_is_the_engines_audit_split_plus_filler_always_in():
+    cfg = CondenseConfig(**(CondenseConfig.smoke_sizes() | dict(filler_size=20)))
+    data = study_data(cfg, jax.random.key(0))
+    key = jax.random.key(5)
+    pool, mask = private_pool(cfg, data, cfg.private_size, key)
+    assert pool.x.shape[0] == mask.shape[1] == cfg.audit_size + 20
+    np.testing.assert_array_equal(np.asarray(pool.x[cfg.audit_size:]),
+                                  np.asarray(data.filler.x[:20]))
+    assert np.all(np.asarray(mask[:, cfg.audit_size:]) == 1)
+    engine = train_shadow_models(key, data.pool, learner=MLPLearner(hidden=(), steps=1),
+                                 num_models=cfg.num_models)
+    np.testing.assert_array_equal(np.asarray(mask[:, :cfg.audit_size]),
+                                  np.asarray(engine.mask))
+    alone, alone_mask = private_pool(cfg, data, cfg.audit_size, key)
+    assert alone is data.pool and alone_mask.shape == (cfg.num_models, cfg.audit_size)
+
+
+def test_convergence_summarises_the_loss_curve():
+    c = convergence(np.arange(20, 0, -1, dtype=float))  # 20, 19, ..., 1
+    assert (c["iterations"], c["loss_first"], c["loss_last"]) == (20, 20.0, 1.0)
+    assert (c["loss@10%"], c["loss@50%"], c["loss@90%"]) == (18.0, 10.0, 2.0)
+    # last tenth (2, 1) against the tenth before (4, 3): 1 − 1.5 / 3.5
+    assert c["last_tenth_drop"] == pytest.approx(1 - 1.5 / 3.5)
 
 
 def test_nearest_members_equal_a_brute_force_search():
@@ -134,6 +167,9 @@ def test_expected_members_counts_half_the_audit_set():
     (dict(scaling_sizes=(272,)), "needs at least 2 pool sizes"),
     (dict(sigmas=()), "sigmas is empty"),
     (dict(ipcs=()), r"ipcs \[\] are not allowed"),
+    (dict(filler_size=-1), "filler_size=-1 is not allowed"),
+    (dict(filler_size=2000), "filler_size=2000 is not allowed; use at most"),
+    (dict(real_batch=-2), "real_batch=-2 is not allowed"),
 ])
 def test_bad_config_values_are_user_errors(kwargs, match):
     with pytest.raises(UserError, match=match):
@@ -159,7 +195,8 @@ def test_bad_flags_are_one_line_errors_and_write_nothing(args, message, tmp_path
 def test_smoke_writes_every_output(tmp_path):
     out = tmp_path / "c"
     res = _mis("condense", "--config", "experiments/condense.toml", "--smoke", "--seed", "2",
-               "--dataset", "mixture", "--sigmas", "2", "--out", str(out))
+               "--dataset", "mixture", "--sigmas", "2", "--filler-size", "56",
+               "--real-batch", "6", "--batch-size", "16", "--out", str(out))
     assert res.returncode == 0, res.stderr
     rows = list(csv.DictReader((out / "methods.csv").read_text().splitlines()))
     methods = {(r["method"], r["parameter"]) for r in rows}
@@ -186,7 +223,13 @@ def test_smoke_writes_every_output(tmp_path):
                                              "not enough data"}
     slope = next(f for f in found if f["claim"].startswith("(5)"))
     assert slope["null"] == -1.0 and slope["direction"] == "at_most"
-    assert "Is dataset condensation private?" in (out / "report.md").read_text()
+    report = (out / "report.md").read_text()
+    assert "Is dataset condensation private?" in report
+    assert "56 always-IN filler points: 42 members per class" in report  # (56 + 56/2) / 2
+    conv = results["dm_convergence"]
+    assert set(conv) == {"dm-noise ipc=2", "dm-real ipc=2"}
+    assert all(c["iterations"] == 20 for c in conv.values())
+    assert "## DM convergence" in report and "drop over the last tenth" in report
     for fig in ("tradeoff.png", "scaling.png"):
         assert (out / fig).read_bytes()[:4] == b"\x89PNG"
     assert "(5) O(m/n)" in res.stdout
