@@ -44,7 +44,7 @@ def gaussian_distribution(task: GaussianTask) -> dist.Distribution:
     return dist.Normal(task.mean, task.sigma).to_event(1)
 
 
-def sample_gaussian(key, n: int, *, task: GaussianTask) -> Dataset:
+def sample_gaussian(key: jax.Array, n: int, *, task: GaussianTask) -> Dataset:
     """``n`` draws of ``N(mean, σ² I)``."""
     _check_n(n)
     x = gaussian_distribution(task).sample(key, (n,))
@@ -62,7 +62,7 @@ class MixtureTask(NamedTuple):
     sigma: float
 
 
-def make_gaussian_mixture(key, *, d: int = 128, k_modes: int = 4, num_classes: int = 2,
+def make_gaussian_mixture(key: jax.Array, *, d: int = 128, k_modes: int = 4, num_classes: int = 2,
                           separation: float = 3.0, sigma: float = 1.0) -> MixtureTask:
     """Mode means drawn ``N(0, (separation²/d) I)`` (so neighbouring modes sit about
     ``separation·√2`` apart in units of ``σ``), labels ``j mod num_classes``."""
@@ -78,7 +78,7 @@ def mixture_distribution(task: MixtureTask) -> dist.Distribution:
                                   dist.Normal(task.means, task.sigma).to_event(1))
 
 
-def sample_gaussian_mixture(key, n: int, *, task: MixtureTask) -> Dataset:
+def sample_gaussian_mixture(key: jax.Array, n: int, *, task: MixtureTask) -> Dataset:
     """``n`` labelled draws: mode uniform, ``x ~ N(means[mode], σ² I)``, ``y = labels[mode]``."""
     _check_n(n)
     mode_key, x_key = jax.random.split(key)
@@ -105,7 +105,7 @@ class LinearTask(NamedTuple):
     noise: float = 1.0
 
 
-def sample_linear_regression(key, n: int, *, task: LinearTask) -> Dataset:
+def sample_linear_regression(key: jax.Array, n: int, *, task: LinearTask) -> Dataset:
     _check_n(n)
     x_key, y_key = jax.random.split(key)
     x = jax.random.normal(x_key, (n, task.theta.shape[0]))
@@ -125,7 +125,7 @@ class LogisticTask(NamedTuple):
     theta: jax.Array
 
 
-def sample_logistic(key, n: int, *, task: LogisticTask) -> Dataset:
+def sample_logistic(key: jax.Array, n: int, *, task: LogisticTask) -> Dataset:
     _check_n(n)
     x_key, y_key = jax.random.split(key)
     x = jax.random.normal(x_key, (n, task.theta.shape[0]))
@@ -140,7 +140,7 @@ def logistic_log_prob(task: LogisticTask, x, y) -> jax.Array:
 
 # --- sphere regression (THEORY §7) ------------------------------------------------------------
 
-def sample_sphere_regression(key, n: int, *, d: int = 10, noise: float = 0.1) -> Dataset:
+def sample_sphere_regression(key: jax.Array, n: int, *, d: int = 10, noise: float = 0.1) -> Dataset:
     """``x`` uniform on the unit sphere ``S^{d−1}``, ``y = sin(π x_1) + N(0, noise²)``."""
     _check_n(n)
     x_key, y_key = jax.random.split(key)
@@ -151,7 +151,7 @@ def sample_sphere_regression(key, n: int, *, d: int = 10, noise: float = 0.1) ->
 
 # --- categorical (THEORY §4) ------------------------------------------------------------------
 
-def sample_categorical(key, n: int, *, probs) -> Dataset:
+def sample_categorical(key: jax.Array, n: int, *, probs) -> Dataset:
     """``n`` draws of a categorical law on ``{0, …, K−1}``; ``x`` is the one-hot code."""
     _check_n(n)
     probs = jnp.asarray(probs)

@@ -25,7 +25,7 @@ from theory import gaussian_mean_llr
 
 
 @functools.partial(jax.jit, static_argnums=(1, 2, 3, 4))
-def gaussian_mean_queries(key, n: int, d: int, num_members: int,
+def gaussian_mean_queries(key: jax.Array, n: int, d: int, num_members: int,
                           num_nonmembers: int) -> tuple[jax.Array, jax.Array]:
     """``(member [num_members], nonmember [num_nonmembers])`` exact llr queries, each from its
     own training set. A member's release is ``(z + S)/n`` with ``S ~ N(0, (n−1) I)`` the sum
@@ -63,7 +63,7 @@ def _categorical_draws(key, p: jax.Array, num: int) -> jax.Array:
 
 
 @functools.partial(jax.jit, static_argnums=(2, 3, 4))
-def discrete_queries(key, probs, n: int, num_members: int,
+def discrete_queries(key: jax.Array, probs, n: int, num_members: int,
                      num_nonmembers: int) -> tuple[jax.Array, jax.Array]:
     """``(member, nonmember)`` likelihood-ratio queries ``count_z / (n p_z)``. Only the count of
     the challenge value ``z`` in the training set matters, so it is drawn directly: a member's

@@ -130,7 +130,7 @@ def _kw(config: EstimateConfig) -> dict:
     return dict(k=config.k or None, folds=config.folds, confidence=config.confidence)
 
 
-def known_models(config: EstimateConfig, key) -> dict:
+def known_models(config: EstimateConfig, key: jax.Array) -> dict:
     """``name -> (exact Δ, its MC standard error, sampler(key, n_in, n_out))``."""
     probs = np.arange(1, config.discrete_values + 1, dtype=np.float64)
     probs /= probs.sum()
@@ -158,7 +158,7 @@ def _rows(model, exact, se, member, nonmember, config, seed) -> list[Convergence
             for name, est in estimates.items()]
 
 
-def run_convergence(config: EstimateConfig, key, models: dict, *,
+def run_convergence(config: EstimateConfig, key: jax.Array, models: dict, *,
                     progress: ProgressFn | None = None) -> list[ConvergenceRow]:
     """Part 1 (module docstring); draw ``j`` of model ``i`` uses ``fold_in(fold_in(key, i),
     j)``, the imbalanced draw ``j = len(sample_sizes)``."""
@@ -189,7 +189,7 @@ def coverage_cells(config: EstimateConfig) -> list[tuple[int, int]]:
     return list(dict.fromkeys(cells))
 
 
-def run_coverage(config: EstimateConfig, key, models: dict, *,
+def run_coverage(config: EstimateConfig, key: jax.Array, models: dict, *,
                  progress: ProgressFn | None = None) -> list[CoverageRow]:
     """Part 2 on the first model (the Gaussian mean), ``coverage_draws`` draws at each of
     :func:`coverage_cells`; draw ``j`` of cell ``c`` uses ``fold_in(fold_in(key, c), j)`` and
@@ -270,7 +270,7 @@ def _train_runs(learner: VAELearner, key, params, state, x, steps: int, weights)
                                                                           weights)
 
 
-def train_vaes(key, split: DigitsSplit, learner: VAELearner, sizes, checkpoints, *,
+def train_vaes(key: jax.Array, split: DigitsSplit, learner: VAELearner, sizes, checkpoints, *,
                progress: ProgressFn | None = None, stage: str = "VAE steps"):
     """Yields ``(checkpoint, params)`` with one VAE per training size (leading axis),
     trained together (vmapped over the membership weights) up to each checkpoint (total
@@ -292,7 +292,7 @@ def train_vaes(key, split: DigitsSplit, learner: VAELearner, sizes, checkpoints,
         yield c, params
 
 
-def run_generative(config: EstimateConfig, key, seed: int, *,
+def run_generative(config: EstimateConfig, key: jax.Array, seed: int, *,
                    progress: ProgressFn | None = None) -> tuple[list, RiskResult]:
     """Part 3 (module docstring). Keys: ``vae, query, dp, gmm = split(key, 4)``."""
     vae_key, query_key, dp_key, gmm_key = jax.random.split(key, 4)
@@ -345,7 +345,7 @@ def run_generative(config: EstimateConfig, key, seed: int, *,
     return rows, risk
 
 
-def run_estimate(config: EstimateConfig, key, *, seed: int = 0,
+def run_estimate(config: EstimateConfig, key: jax.Array, *, seed: int = 0,
                  progress: ProgressFn | None = None) -> EstimateResult:
     """The whole study (module docstring); ``seed`` orders the training digits. The exact
     Gaussian-mean Δ uses ``fold_in(convergence, 2**20)``."""

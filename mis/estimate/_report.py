@@ -130,6 +130,8 @@ def _vector_knn(result: EstimateResult, model: str) -> dict:
 
 
 def _reps(r: GenerativeRow):
+    if r.decisions is None:
+        raise ValueError(f"{r.model}: no decisions recorded (only the k-NN rows have them)")
     return advantage_replicates(r.decisions, r.train_size, num_bootstrap=NUM_BOOTSTRAP)
 
 

@@ -55,7 +55,7 @@ def _m_step(x, weights, resp, floor) -> GaussianMixture:
     return GaussianMixture(log_w, means, jnp.maximum(var, floor))
 
 
-def fit_gmm(key, x, weights, *, components: int, iterations: int = 100,
+def fit_gmm(key: jax.Array, x, weights, *, components: int, iterations: int = 100,
             floor: float = 1e-2) -> tuple[GaussianMixture, jax.Array]:
     """EM from ``components`` distinct members drawn at random (weights ∝ membership) as
     hard assignments; returns the mixture and the weighted mean log-likelihood after each

@@ -69,7 +69,7 @@ class VAELearner:
     def _module(self, dim: int, key) -> VAE:
         return VAE(dim, self.hidden, self.latent, rngs=nnx.Rngs(params=key))
 
-    def init(self, key, dim: int):
+    def init(self, key: jax.Array, dim: int):
         """Initial parameters (a nested dict) for inputs of dimension ``dim``."""
         return nnx.to_pure_dict(nnx.split(self._module(dim, key))[1])
 
@@ -102,12 +102,12 @@ class VAELearner:
         vae = self._merge(params)
         return jnp.sum((x - vae.decode(vae.encode(x)[0])) ** 2, axis=-1)
 
-    def sample(self, params, key, num: int):
+    def sample(self, params, key: jax.Array, num: int):
         """``[num, D]`` generated images: decoder means at ``z ~ N(0, I)``."""
         latent = params["dec"]["kernel"].shape[0]
         return self._merge(params).decode(jax.random.normal(key, (num, latent)))
 
-    def train(self, key, params, opt_state, x, weights, steps: int):
+    def train(self, key: jax.Array, params, opt_state, x, weights, steps: int):
         """``steps`` more steps from ``(params, opt_state)`` (``opt_state=None``: a fresh
         Adam state) on the weighted mean −ELBO; returns ``(params, opt_state)``. Step ``t``
         draws its ``ε`` and (under DP) its Poisson batch from ``split(key, steps)[t]``."""

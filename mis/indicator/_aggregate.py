@@ -65,7 +65,7 @@ def aggregate_rates(rates: jax.Array, n: int, how: str) -> jax.Array:
 
 # jit: an eager vmap of bincount compiles each primitive anew for every (B, n)
 @functools.partial(jax.jit, static_argnums=(1, 2))
-def bootstrap_counts(key, num_bootstrap: int, n: int) -> jax.Array:
+def bootstrap_counts(key: jax.Array, num_bootstrap: int, n: int) -> jax.Array:
     """``[B, n]`` multiplicities of a with-replacement resample of ``n`` samples, per replicate."""
     idx = jax.random.randint(key, (num_bootstrap, n), 0, n)
     return jax.vmap(lambda i: jnp.bincount(i, length=n))(idx).astype(jnp.float32)

@@ -111,7 +111,7 @@ def _performance(task: str, y_scale: float, y_shift: float, num_bootstrap: int):
     return perf
 
 
-def recipe_split(config: MolecularConfig, ds: MoleculeSet, embedder: str, key):
+def recipe_split(config: MolecularConfig, ds: MoleculeSet, embedder: str, key: jax.Array):
     """``(fit, validation)`` boolean masks over the training split of ``ds`` for the tuned
     recipe: ``val_fraction`` of it held out, drawn with ``fold_in_name(key,
     "<dataset>/<embedder>/validation")`` (recorded as such). The released head and the shadows
@@ -120,7 +120,7 @@ def recipe_split(config: MolecularConfig, ds: MoleculeSet, embedder: str, key):
                             int(ds.is_train.sum()), config.val_fraction)
 
 
-def run_pair(config: MolecularConfig, ds: MoleculeSet, embedder: str, key,
+def run_pair(config: MolecularConfig, ds: MoleculeSet, embedder: str, key: jax.Array,
              recipe: str = "fixed") -> PairResult:
     """One dataset × embedder under ``recipe`` (module docstring). Keys depend on ``key`` and
     the pair's names only, so adding datasets, embedders or recipes does not change the others'
@@ -175,7 +175,7 @@ def run_pair(config: MolecularConfig, ds: MoleculeSet, embedder: str, key,
                       int(learner.steps), num_val)
 
 
-def run_molecular(config: MolecularConfig, key, *,
+def run_molecular(config: MolecularConfig, key: jax.Array, *,
                   progress: ProgressFn | None = None) -> MolecularResult:
     """Every dataset × embedder of ``config``; ``progress(stage, done, total)`` after each
     pair, the stage naming the dataset (and its count of invalid SMILES, which the result

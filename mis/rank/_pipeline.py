@@ -103,7 +103,7 @@ def privacy_measures(rows: list[ReleaseRow]) -> dict[str, tuple[list[float], boo
     return out
 
 
-def run_rank(config: RankConfig, key, *, progress: ProgressFn | None = None,
+def run_rank(config: RankConfig, key: jax.Array, *, progress: ProgressFn | None = None,
              specs: tuple[str, ...] | None = None,
              on_row: Callable[[ReleaseRow, int], None] | None = None) -> RankResult:
     """The full ranking run. ``specs`` restricts the quantizers (default ``config.zoo``);

@@ -5,6 +5,7 @@ numbers, host bookkeeping)."""
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -19,14 +20,14 @@ from mis.data import (
     sample_gaussian_mixture,
 )
 from mis.progress import ProgressFn
-from mis.quantizers import FixedGrid, Identity
+from mis.quantizers import FixedGrid, Identity, Quantizer
 from mis.rank._config import RankConfig
 from mis.release import ReleaseSetup
 from mis.shadow import Learner, MeanLearner, MLPLearner, train_shadow_models
 from mis.study import network_learner
 
 
-def build_setup(config: RankConfig, key, exact_key, *,
+def build_setup(config: RankConfig, key: jax.Array, exact_key: jax.Array, *,
                 progress: ProgressFn | None = None) -> ReleaseSetup:
     """Data, learner and ``config.num_models`` trained shadow models of ``config.task``; the
     target is shadow model 0 (keys: ``task, pool, fresh, train = split(key, 4)``)."""
@@ -66,7 +67,9 @@ def build_setup(config: RankConfig, key, exact_key, *,
     return ReleaseSetup(learner, pool, fresh, shadows, "loss", None, target_data, extras=extras)
 
 
-def gaussian_mean_extras(q, released, scores, *, pool, mu, n_bar, exact_key, d, exact_samples):
+def gaussian_mean_extras(q: Quantizer, released: dict, scores: dict, *, pool: Dataset,
+                         mu: jax.Array, n_bar: int, exact_key: jax.Array, d: int,
+                         exact_samples: int) -> tuple[dict, Any]:
     """The Bayes-optimal attack and the exact Δ where the laws are known: full precision
     (THEORY §3) and fixed grids (THEORY §5); ``n`` is the models' mean training-set size."""
     theta = released["mean"]

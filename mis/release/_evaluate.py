@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from numpy.typing import ArrayLike
 
 from mis.attacks import (
     RMIA_SIGNALS,
@@ -70,7 +71,7 @@ def _first(tree):
     return jax.tree.map(lambda a: a[0], tree)
 
 
-def target_params(setup: ReleaseSetup):
+def target_params(setup: ReleaseSetup) -> Any:
     """The released target's full-precision parameters (shadow model 0 when unset)."""
     return _first(setup.shadows.params) if setup.target is None else setup.target
 
@@ -107,9 +108,9 @@ def _utility(setup: ReleaseSetup, released, loss, fresh_loss, mask, num_bootstra
     return signals, accuracy, test_loss, chosen, by_signal, utility_reps
 
 
-def evaluate_release(setup: ReleaseSetup, spec: str, q_key, boot_key,
+def evaluate_release(setup: ReleaseSetup, spec: str, q_key: jax.Array, boot_key: jax.Array,
                      terms: SampleTerms, *, num_bootstrap: int = 200,
-                     num_candidates: int = 32, boot_variance=None) -> ReleaseRow:
+                     num_candidates: int = 32, boot_variance: Any = None) -> ReleaseRow:
     """One quantizer ``spec`` applied to every shadow model and to the target, attacked and
     indicated (module docstring). Keys: ``fold_in_name(q_key, spec)`` for the quantizer,
     ``boot_key`` for the indicator's bootstrap; ``num_bootstrap`` resamples for the indicator
@@ -148,7 +149,7 @@ def evaluate_release(setup: ReleaseSetup, spec: str, q_key, boot_key,
                                     num_bootstrap=num_bootstrap)
     delta = (threshold_distances(q, target, key=key, calibration=calib0)
              if q.has_thresholds else None)  # shared by both variants
-    common = dict(key=key, calibration=calib0, terms=terms, delta=delta,
+    common: dict[str, Any] = dict(key=key, calibration=calib0, terms=terms, delta=delta,
                   num_bootstrap=num_bootstrap, bootstrap_key=boot_key)
     ind_a = (threshold_indicator(learner, target, setup.target_data, q, **common,
                                  boot_variance=boot_variance)
@@ -163,7 +164,8 @@ def evaluate_release(setup: ReleaseSetup, spec: str, q_key, boot_key,
                       rmia_signal, rmia_by_signal, utility_reps)
 
 
-def release_delta(phi, offline, mask, *, seed: int = 0) -> Estimate | None:
+def release_delta(phi: ArrayLike, offline: ArrayLike | None, mask: ArrayLike, *,
+                  seed: int = 0) -> Estimate | None:
     """The k-NN two-sample Δ̂ (:func:`mis.tv.classifier_tv`, 5 folds seeded by
     ``seed``) of the per-(model, example) query ``(φ, LiRA offline score)``: members are the
     IN pairs of ``mask``; None without the offline score."""
@@ -186,7 +188,8 @@ def release_delta(phi, offline, mask, *, seed: int = 0) -> Estimate | None:
 SHARED_BOOTSTRAP_BYTES = 2**30
 
 
-def shared_bootstrap(setup: ReleaseSetup, terms: SampleTerms, boot_key, num_bootstrap: int):
+def shared_bootstrap(setup: ReleaseSetup, terms: SampleTerms, boot_key: jax.Array,
+                     num_bootstrap: int) -> Any:
     """Indicator A's per-resample weight variances, computed once for every quantizer of a
     study (they do not depend on the quantizer; the indicators are unchanged), or None when
     the ``[num_bootstrap, num_weights]`` table would exceed :data:`SHARED_BOOTSTRAP_BYTES`
@@ -199,7 +202,8 @@ def shared_bootstrap(setup: ReleaseSetup, terms: SampleTerms, boot_key, num_boot
     return bootstrap_variances(terms, float(setup.learner.penalty_curvature(n)), counts)
 
 
-def evaluate_releases(setup: ReleaseSetup, specs: Sequence[str], q_key, boot_key, *,
+def evaluate_releases(setup: ReleaseSetup, specs: Sequence[str], q_key: jax.Array,
+                      boot_key: jax.Array, *,
                       num_bootstrap: int = 200, num_candidates: int = 32,
                       progress: ProgressFn | None = None,
                       on_row: Callable[[ReleaseRow, int], None] | None = None) -> Releases:

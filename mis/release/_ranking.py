@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from mis.inference import Replicates, bc_interval
 from theory import Estimate
 
 
-def kendall_tau(x, y) -> float:
+def kendall_tau(x: ArrayLike, y: ArrayLike) -> float:
     r"""Kendall's τ-b: ``(C − D) / √((P − T_x)(P − T_y))`` over the ``P`` pairs, ``C``/``D``
     concordant/discordant, ``T_x``/``T_y`` pairs tied in ``x``/``y`` (Kendall 1945). ``nan``
     with fewer than two points or a constant variable."""
@@ -21,21 +23,22 @@ def kendall_tau(x, y) -> float:
     return float(np.sum(sx * sy) / denom) if denom > 0 else float("nan")
 
 
-def kendall_tau_replicates(x, y, *, seed: int = 0, num_bootstrap: int = 2000) -> Replicates:
+def kendall_tau_replicates(x: ArrayLike, y: ArrayLike, *, seed: int = 0,
+                           num_bootstrap: int = 2000) -> Replicates:
     """τ-b of the finite pairs and its bootstrap replicates from resampling the pairs (items);
     ``nan`` replicates with fewer than three pairs."""
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    ok = np.isfinite(x) & np.isfinite(y)
-    x, y = x[ok], y[ok]
-    value = kendall_tau(x, y)
-    if x.size < 3:
+    xs, ys = np.asarray(x, float), np.asarray(y, float)
+    ok = np.isfinite(xs) & np.isfinite(ys)
+    xs, ys = xs[ok], ys[ok]
+    value = kendall_tau(xs, ys)
+    if xs.size < 3:
         return Replicates(value, np.full(num_bootstrap, np.nan))
     rng = np.random.default_rng(seed)
-    return Replicates(value, np.array([kendall_tau(x[idx], y[idx]) for idx in
-                                       rng.integers(0, x.size, (num_bootstrap, x.size))]))
+    return Replicates(value, np.array([kendall_tau(xs[idx], ys[idx]) for idx in
+                                       rng.integers(0, xs.size, (num_bootstrap, xs.size))]))
 
 
-def kendall_tau_estimate(x, y, *, seed: int = 0, num_bootstrap: int = 2000,
+def kendall_tau_estimate(x: ArrayLike, y: ArrayLike, *, seed: int = 0, num_bootstrap: int = 2000,
                          confidence: float = 0.95) -> Estimate:
     """τ-b of the finite pairs with a bias-corrected percentile interval
     (:func:`mis.inference.bc_interval`, not forced to contain the estimate) from
@@ -44,7 +47,7 @@ def kendall_tau_estimate(x, y, *, seed: int = 0, num_bootstrap: int = 2000,
                        confidence)
 
 
-def rank_order(names, values, *, larger_is_safer: bool) -> list[str]:
+def rank_order(names: Sequence[str], values: ArrayLike, *, larger_is_safer: bool) -> list[str]:
     """``names`` with a finite value, from the most to the least private by ``values``. A name
     without a value (``nan``: e.g. no indicator A for a stochastic quantizer) is left out, not
     put last as "least private"; :func:`unranked` lists those."""
@@ -54,13 +57,13 @@ def rank_order(names, values, *, larger_is_safer: bool) -> list[str]:
     return [names[i] for i in ok[np.argsort(key, kind="stable")]]
 
 
-def unranked(names, values) -> list[str]:
+def unranked(names: Sequence[str], values: ArrayLike) -> list[str]:
     """The ``names`` whose value is missing (not finite), which :func:`rank_order` leaves out."""
     v = np.asarray(values, float)
     return [n for n, x in zip(names, v, strict=True) if not np.isfinite(x)]
 
 
-def pareto_front(utility, leakage) -> np.ndarray:
+def pareto_front(utility: ArrayLike, leakage: ArrayLike) -> np.ndarray:
     """Indices of the points no other point beats on both axes (utility at least as high and
     leakage at least as low, one strictly), sorted by increasing leakage."""
     u, lk = np.asarray(utility, float), np.asarray(leakage, float)
@@ -87,7 +90,7 @@ class RmiaSignalRow(NamedTuple):
     chosen: int
 
 
-def rmia_signal_table(rows) -> list[RmiaSignalRow]:
+def rmia_signal_table(rows: Sequence[Any]) -> list[RmiaSignalRow]:
     """The RMIA table (issue: RMIA's signal): for every candidate signal recorded in
     ``rows[i].rmia_by_signal``, the agreement of its quantizer ordering with LiRA AUC and with
     indicator A (larger indicator = safer, so τ against −AUC). Empty without classifiers."""
@@ -106,7 +109,7 @@ def rmia_signal_table(rows) -> list[RmiaSignalRow]:
     return out
 
 
-def rmia_signal_lines(rows) -> list[str]:
+def rmia_signal_lines(rows: Sequence[Any]) -> list[str]:
     """The RMIA table as fixed-width text lines (none without classifier releases)."""
     table = rmia_signal_table(rows)
     if not table:

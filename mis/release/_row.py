@@ -97,12 +97,12 @@ class ReleaseRow(NamedTuple):
         return self.indicator_b is not None and self.indicator_b.num_terms > 0
 
 
-def value(est) -> float:
+def value(est: Any) -> float:
     """``float(est.value)``, or ``nan`` for None."""
     return float("nan") if est is None else float(est.value)
 
 
-def estimate_columns(prefix: str, est) -> dict:
+def estimate_columns(prefix: str, est: Any) -> dict:
     """``{prefix, prefix_lo, prefix_hi}`` of an Estimate, empty strings for None or a ``nan``
     value (not defined, e.g. a TPR at an FPR that is not resolvable)."""
     if est is None or math.isnan(float(est.value)):

@@ -30,13 +30,13 @@ class Claim(NamedTuple):
     note: str = ""
 
 
-def point(value) -> tuple[float, float, float]:
+def point(value: float) -> tuple[float, float, float]:
     """A deterministic exact value as ``(value, value, value)``."""
     v = float(value)
     return (v, v, v)
 
 
-def interval(estimate) -> tuple[float, float, float]:
+def interval(estimate: Any) -> tuple[float, float, float]:
     """An ``Estimate`` as a plain float triple."""
     return (float(estimate.value), float(estimate.lower), float(estimate.upper))
 

@@ -1,6 +1,7 @@
 """Claims of THEORY §4: discrete data and the diversity constant."""
 
 import math
+from typing import Any
 
 import jax.numpy as jnp
 
@@ -9,7 +10,7 @@ from mis.theorems._claim import Claim, point
 from mis.theorems._config import TheoremsConfig
 
 
-def discrete_claims(cfg: TheoremsConfig):
+def discrete_claims(cfg: TheoremsConfig) -> tuple[list[Claim], Any]:
     """Reference value, the C_K/(2 sqrt n) bound and the sqrt(n) limit; figure data."""
     uniform = jnp.full(10, 0.1)
     exact = float(theory.discrete_delta(uniform, 1000))

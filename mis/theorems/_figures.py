@@ -1,14 +1,16 @@
 """Figures of the theorem reproduction (matplotlib, no computation)."""
 
 import math
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np  # noqa: E402
+from matplotlib.figure import Figure
 
 import theory  # noqa: E402
 
 
-def mis_vs_tau(rows):
+def mis_vs_tau(rows: Any) -> Figure:
     """MIS against tau = d/n: the limit curve and exact points for each n."""
     fig, ax = plt.subplots(figsize=(5, 3.5))
     taus = np.linspace(0.01, max(r[0] for r in rows) * 1.1, 200)
@@ -23,7 +25,7 @@ def mis_vs_tau(rows):
     return fig
 
 
-def sqrt_n_delta(fixed_d, discrete):
+def sqrt_n_delta(fixed_d: Any, discrete: Any) -> Figure:
     """sqrt(n) Delta_n against n, Gaussian mean with fixed d and discrete data."""
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.5))
     vals = np.array(fixed_d["sqrt_n_delta"])
@@ -44,7 +46,7 @@ def sqrt_n_delta(fixed_d, discrete):
     return fig
 
 
-def quantized_rates(fixed_rows, adaptive_rows):
+def quantized_rates(fixed_rows: Any, adaptive_rows: Any) -> Figure:
     """log Delta_n against -n r for a fixed and a size-adaptive grid, and their ratio."""
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.5))
     for rows, label in ((fixed_rows, "fixed grid"), (adaptive_rows, r"adaptive $n^{-1/4}$")):
@@ -63,7 +65,7 @@ def quantized_rates(fixed_rows, adaptive_rows):
     return fig
 
 
-def boundary(data):
+def boundary(data: Any) -> Figure:
     """The boundary case: sqrt(n) Delta_n -> 1/pi."""
     fig, ax = plt.subplots(figsize=(5, 3.5))
     ax.plot(data["n"], data["sqrt_n_delta"], "o-", label="exact (quadrature)")
@@ -74,7 +76,7 @@ def boundary(data):
     return fig
 
 
-def overfitting(data):
+def overfitting(data: Any) -> Figure:
     """Loss-threshold TPR and FPR of an interpolating network against eps."""
     rows = np.array(data["rows"])
     fig, ax = plt.subplots(figsize=(5, 3.5))
@@ -87,7 +89,7 @@ def overfitting(data):
     return fig
 
 
-def all_figures(data) -> dict:
+def all_figures(data: Any) -> dict:
     """Every figure, keyed by file name."""
     q = data["quantized"]
     return {

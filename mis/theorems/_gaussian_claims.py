@@ -140,7 +140,7 @@ def _fixed_d_claims(key, cfg: TheoremsConfig):
     return claims, figure
 
 
-def gaussian_claims(key, cfg: TheoremsConfig):
+def gaussian_claims(key: jax.Array, cfg: TheoremsConfig) -> tuple[list[Claim], dict]:
     """All claims of section 3, and the data of its two figures."""
     tau_key, target_key, fixed_key = jax.random.split(key, 3)
     rows = _tau_sweep(tau_key, cfg)

@@ -29,7 +29,8 @@ class OverfittingResult(NamedTuple):
     noise_density_bound: float
 
 
-def sample_sphere_regression(key, n: int, dim: int, noise_sd: float):
+def sample_sphere_regression(key: jax.Array, n: int, dim: int,
+                             noise_sd: float) -> tuple[jax.Array, jax.Array]:
     """Inputs uniform on the unit sphere of ``R^dim``; ``y = sin(pi x_1) + noise``."""
     x_key, y_key = jax.random.split(key)
     x = jax.random.normal(x_key, (n, dim), jnp.float32)

@@ -12,7 +12,7 @@ from mis.theorems._config import TheoremsConfig
 from mis.theorems._overfitting import simulate_overfitting
 
 
-def overfitting_claims(key, cfg: TheoremsConfig):
+def overfitting_claims(key: jax.Array, cfg: TheoremsConfig) -> tuple[list[Claim], dict]:
     """FPR <= 2 M sqrt(eps) for every eps, and MIS <= alpha + 2 M sqrt(eps)."""
     run = jax.jit(lambda k: simulate_overfitting(
         k, n=cfg.overfit_n, width=cfg.overfit_width, steps=cfg.overfit_steps))

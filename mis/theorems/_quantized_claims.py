@@ -1,6 +1,7 @@
 """Claims of THEORY §5: quantized releases of the Gaussian mean."""
 
 import math
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -104,7 +105,7 @@ def _cross_check_claim(key, cfg: TheoremsConfig) -> Claim:
                  "quadrature within the 95 % interval", within(est, exact, 0.0))
 
 
-def quantized_claims(key, cfg: TheoremsConfig):
+def quantized_claims(key: jax.Array, cfg: TheoremsConfig) -> tuple[list[Claim], Any]:
     """All claims of section 5 (and the data-processing fact), with figure data."""
     proc_key, cross_key = jax.random.split(key)
     fixed, fixed_rows = _fixed_claims(cfg)

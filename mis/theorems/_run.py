@@ -3,12 +3,12 @@
 import math
 import sys
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TextIO
 
 import jax
 
 from mis.io import png_bytes, to_json, write_files
-from mis.progress import report
+from mis.progress import ProgressFn, report
 from mis.theorems._claim import Claim, quantity
 from mis.theorems._config import TheoremsConfig
 from mis.theorems._discrete_claims import discrete_claims
@@ -24,7 +24,8 @@ class TheoremsResult(NamedTuple):
     figure_data: dict
 
 
-def run_theorems(config: TheoremsConfig, key: jax.Array, *, progress=None) -> TheoremsResult:
+def run_theorems(config: TheoremsConfig, key: jax.Array, *,
+                 progress: ProgressFn | None = None) -> TheoremsResult:
     """Reproduces THEORY §2–5 and §7. Needs ``jax_enable_x64``.
 
     Args:
@@ -103,7 +104,7 @@ def save_theorems(result: TheoremsResult, out_dir: Path, provenance: dict) -> li
     return sorted(files)
 
 
-def print_table(claims: list[Claim], stream=sys.stdout) -> None:
+def print_table(claims: list[Claim], stream: TextIO = sys.stdout) -> None:
     """A compact console table of the claims."""
     for c in claims:
         value, lo, hi = c.exact

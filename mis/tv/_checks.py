@@ -31,6 +31,7 @@ import itertools
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from mis.audit import clopper_pearson
 from mis.inference import Replicates
@@ -71,7 +72,7 @@ def advantage_ceiling(num_members: int, num_nonmembers: int, *, confidence: floa
     return implied_epsilon(tpr - fpr, delta)
 
 
-def advantage_replicates(decided, num_members: int, *, num_bootstrap: int = 1000,
+def advantage_replicates(decided: ArrayLike, num_members: int, *, num_bootstrap: int = 1000,
                          seed: int = 0) -> Replicates:
     """TPR − FPR of boolean ``decided`` (members first, ``num_members`` of them) and its
     stratified bootstrap replicates (module docstring)."""
@@ -112,13 +113,13 @@ class RiskNull(NamedTuple):
                         self.observed - float(lo))
 
 
-def top_mean(risk, top: int) -> float:
+def top_mean(risk: ArrayLike, top: int) -> float:
     """Mean of the ``top`` largest values of ``risk``."""
     r = np.sort(np.asarray(risk, np.float64))[::-1]
     return float(np.mean(r[:top]))
 
 
-def risk_null(member, nonmember, *, top: int = 10, permutations: int = 100,
+def risk_null(member: ArrayLike, nonmember: ArrayLike, *, top: int = 10, permutations: int = 100,
               k: int | None = None, seed: int = 0) -> RiskNull:
     """:class:`RiskNull` of :func:`~mis.tv.knn_risk` (module docstring); permutation ``j``
     draws from ``default_rng(seed)``."""

@@ -28,8 +28,10 @@ References:
 from __future__ import annotations
 
 import math
+from typing import Any, SupportsFloat
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from mis.audit import clopper_pearson
 from mis.errors import UserError
@@ -55,13 +57,13 @@ def _as_2d(name: str, values) -> np.ndarray:
     return a
 
 
-def check_k(k, n: int) -> int:
+def check_k(k: int | None, n: int) -> int:
     """``k`` if it is an integer in ``[1, n)`` (``n`` points to choose neighbours from), else a
     one-line ``UserError``."""
     return _check_k(k, n)
 
 
-def check_samples(member, nonmember) -> tuple[np.ndarray, np.ndarray]:
+def check_samples(member: ArrayLike, nonmember: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """``(member, nonmember)`` as float64 ``[n, d]`` arrays (a 1-D sample is ``d = 1``).
     ``UserError`` (one line) for an empty sample, a non-finite or non-numeric value, or
     samples of different dimensions."""
@@ -97,7 +99,7 @@ def dkw_width(n: int, alpha: float) -> float:
     return math.sqrt(math.log(2.0 / alpha) / (2.0 * n))
 
 
-def ks_estimate(member, nonmember, *, confidence: float = 0.95) -> Estimate:
+def ks_estimate(member: ArrayLike, nonmember: ArrayLike, *, confidence: float = 0.95) -> Estimate:
     r"""Best threshold advantage :math:`\mathrm{KS} = \sup_t |F_\mathrm{in}(t) -
     F_\mathrm{out}(t)|` of a scalar query, with a DKW interval.
 
@@ -149,7 +151,7 @@ def default_bins(n_in: int, n_out: int) -> int:
     return max(2, math.ceil(2 * min(n_in, n_out) ** (1 / 3)))
 
 
-def histogram_tv(member, nonmember, *, bins: int | None = None,
+def histogram_tv(member: ArrayLike, nonmember: ArrayLike, *, bins: int | None = None,
                  confidence: float = 0.95) -> Estimate:
     r"""Plug-in TV of binned scalar queries: :math:`\hat\Delta_B = \tfrac12 \sum_b |\hat
     p_\mathrm{in}(b) - \hat p_\mathrm{out}(b)|`.
@@ -199,7 +201,7 @@ def _check_k(k, n: int) -> int:
     return k
 
 
-def balanced_posterior(p_member, n_in: int, n_out: int) -> np.ndarray:
+def balanced_posterior(p_member: ArrayLike, n_in: int, n_out: int) -> np.ndarray:
     r"""Posterior of "member" under equal priors from a posterior ``p`` fitted with
     ``n_in : n_out`` class sizes: :math:`r = \frac{p/n_\mathrm{in}}{p/n_\mathrm{in} +
     (1-p)/n_\mathrm{out}} = \frac{p_\mathrm{in}}{p_\mathrm{in} + p_\mathrm{out}}`."""
@@ -208,20 +210,22 @@ def balanced_posterior(p_member, n_in: int, n_out: int) -> np.ndarray:
     return a / (a + b)
 
 
-def neighbours(points, queries, k: int, *, seed: int = 0) -> np.ndarray:
+def neighbours(points: ArrayLike, queries: ArrayLike, k: int, *, seed: int = 0) -> np.ndarray:
     """``[m, k]`` indices into ``points`` of the ``k`` nearest (Euclidean) points of each
     query row, ties between equally distant points broken at random (a permutation seeded by
     ``seed``; without it a discrete query would always pick the lowest indices, i.e. the
     members listed first)."""
     from sklearn.neighbors import NearestNeighbors
 
-    order = np.random.default_rng(seed).permutation(len(points))
-    idx = NearestNeighbors(n_neighbors=k).fit(points[order]).kneighbors(
+    pts = np.asarray(points)
+    order = np.random.default_rng(seed).permutation(len(pts))
+    idx = NearestNeighbors(n_neighbors=k).fit(pts[order]).kneighbors(
         queries, return_distance=False)
     return order[idx]
 
 
-def knn_posterior(member, nonmember, query, *, k: int | None = None,
+def knn_posterior(member: ArrayLike, nonmember: ArrayLike, query: ArrayLike, *,
+                  k: int | None = None,
                   seed: int = 0) -> np.ndarray:
     """Fraction of members among the ``k`` nearest (Euclidean) sample points of each query
     row, before any re-weighting (what scikit-learn's ``KNeighborsClassifier.predict_proba``
@@ -233,7 +237,7 @@ def knn_posterior(member, nonmember, query, *, k: int | None = None,
     return np.mean(neighbours(points, q, k, seed=seed) < len(m), axis=1)
 
 
-def knn_risk(member, nonmember, *, k: int | None = None, seed: int = 0,
+def knn_risk(member: ArrayLike, nonmember: ArrayLike, *, k: int | None = None, seed: int = 0,
              standardize: bool = True) -> np.ndarray:
     r"""Individual privacy risk of each member: :math:`r(x) = p_\mathrm{in}(q(x)) /
     (p_\mathrm{in}(q(x)) + p_\mathrm{out}(q(x)))`, estimated from the ``k`` nearest other
@@ -263,7 +267,8 @@ def _standardized(x: np.ndarray) -> np.ndarray:
     return (x - np.mean(x, axis=0)) / np.where(scale > 0, scale, 1.0)
 
 
-def cross_fit_predictions(member, nonmember, *, classifier=None, k: int | None = None,
+def cross_fit_predictions(member: ArrayLike, nonmember: ArrayLike, *, classifier: Any = None,
+                          k: int | None = None,
                           folds: int = 5, seed: int = 0, standardize: bool = True,
                           balanced: bool = True) -> np.ndarray:
     """``[n_in + n_out]`` boolean "member" decisions, members first, each made by a classifier
@@ -302,7 +307,8 @@ def cross_fit_predictions(member, nonmember, *, classifier=None, k: int | None =
     return predicted
 
 
-def classifier_tv(member, nonmember, *, classifier=None, k: int | None = None,
+def classifier_tv(member: ArrayLike, nonmember: ArrayLike, *, classifier: Any = None,
+                  k: int | None = None,
                   folds: int = 5, seed: int = 0, standardize: bool = True,
                   confidence: float = 0.95) -> Estimate:
     r"""Classifier two-sample estimate :math:`\hat\Delta = 2\,\mathrm{BA} - 1 = \mathrm{TPR}
@@ -345,7 +351,8 @@ def classifier_tv(member, nonmember, *, classifier=None, k: int | None = None,
 SCALAR_ESTIMATORS = ("ks", "histogram", "knn")
 
 
-def estimate_all(member, nonmember, *, k: int | None = None, folds: int = 5, seed: int = 0,
+def estimate_all(member: ArrayLike, nonmember: ArrayLike, *, k: int | None = None, folds: int = 5,
+                 seed: int = 0,
                  confidence: float = 0.95) -> dict[str, Estimate]:
     """Every estimator that applies: ``ks``, ``histogram`` and ``knn`` for scalar queries,
     ``knn`` (the classifier estimate) for vector queries."""
@@ -358,7 +365,7 @@ def estimate_all(member, nonmember, *, k: int | None = None, folds: int = 5, see
     return out
 
 
-def implied_epsilon(advantage, delta: float = 0.0) -> float:
+def implied_epsilon(advantage: SupportsFloat, delta: float = 0.0) -> float:
     r"""Smallest ε with which an (ε, δ)-DP training is compatible with advantage ``a``:
     (ε, δ)-DP gives :math:`\Delta \le (e^ε - 1 + 2δ)/(e^ε + 1)`, so
     :math:`ε \ge \log\frac{1 + a - 2δ}{1 - a}` (0 when that is negative; δ = 0 gives
