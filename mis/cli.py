@@ -124,7 +124,7 @@ def _interrupted(stop: KeyboardInterrupt) -> int:
     return TERMINATED if isinstance(stop, Terminated) else INTERRUPTED
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """The ``mis`` command line: parse ``argv``, run the command, return its exit code (user
     errors: one line and 2; an interrupt: 130, or 143 for SIGTERM under :func:`entry`)."""
     import matplotlib

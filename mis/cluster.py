@@ -25,7 +25,8 @@ import os
 import re
 import socket
 import time
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from mis.errors import UserError
 
@@ -61,7 +62,7 @@ def _first_host(nodelist: str) -> str:
     return prefix + ranges.split(",")[0].split("-")[0]
 
 
-def distributed_setup(env=None) -> DistributedSetup:
+def distributed_setup(env: Mapping[str, str] | None = None) -> DistributedSetup:
     """The setup from the environment (module docstring); one-line ``UserError`` when it is
     missing, not an integer, or the process id is outside ``[0, num_processes)``."""
     env = os.environ if env is None else env
@@ -94,7 +95,7 @@ def distributed_setup(env=None) -> DistributedSetup:
     return setup
 
 
-def check_timeout(timeout, name: str = "--coordinator-timeout") -> float:
+def check_timeout(timeout: Any, name: str = "--coordinator-timeout") -> float:
     """``timeout`` if it is a finite number of seconds > 0, else a one-line ``UserError``."""
     import math
 
@@ -126,7 +127,7 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
-def process_env(base=None, **extra) -> dict:
+def process_env(base: Mapping[str, str] | None = None, **extra: Any) -> dict:
     """The environment for one process of a local multi-process job: ``base`` (default
     ``os.environ``) without what would place it in another job or fake its device count
     (``MIS_*``, ``SLURM_*``, ``XLA_FLAGS``), plus ``extra`` (e.g. ``MIS_COORDINATOR=...``)."""
@@ -246,7 +247,8 @@ def _read_id(conn: socket.socket, deadline: float) -> int | None:
         return None
 
 
-def init_distributed(setup: DistributedSetup | None = None, *, timeout: float = 60.0):
+def init_distributed(setup: DistributedSetup | None = None, *,
+                     timeout: float = 60.0) -> DistributedSetup:
     """Join the JAX multi-process runtime (module docstring); returns the setup. Call it before
     any JAX computation."""
     import jax
@@ -263,7 +265,7 @@ def init_distributed(setup: DistributedSetup | None = None, *, timeout: float = 
 
 @contextlib.contextmanager
 def dask_client(scheduler: str | None = None, workers: int | None = None, *,
-                timeout: float = 10.0):
+                timeout: float = 10.0) -> Any:
     """A Dask ``distributed.Client``: connected to ``scheduler`` (an address such as
     ``tcp://host:8786``), or to a local cluster of ``workers`` worker processes (one thread
     each) started here and closed on exit. One-line ``UserError`` for an unreachable scheduler

@@ -101,7 +101,7 @@ KEPT_UNDER_SMOKE = ("task", "dataset", "datasets", "molecules", "embedder", "emb
 
 
 def make_config(cls: Any, values: dict, *, flags: dict | None = None, smoke: bool = False,
-                name: str | None = None):
+                name: str | None = None) -> Any:
     """A validated config of class ``cls``: ``values`` (a config file), then
     ``cls.smoke_sizes(task)`` when ``smoke``, then ``flags`` (explicit command-line options).
     Lists become tuples. The file and flags are validated before any smoke shrinking, so a bad

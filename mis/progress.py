@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from typing import TextIO
 
 from mis.errors import raise_pending_interrupt
 
@@ -44,7 +45,7 @@ class ProgressBars:
     call :meth:`close` at the end.
     """
 
-    def __init__(self, file=None, *, disable: bool = False):
+    def __init__(self, file: TextIO | None = None, *, disable: bool = False) -> None:
         self.file = file or sys.stderr
         self.disable = disable
         self._bars: dict = {}

@@ -6,6 +6,7 @@ import os
 import platform
 import subprocess
 from pathlib import Path
+from typing import Any
 
 _PACKAGES = ("mis", "jax", "jaxlib", "flax", "optax", "numpyro", "chex", "numpy", "scipy",
              "matplotlib", "scikit-learn", "dp-accounting")
@@ -36,7 +37,7 @@ def git_commit() -> str | None:
     return rev + ("-dirty" if dirty else "")
 
 
-def provenance(config, seed: int, command: str) -> dict:
+def provenance(config: Any, seed: int, command: str) -> dict:
     """Config, seed, versions, commit, device and machine of one run."""
     import jax
 

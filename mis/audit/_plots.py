@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from mis.audit._roc import check_scores, roc_curve
 
 LINESTYLES = ("-", "--", ":", "-.")
 
 
-def plot_intervals(ax, x, y, *, x_interval=None, y_interval=None, fmt: str = "o",
-                   color=None, label: str | None = None, ms: float = 4, lw: float = 0.8,
-                   capsize: float = 2):
+def plot_intervals(ax: Any, x: ArrayLike, y: ArrayLike, *, x_interval: Any = None,
+                   y_interval: Any = None, fmt: str = "o", color: Any = None,
+                   label: str | None = None, ms: float = 4, lw: float = 0.8,
+                   capsize: float = 2) -> Any:
     """Points ``(x, y)`` with their intervals drawn as capped segments from the lower to the
     upper end, on either axis (``x_interval`` / ``y_interval``: ``(lower, upper)``, scalars
     or arrays like ``x``). Unlike ``errorbar`` it draws an interval that does not contain its
@@ -45,7 +50,7 @@ def curve_styles(k: int) -> list[tuple]:
     return [(colors[i % 10], LINESTYLES[(i // 10) % 4]) for i in range(k)]
 
 
-def plot_roc(curves: dict, *, ax=None, title: str = "ROC (log-log)"):
+def plot_roc(curves: dict, *, ax: Any = None, title: str = "ROC (log-log)") -> Any:
     """Log-log ROC of each ``name -> (scores, is_member)`` with the chance diagonal. Each
     curve has its own colour / line style (:func:`curve_styles`); the axes span the smallest
     FPR the data resolve and the smallest TPR drawn; past 8 curves the legend moves outside
@@ -77,8 +82,9 @@ def plot_roc(curves: dict, *, ax=None, title: str = "ROC (log-log)"):
     return fig
 
 
-def plot_score_histograms(scores, is_member, *, ax=None, bins: int = 50,
-                          title: str = "attack scores"):
+def plot_score_histograms(scores: ArrayLike, is_member: ArrayLike, *, ax: Any = None,
+                          bins: int = 50,
+                          title: str = "attack scores") -> Any:
     """Overlaid density histograms of member and non-member scores. Returns the Figure."""
     import matplotlib.pyplot as plt
 
@@ -93,7 +99,7 @@ def plot_score_histograms(scores, is_member, *, ax=None, bins: int = 50,
     return fig
 
 
-def histogram_grid(scores: dict, is_member):
+def histogram_grid(scores: dict, is_member: ArrayLike) -> Any:
     """One member / non-member histogram panel per attack (a grid of up to 3 columns)."""
     import matplotlib.pyplot as plt
 
@@ -109,7 +115,8 @@ def histogram_grid(scores: dict, is_member):
     return fig
 
 
-def annotate_spread(ax, xs, ys, labels, *, fontsize: float = 7, gap: float = 1.15):
+def annotate_spread(ax: Any, xs: Sequence[float], ys: Sequence[float], labels: Sequence[str], *,
+                    fontsize: float = 7, gap: float = 1.15) -> list:
     """Label every point ``(xs[i], ys[i])`` with ``labels[i]`` without overlapping text:
     labels are placed greedily (left to right) at the first vertical offset, in multiples of
     ``gap`` line heights, whose box clears every box already placed; an offset label gets a

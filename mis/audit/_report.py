@@ -17,9 +17,12 @@ JSON adds the provenance and the input's SHA-256), ``report.md``, ``roc.png``,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from mis.audit._plots import histogram_grid, plot_roc
 from mis.audit._roc import epsilon_lower_bound
@@ -38,7 +41,7 @@ def _numeric(name: str, a: np.ndarray) -> None:
                         "(e.g. by the largest finite score)")
 
 
-def load_audit_input(path) -> tuple[dict, np.ndarray | None, np.ndarray | None, str]:
+def load_audit_input(path: str | Path) -> tuple[dict, np.ndarray | None, np.ndarray | None, str]:
     """``(arrays, scores, is_member, kind)`` of an audit file; ``kind`` is ``"scores"`` or
     ``"signals"``. ``UserError`` for a missing, unreadable or incomplete file."""
     path = Path(path)
@@ -87,9 +90,10 @@ INDEPENDENT = ("Intervals are 95 % and treat the scores as independent (one scor
                "Clopper–Pearson interval on the other (held-out).")
 
 
-def audit_outputs(scores: dict, is_member, *, fprs, provenance: dict, source: Path,
+def audit_outputs(scores: dict, is_member: ArrayLike, *, fprs: tuple[float, ...],
+                  provenance: dict, source: Path,
                   eps_fpr: float = 0.01, table: list[AttackMetrics] | None = None,
-                  findings=(), intervals: str = INDEPENDENT,
+                  findings: Sequence[Any] = (), intervals: str = INDEPENDENT,
                   ceiling: float | None = None) -> dict[str, bytes]:
     """Every output file for ``name -> scores`` against ``is_member`` (flattened).
     ``table``: the metrics already computed (e.g. two-way intervals of stacked scores,

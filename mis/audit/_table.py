@@ -6,6 +6,7 @@ import math
 from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from mis.audit._roc import advantage, auc, check_scores, held_out_halves, held_out_rates
 from theory import Estimate
@@ -41,7 +42,8 @@ class AttackMetrics(NamedTuple):
         return not fpr < self.min_fpr - 1e-15
 
 
-def metrics_table(scores: dict, is_member, *, fprs=(0.001, 0.01, 0.1),
+def metrics_table(scores: dict, is_member: ArrayLike, *,
+                  fprs: tuple[float, ...] = (0.001, 0.01, 0.1),
                   confidence: float = 0.95) -> list[AttackMetrics]:
     """AUC (DeLong), advantage (held-out / DKW) and TPR at each FPR (held-out Clopper–Pearson)
     for every ``name -> scores`` (scores flattened against ``is_member``). These intervals

@@ -7,6 +7,8 @@ import argparse
 import dataclasses
 import sys
 import typing
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from mis.config import ConfigFile, make_config, read_config_file
 from mis.errors import UserError
@@ -30,7 +32,7 @@ def positive_int(text: str) -> int:
     return value
 
 
-def csv_of(kind):
+def csv_of(kind: Callable[[str], Any]) -> Callable[[str], tuple]:
     """argparse type: a comma-separated list of ``kind``; an empty one is refused (leave the
     flag out for the default)."""
     def parse_list(text: str):
@@ -45,7 +47,7 @@ def csv_of(kind):
     return parse_list
 
 
-def add_config_options(parser, cls, *, choices: dict | None = None,
+def add_config_options(parser: argparse.ArgumentParser, cls: type, *, choices: dict | None = None,
                        helps: dict | None = None) -> None:
     """One flag per field of the config dataclass ``cls`` (tuples as comma-separated lists),
     plus ``--config``, ``--smoke`` and ``--seed``."""
@@ -81,13 +83,14 @@ def add_overwrite_option(parser: argparse.ArgumentParser) -> None:
                         "another run of this command (other config, seed or input) in --out")
 
 
-def flag_values(args, cls) -> dict:
+def flag_values(args: argparse.Namespace, cls: type) -> dict:
     """The fields of ``cls`` given as flags."""
     return {f.name: getattr(args, f.name) for f in dataclasses.fields(cls)
             if getattr(args, f.name, None) is not None}
 
 
-def config_from_args(args, cls, section: str, extras: tuple[str, ...] = ()):
+def config_from_args(args: argparse.Namespace, cls: type, section: str,
+                     extras: tuple[str, ...] = ()) -> tuple[Any, int, ConfigFile]:
     """``(config, seed, file)``: ``--config``'s ``[section]`` table, the smoke sizes and the
     flags merged into a validated ``cls``; the seed from the flag, else the file."""
     file: ConfigFile = read_config_file(args.config, section, extras)
@@ -103,8 +106,9 @@ def command_line(name: str) -> str:
     return "mis " + " ".join(sys.argv[1:]) if sys.argv[1:2] == [name] else f"mis {name}"
 
 
-def run_study(args, name: str, config, seed: int, header: str, *, study, outputs, summary,
-              seconds) -> int:
+def run_study(args: argparse.Namespace, name: str, config: Any, seed: int, header: str, *,
+              study: Callable[..., Any], outputs: Callable[..., Mapping[str, bytes]],
+              summary: Callable[[Any], Any], seconds: Callable[[Any], Any]) -> int:
     """What every study command does once its config is validated: check ``--out``, announce
     ``mis <name>: <header>, seed N``, run ``study(config, key, progress=bars)`` with progress
     bars, write ``outputs(result, provenance, command)`` atomically into ``--out``, print
@@ -145,7 +149,8 @@ def register_study(sub: Subparsers, study: Study) -> argparse.ArgumentParser:
     return parser
 
 
-def run_registered(args, study, setup=None) -> int:
+def run_registered(args: argparse.Namespace, study: Study,
+                   setup: Callable[[argparse.Namespace, Any], None] | None = None) -> int:
     """Validate ``study``'s config from the file, the smoke sizes and the flags, call
     ``setup(args, config)`` if given (a command's own preparation), then :func:`run_study`."""
     import logging

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from mis.commands._common import Subparsers, add_overwrite_option, csv_of, say
 
@@ -26,7 +27,8 @@ def register(sub: Subparsers) -> None:
     au.set_defaults(func=run)
 
 
-def audit_inference(named: dict, labels, fprs: tuple, stacked: bool):
+def audit_inference(named: dict, labels: Any, fprs: tuple,
+                    stacked: bool) -> tuple[list, list, str, float | None]:
     """``(table, findings, intervals sentence, ε ceiling)``. Stacked scores ``[models,
     examples]`` (a signals file, or 2-D scores) get two-way intervals that resample models and
     examples together; one score vector keeps DeLong / Clopper–Pearson. One finding per attack,

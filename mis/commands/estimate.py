@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+from typing import Any
 
 from mis.commands._common import Subparsers, add_config_options, config_from_args, run_study, say
 
@@ -25,7 +26,7 @@ def register(sub: Subparsers) -> None:
     es.set_defaults(func=run)
 
 
-def npz_queries(path):
+def npz_queries(path: str) -> tuple[Any, Any, str]:
     """``(member, nonmember, description)`` from an ``.npz`` (``UserError`` otherwise)."""
     import numpy as np
 
@@ -51,7 +52,7 @@ def npz_queries(path):
 FILE_OPTIONS = {"k", "folds", "confidence", "delta"}  # the options that apply to FILE
 
 
-def run_npz(args, config, seed: int, *, k: int = 0) -> int:
+def run_npz(args: argparse.Namespace, config: Any, seed: int, *, k: int = 0) -> int:
     import sys
 
     from mis.io import (

@@ -21,7 +21,8 @@ from mis.data._generators import Dataset
 KINDS = ("ordinary", "mislabeled", "ood")
 
 
-def canary_pool(label_key: jax.Array, ood_key: jax.Array, x, y, x_ood, *, num_mislabeled: int,
+def canary_pool(label_key: jax.Array, ood_key: jax.Array, x: jax.Array, y: jax.Array,
+                x_ood: jax.Array, *, num_mislabeled: int,
                 num_classes: int) -> tuple[Dataset, np.ndarray]:
     """``(pool, kind)``: ``x, y`` hold ``n + num_mislabeled`` rows; the last
     ``num_mislabeled`` get the label ``(y + s) mod num_classes`` with ``s`` uniform in

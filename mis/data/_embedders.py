@@ -21,7 +21,9 @@ import hashlib
 import io
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -34,7 +36,7 @@ DEFAULT_PARAMS = {"morgan": {"radius": 2, "size": 1024}, "descriptors": {}, "mac
 CLIP = 6.0
 
 
-def embedder_params(name: str, **overrides) -> dict:
+def embedder_params(name: str, **overrides: Any) -> dict:
     """The embedder's parameters: defaults updated by ``overrides`` (unknown keys rejected)."""
     if name not in EMBEDDERS:
         raise UserError(f"embedder {name!r} is unknown; use one of {', '.join(EMBEDDERS)}")
@@ -58,7 +60,7 @@ def _descriptor(fn, mol) -> float:
     return value if np.isfinite(value) else float("nan")
 
 
-def featurize(mols, name: str, **params) -> np.ndarray:
+def featurize(mols: Sequence[Any], name: str, **params: Any) -> np.ndarray:
     """``[n, k]`` float32 raw features of ``mols`` with embedder ``name`` (module docstring)."""
     from rdkit.Chem import Descriptors, MACCSkeys, rdFingerprintGenerator
 
@@ -80,7 +82,7 @@ def featurize(mols, name: str, **params) -> np.ndarray:
     return np.asarray(rows, dtype=np.float32).reshape(len(rows), width)
 
 
-def standardize(train: np.ndarray, *others: np.ndarray):
+def standardize(train: np.ndarray, *others: np.ndarray) -> tuple[np.ndarray, ...]:
     """Impute, standardise and clip with training statistics only.
 
     Missing values (``nan``) become the training median of their column (0 when the whole
@@ -118,7 +120,7 @@ def default_cache_dir() -> Path:
     return Path(base) / "mis"
 
 
-def check_cache_dir(folder) -> None:
+def check_cache_dir(folder: str | Path) -> None:
     """``UserError`` when the feature cache folder (or its ``features`` sub-folder) exists and
     is not a directory."""
     from mis.errors import UserError
@@ -129,7 +131,8 @@ def check_cache_dir(folder) -> None:
                             "folder (--cache-dir) or remove the file")
 
 
-def cached_features(dataset, name: str, *, cache_dir=None, **params) -> tuple[np.ndarray, bool]:
+def cached_features(dataset: Any, name: str, *, cache_dir: str | Path | None = None,
+                    **params: Any) -> tuple[np.ndarray, bool]:
     """Features of ``dataset`` (a :class:`MoleculeSet`) with embedder ``name``, from the cache
     when present. Returns ``(features, hit)``; a miss computes and stores them atomically; an
     unreadable (e.g. truncated) cache file is recomputed and replaced."""

@@ -88,7 +88,7 @@ def sample_gaussian_mixture(key: jax.Array, n: int, *, task: MixtureTask) -> Dat
     return Dataset(x, task.labels[mode])
 
 
-def mixture_log_prob(task: MixtureTask, x, y) -> jax.Array:
+def mixture_log_prob(task: MixtureTask, x: jax.Array, y: jax.Array) -> jax.Array:
     """Exact ``log p(x, y)`` (joint over the modes with label ``y``)."""
     comp = dist.Normal(task.means, task.sigma).to_event(1).log_prob(x[..., None, :])
     k = task.means.shape[0]
@@ -113,7 +113,7 @@ def sample_linear_regression(key: jax.Array, n: int, *, task: LinearTask) -> Dat
     return Dataset(x, y)
 
 
-def linear_log_prob(task: LinearTask, x, y) -> jax.Array:
+def linear_log_prob(task: LinearTask, x: jax.Array, y: jax.Array) -> jax.Array:
     """``log p(y | x) + log p(x)``."""
     return (dist.Normal(x @ task.theta, task.noise).log_prob(y)
             + dist.Normal(0.0, 1.0).log_prob(x).sum(-1))
@@ -133,7 +133,7 @@ def sample_logistic(key: jax.Array, n: int, *, task: LogisticTask) -> Dataset:
     return Dataset(x, y)
 
 
-def logistic_log_prob(task: LogisticTask, x, y) -> jax.Array:
+def logistic_log_prob(task: LogisticTask, x: jax.Array, y: jax.Array) -> jax.Array:
     return (dist.Bernoulli(logits=x @ task.theta).log_prob(y)
             + dist.Normal(0.0, 1.0).log_prob(x).sum(-1))
 
@@ -151,7 +151,7 @@ def sample_sphere_regression(key: jax.Array, n: int, *, d: int = 10, noise: floa
 
 # --- categorical (THEORY §4) ------------------------------------------------------------------
 
-def sample_categorical(key: jax.Array, n: int, *, probs) -> Dataset:
+def sample_categorical(key: jax.Array, n: int, *, probs: jax.Array) -> Dataset:
     """``n`` draws of a categorical law on ``{0, …, K−1}``; ``x`` is the one-hot code."""
     _check_n(n)
     probs = jnp.asarray(probs)

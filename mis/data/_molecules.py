@@ -25,8 +25,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import importlib.metadata
+from collections.abc import Iterable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -85,15 +86,15 @@ def _digest(paths, *parts) -> str:
     return h.hexdigest()
 
 
-def parse_smiles(smiles):
+def parse_smiles(smiles: str) -> Any:
     """RDKit molecule from SMILES, or None when it does not parse (RDKit's log silenced)."""
     from rdkit import Chem, RDLogger
 
-    RDLogger.DisableLog("rdApp.*")
+    RDLogger.DisableLog("rdApp.*")  # type: ignore[attr-defined]
     try:
         return Chem.MolFromSmiles(smiles) if smiles else None
     finally:
-        RDLogger.EnableLog("rdApp.*")
+        RDLogger.EnableLog("rdApp.*")  # type: ignore[attr-defined]
 
 
 def _finish(name, records, task, num_classes, invalid, digest) -> MoleculeSet:
@@ -103,8 +104,9 @@ def _finish(name, records, task, num_classes, invalid, digest) -> MoleculeSet:
                        np.asarray(train, dtype=bool), task, num_classes, tuple(invalid), digest)
 
 
-def read_csv_set(path, *, name: str, smiles_col: str, target_col: str, task: str,
-                 split_col: str | None = None, test_rows=None, num_classes: int = 1,
+def read_csv_set(path: str | Path, *, name: str, smiles_col: str, target_col: str, task: str,
+                 split_col: str | None = None, test_rows: Iterable[int] | None = None,
+                 num_classes: int = 1,
                  labels: tuple[str, ...] | None = None) -> MoleculeSet:
     """A CSV of SMILES and targets. The split comes from ``split_col`` (``train``/``test``) or,
     without one, from ``test_rows`` (data-row indices). ``labels`` maps class names to
@@ -135,7 +137,8 @@ def _target(value, task, labels):
     return labels.index(value.strip()) if labels else int(float(value))
 
 
-def read_sdf_set(train_path, test_path, *, name: str, target: str, task: str,
+def read_sdf_set(train_path: str | Path, test_path: str | Path, *, name: str, target: str,
+                 task: str,
                  num_classes: int = 1, labels: tuple[str, ...] | None = None) -> MoleculeSet:
     """Two SDF files (train, test) with the target as an SD property; the SMILES is the
     ``smiles`` or ``SMILES`` property (else RDKit's canonical SMILES). A record RDKit cannot read

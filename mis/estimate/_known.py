@@ -63,7 +63,7 @@ def _categorical_draws(key, p: jax.Array, num: int) -> jax.Array:
 
 
 @functools.partial(jax.jit, static_argnums=(2, 3, 4))
-def discrete_queries(key: jax.Array, probs, n: int, num_members: int,
+def discrete_queries(key: jax.Array, probs: jax.Array, n: int, num_members: int,
                      num_nonmembers: int) -> tuple[jax.Array, jax.Array]:
     """``(member, nonmember)`` likelihood-ratio queries ``count_z / (n p_z)``. Only the count of
     the challenge value ``z`` in the training set matters, so it is drawn directly: a member's

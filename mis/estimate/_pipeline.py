@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import functools
 import time
-from typing import NamedTuple
+from collections.abc import Iterator, Sequence
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -270,8 +271,9 @@ def _train_runs(learner: VAELearner, key, params, state, x, steps: int, weights)
                                                                           weights)
 
 
-def train_vaes(key: jax.Array, split: DigitsSplit, learner: VAELearner, sizes, checkpoints, *,
-               progress: ProgressFn | None = None, stage: str = "VAE steps"):
+def train_vaes(key: jax.Array, split: DigitsSplit, learner: VAELearner, sizes: Sequence[int],
+               checkpoints: Sequence[int], *, progress: ProgressFn | None = None,
+               stage: str = "VAE steps") -> Iterator[tuple[int, Any]]:
     """Yields ``(checkpoint, params)`` with one VAE per training size (leading axis),
     trained together (vmapped over the membership weights) up to each checkpoint (total
     steps). Keys: ``init, train = split(key)``, the segment ending at checkpoint ``c`` uses

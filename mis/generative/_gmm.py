@@ -33,14 +33,14 @@ class GaussianMixture(NamedTuple):
     variances: jax.Array
 
 
-def gmm_component_log_prob(gmm: GaussianMixture, x) -> jax.Array:
+def gmm_component_log_prob(gmm: GaussianMixture, x: jax.Array) -> jax.Array:
     """``[n, K]``: ``log π_k + log N(x_i; m_k, diag v_k)``."""
     diff = x[:, None, :] - gmm.means[None]
     log_norm = -0.5 * jnp.sum(jnp.log(2 * jnp.pi * gmm.variances), axis=-1)
     return gmm.log_weights + log_norm - 0.5 * jnp.sum(diff**2 / gmm.variances, axis=-1)
 
 
-def gmm_log_prob(gmm: GaussianMixture, x) -> jax.Array:
+def gmm_log_prob(gmm: GaussianMixture, x: jax.Array) -> jax.Array:
     """``[n]`` log-density ``log p(x_i)``."""
     return logsumexp(gmm_component_log_prob(gmm, x), axis=-1)
 
@@ -55,7 +55,8 @@ def _m_step(x, weights, resp, floor) -> GaussianMixture:
     return GaussianMixture(log_w, means, jnp.maximum(var, floor))
 
 
-def fit_gmm(key: jax.Array, x, weights, *, components: int, iterations: int = 100,
+def fit_gmm(key: jax.Array, x: jax.Array, weights: jax.Array, *, components: int,
+            iterations: int = 100,
             floor: float = 1e-2) -> tuple[GaussianMixture, jax.Array]:
     """EM from ``components`` distinct members drawn at random (weights ∝ membership) as
     hard assignments; returns the mixture and the weighted mean log-likelihood after each

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -39,11 +40,11 @@ class VAE(nnx.Module):
         self.dec = nnx.Linear(latent, hidden, rngs=rngs)
         self.dec_out = nnx.Linear(hidden, dim, rngs=rngs)
 
-    def encode(self, x):
+    def encode(self, x: jax.Array) -> tuple[jax.Array, jax.Array]:
         mean, log_var = jnp.split(self.enc_out(nnx.relu(self.enc(x))), 2, axis=-1)
         return mean, log_var
 
-    def decode(self, z):
+    def decode(self, z: jax.Array) -> jax.Array:
         return self.dec_out(nnx.relu(self.dec(z)))
 
 
@@ -69,7 +70,7 @@ class VAELearner:
     def _module(self, dim: int, key) -> VAE:
         return VAE(dim, self.hidden, self.latent, rngs=nnx.Rngs(params=key))
 
-    def init(self, key: jax.Array, dim: int):
+    def init(self, key: jax.Array, dim: int) -> dict:
         """Initial parameters (a nested dict) for inputs of dimension ``dim``."""
         return nnx.to_pure_dict(nnx.split(self._module(dim, key))[1])
 
@@ -79,7 +80,7 @@ class VAELearner:
         nnx.replace_by_pure_dict(state, params)
         return nnx.merge(graphdef, state)
 
-    def neg_elbo(self, params, x, eps):
+    def neg_elbo(self, params: dict, x: jax.Array, eps: jax.Array) -> jax.Array:
         """``[n]`` −ELBO of ``x [n, D]`` with the reparameterisation draws ``eps [n, L]``
         (``eps [n, S, L]``: the mean over ``S`` draws)."""
         vae = self._merge(params)
@@ -97,17 +98,18 @@ class VAELearner:
             nll = jnp.mean(nll, axis=1)
         return nll + kl
 
-    def reconstruction_error(self, params, x):
+    def reconstruction_error(self, params: dict, x: jax.Array) -> jax.Array:
         """``[n]`` squared error ``‖x − decoder(μ(x))‖²`` (the encoder's mean, no sampling)."""
         vae = self._merge(params)
         return jnp.sum((x - vae.decode(vae.encode(x)[0])) ** 2, axis=-1)
 
-    def sample(self, params, key: jax.Array, num: int):
+    def sample(self, params: dict, key: jax.Array, num: int) -> jax.Array:
         """``[num, D]`` generated images: decoder means at ``z ~ N(0, I)``."""
         latent = params["dec"]["kernel"].shape[0]
         return self._merge(params).decode(jax.random.normal(key, (num, latent)))
 
-    def train(self, key: jax.Array, params, opt_state, x, weights, steps: int):
+    def train(self, key: jax.Array, params: dict, opt_state: Any, x: jax.Array,
+              weights: jax.Array, steps: int) -> tuple[dict, Any]:
         """``steps`` more steps from ``(params, opt_state)`` (``opt_state=None``: a fresh
         Adam state) on the weighted mean −ELBO; returns ``(params, opt_state)``. Step ``t``
         draws its ``ε`` and (under DP) its Poisson batch from ``split(key, steps)[t]``."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -36,7 +37,7 @@ from mis.indicator._threshold import (
     weight_rates,
     weight_variance,
 )
-from mis.quantizers import is_weight, quantize_tree
+from mis.quantizers import Quantizer, is_weight, quantize_tree
 
 
 def _shift_selected(params, include, flat_shift):
@@ -59,7 +60,7 @@ def _penalty(learner, params, n):
 
 # jit: lax.map over candidate models re-traces its closure on every eager call
 @functools.partial(jax.jit, static_argnums=0)
-def candidate_gaps(learner, released, candidates, data: Dataset) -> jax.Array:
+def candidate_gaps(learner: Any, released: Any, candidates: Any, data: Dataset) -> jax.Array:
     """``X [K, n]``: per-sample objective of each stacked candidate minus the release's."""
     n = data.x.shape[0]
     base = learner.loss(released, data.x, data.y) + _penalty(learner, released, n)
@@ -67,10 +68,12 @@ def candidate_gaps(learner, released, candidates, data: Dataset) -> jax.Array:
     return jax.lax.map(objective, candidates, batch_size=16) - base
 
 
-def loss_gap_indicator(learner, params, data: Dataset, quantizer, *, key=None,
+def loss_gap_indicator(learner: Any, params: Any, data: Dataset, quantizer: Quantizer, *,
+                       key: jax.Array | None = None,
                        calibration: Mapping[str, jax.Array] | None = None,
                        include: Callable = is_weight, num_candidates: int = 32,
-                       aggregate: str = "lse", num_bootstrap: int = 200, bootstrap_key=None,
+                       aggregate: str = "lse", num_bootstrap: int = 200,
+                       bootstrap_key: jax.Array | None = None,
                        confidence: float = 0.95,
                        terms: SampleTerms | None = None,
                        delta: jax.Array | None = None) -> Indicator:
@@ -93,6 +96,8 @@ def loss_gap_indicator(learner, params, data: Dataset, quantizer, *, key=None,
             delta = threshold_distances(quantizer, params, key=key, calibration=calibration,
                                         include=include)
     except ValueError:  # randomised rounding: no thresholds, candidates are other draws
+        if key is None:
+            raise ValueError(f"{quantizer!r} rounds at random: pass key=") from None
         keys = jax.random.split(jax.random.fold_in(key, 7), 2 * num_candidates)
         candidates = jax.vmap(lambda k: quantize_tree(quantizer, params, key=k,
                                                       include=include))(keys)

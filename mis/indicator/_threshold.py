@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -29,7 +29,13 @@ from mis.indicator._aggregate import (
     make_indicator,
     weighted_mean_var,
 )
-from mis.quantizers import distance_to_threshold, is_weight, quantize_tree, selected_leaves
+from mis.quantizers import (
+    Quantizer,
+    distance_to_threshold,
+    is_weight,
+    quantize_tree,
+    selected_leaves,
+)
 
 
 class SampleTerms(NamedTuple):
@@ -48,7 +54,7 @@ class SampleTerms(NamedTuple):
     sizes: tuple[int, ...]
 
 
-def sample_terms(learner, params, data: Dataset, *, include: Callable = is_weight,
+def sample_terms(learner: Any, params: Any, data: Dataset, *, include: Callable = is_weight,
                  batch_size: int = 64) -> SampleTerms:
     """Per-sample gradients and Gauss–Newton diagonals of ``learner`` at ``params`` on ``data``
     (single-example code, ``lax.map``-ped over samples in chunks of ``batch_size``)."""
@@ -114,7 +120,7 @@ def weight_rates(delta: jax.Array, variance: jax.Array) -> jax.Array:
                      jnp.inf)
 
 
-def threshold_distances(quantizer, params, *, key=None,
+def threshold_distances(quantizer: Quantizer, params: Any, *, key: jax.Array | None = None,
                         calibration: Mapping[str, jax.Array] | None = None,
                         include: Callable = is_weight) -> jax.Array:
     """``δ_k`` of every selected weight, flattened in tree order: the distance to the nearest
@@ -136,10 +142,11 @@ def threshold_distances(quantizer, params, *, key=None,
     return jnp.concatenate(out)
 
 
-def threshold_indicator(learner, params, data: Dataset, quantizer, *, key=None,
+def threshold_indicator(learner: Any, params: Any, data: Dataset, quantizer: Quantizer, *,
+                        key: jax.Array | None = None,
                         calibration: Mapping[str, jax.Array] | None = None,
                         include: Callable = is_weight, aggregate: str = "lse",
-                        num_bootstrap: int = 200, bootstrap_key=None,
+                        num_bootstrap: int = 200, bootstrap_key: jax.Array | None = None,
                         confidence: float = 0.95, terms: SampleTerms | None = None,
                         delta: jax.Array | None = None,
                         boot_variance: jax.Array | None = None) -> Indicator:

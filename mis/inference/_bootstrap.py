@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from theory import Estimate
@@ -100,7 +101,7 @@ def p_value(rep: Replicates, null: float = 0.0) -> float:
     return float(2 * stats.norm.sf(abs(value) / se))
 
 
-def holm(p_values, alpha: float = 0.05) -> np.ndarray:
+def holm(p_values: ArrayLike, alpha: float = 0.05) -> np.ndarray:
     """Holm's step-down rejections (Holm, "A simple sequentially rejective multiple test
     procedure", Scand. J. Statist. 1979): sort the ``k`` p-values, reject while
     ``p_(j) ≤ α / (k − j + 1)``; controls the family-wise error rate at ``α``. ``nan`` p-values

@@ -41,6 +41,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from numpy.typing import ArrayLike
 
 from mis.audit import check_scores, held_out_halves
 from mis.errors import UserError
@@ -76,7 +77,8 @@ class StackedScores:
     a study, e.g. members that did not start a synthetic image vs non-members); the others
     take no part, and the resampling still draws whole models and whole examples."""
 
-    def __init__(self, scores, mask, valid=None):
+    def __init__(self, scores: ArrayLike, mask: ArrayLike,
+                 valid: ArrayLike | None = None) -> None:
         s = np.asarray(scores, np.float64)
         m = np.asarray(mask)
         v = np.ones(s.shape, bool) if valid is None else np.asarray(valid, bool)
@@ -118,7 +120,7 @@ class StackedScores:
         return tuple(np.bincount(self.block[idx], w[idx], self.num_blocks)
                      for idx in self._categories)
 
-    def auc(self, w=None) -> float:
+    def auc(self, w: np.ndarray | None = None) -> float:
         """Weighted Mann–Whitney AUC (ties ½)."""
         a1, a0, b1, b0 = self._category_sums(w)
         w1, w0 = a1 + b1, a0 + b0
@@ -126,7 +128,7 @@ class StackedScores:
         den = w1.sum() * w0.sum()
         return float(np.sum(w1 * (below + 0.5 * w0)) / den) if den > 0 else float("nan")
 
-    def advantage(self, w=None) -> float:
+    def advantage(self, w: np.ndarray | None = None) -> float:
         """Weighted ``max_t (TPR − FPR)`` over every threshold (0 at ``t = +inf``)."""
         a1, a0, b1, b0 = self._category_sums(w)
         w1, w0 = a1 + b1, a0 + b0
@@ -135,7 +137,7 @@ class StackedScores:
         tpr, fpr = np.cumsum(w1[::-1]) / w1.sum(), np.cumsum(w0[::-1]) / w0.sum()
         return float(max(np.max(tpr - fpr), 0.0))
 
-    def held_out_advantage(self, w=None) -> float:
+    def held_out_advantage(self, w: np.ndarray | None = None) -> float:
         """Held-out advantage (module docstring)."""
         a1, a0, b1, b0 = self._category_sums(w)
         if min(a1.sum(), a0.sum(), b1.sum(), b0.sum()) <= 0:
@@ -146,7 +148,7 @@ class StackedScores:
         k = int(np.flatnonzero(d == np.max(d))[-1])  # the largest threshold at the maximum
         return float(np.sum(b1[k:]) / b1.sum() - np.sum(b0[k:]) / b0.sum())
 
-    def tpr_at_fpr(self, fpr: float, w=None) -> tuple[float, float]:
+    def tpr_at_fpr(self, fpr: float, w: np.ndarray | None = None) -> tuple[float, float]:
         """Held-out ``(TPR, realised FPR)`` at target ``fpr`` (module docstring)."""
         a1, a0, b1, b0 = self._category_sums(w)
         if min(a1.sum(), a0.sum(), b1.sum(), b0.sum()) <= 0:
@@ -236,7 +238,7 @@ def _replicate_stats(a, c, sp: _Sorted, fprs: tuple[float, ...]) -> jax.Array:
     return jax.lax.map(one, (a, c), batch_size=8)
 
 
-def pair_weights(a, c) -> np.ndarray:
+def pair_weights(a: np.ndarray, c: np.ndarray) -> np.ndarray:
     """``[M, n]`` weights ``a_m c_i`` of one resample."""
     return np.outer(a, c)
 
@@ -292,9 +294,10 @@ class CrossedMetrics(NamedTuple):
                          realised.interval(confidence) if ok else nan, self.min_fpr)
 
 
-def crossed_metrics(name: str, scores, mask, *, fprs=(0.001, 0.01),
+def crossed_metrics(name: str, scores: ArrayLike, mask: ArrayLike, *,
+                    fprs: tuple[float, ...] = (0.001, 0.01),
                     num_bootstrap: int = NUM_BOOTSTRAP, seed: int = SEED,
-                    valid=None) -> CrossedMetrics:
+                    valid: ArrayLike | None = None) -> CrossedMetrics:
     """AUC, advantage and held-out TPR / realised FPR at each of ``fprs`` of stacked scores
     ``[M, n]`` against ``mask``, each with ``num_bootstrap`` two-way resamples of models and
     examples (module docstring). A 1-D score vector is one model. ``valid``: the pairs in the
@@ -321,7 +324,8 @@ def crossed_metrics(name: str, scores, mask, *, fprs=(0.001, 0.01),
                           Replicates(st.held_out_advantage(), reps[:, -1]))
 
 
-def crossed_mean(table, *, num_bootstrap: int = NUM_BOOTSTRAP, seed: int = SEED) -> Replicates:
+def crossed_mean(table: ArrayLike, *, num_bootstrap: int = NUM_BOOTSTRAP,
+                 seed: int = SEED) -> Replicates:
     """The mean of a ``[M, n]`` table (e.g. 0/1 correctness of ``M`` models on ``n`` shared
     test examples) with two-way resamples of models and examples (the same resamples as
     :func:`crossed_metrics` for the same seed and shapes)."""

@@ -15,6 +15,8 @@ above ``ε_max`` cannot be shown violated by that audit, whatever the scores (se
 
 from __future__ import annotations
 
+from numpy.typing import ArrayLike
+
 from mis.audit import clopper_pearson, epsilon_from_rates, held_out_halves
 
 
@@ -30,7 +32,8 @@ def audit_ceiling(num_positive: int, num_negative: int, *, confidence: float = 0
     return epsilon_from_rates(tpr, fpr, delta)
 
 
-def held_out_ceiling(is_member, *, confidence: float = 0.95, delta: float = 0.0) -> float:
+def held_out_ceiling(is_member: ArrayLike, *, confidence: float = 0.95,
+                     delta: float = 0.0) -> float:
     """:func:`audit_ceiling` of the evaluation half that :func:`mis.audit.held_out_halves`
     gives for labels ``is_member`` (the half the audit's ε bound is computed on)."""
     import numpy as np

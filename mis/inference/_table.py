@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from mis.audit import AttackMetrics
 from mis.inference._crossed import NUM_BOOTSTRAP, SEED, CrossedMetrics, crossed_metrics
 from theory import Estimate
 
 
-def stacked_metrics_table(scores: dict, mask, *, fprs=(0.001, 0.01),
+def stacked_metrics_table(scores: dict, mask: ArrayLike, *,
+                          fprs: tuple[float, ...] = (0.001, 0.01),
                           confidence: float = 0.95, num_bootstrap: int = NUM_BOOTSTRAP,
                           seed: int = SEED) -> list[AttackMetrics]:
     """One :class:`~mis.audit.AttackMetrics` per ``name -> [M, n] scores``: AUC, advantage and

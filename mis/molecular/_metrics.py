@@ -11,6 +11,7 @@ and accuracy (Clopper–Pearson).
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from mis.audit import auc, auc_value, clopper_pearson
 from mis.inference import Replicates, bc_interval
@@ -38,14 +39,16 @@ def _bootstrap(stat, arrays, *, num_bootstrap, seed, confidence=0.95) -> Estimat
     return bc_interval(Replicates(value, reps), confidence)
 
 
-def regression_metrics(pred, y, *, num_bootstrap: int = 200, seed: int = 0) -> dict:
+def regression_metrics(pred: ArrayLike, y: ArrayLike, *, num_bootstrap: int = 200,
+                       seed: int = 0) -> dict:
     """``{"rmse", "r2"}`` as :class:`Estimate` (module docstring)."""
     pred, y = np.asarray(pred, np.float64), np.asarray(y, np.float64)
     return {"rmse": _bootstrap(_rmse, (pred, y), num_bootstrap=num_bootstrap, seed=seed),
             "r2": _bootstrap(_r2, (pred, y), num_bootstrap=num_bootstrap, seed=seed)}
 
 
-def classification_metrics(logits, y, *, num_bootstrap: int = 200, seed: int = 0) -> dict:
+def classification_metrics(logits: ArrayLike, y: ArrayLike, *, num_bootstrap: int = 200,
+                           seed: int = 0) -> dict:
     """``{"auroc", "accuracy"}`` as :class:`Estimate` from ``[n, C]`` logits (module
     docstring)."""
     logits, y = np.asarray(logits, np.float64), np.asarray(y)

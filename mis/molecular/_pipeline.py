@@ -91,7 +91,8 @@ class MolecularResult(NamedTuple):
         return MolecularResult(self.config, [p for p in self.pairs if p.recipe == recipe])
 
 
-def prepare_features(embedder: str, train: np.ndarray, test: np.ndarray):
+def prepare_features(embedder: str, train: np.ndarray,
+                     test: np.ndarray) -> tuple[np.ndarray, ...]:
     """Model inputs: descriptors imputed, standardised and clipped (:func:`standardize`, train
     statistics); count fingerprints ``log1p``-scaled; MACCS bits as they are."""
     if embedder == "descriptors":
@@ -111,7 +112,8 @@ def _performance(task: str, y_scale: float, y_shift: float, num_bootstrap: int):
     return perf
 
 
-def recipe_split(config: MolecularConfig, ds: MoleculeSet, embedder: str, key: jax.Array):
+def recipe_split(config: MolecularConfig, ds: MoleculeSet, embedder: str,
+                 key: jax.Array) -> tuple[np.ndarray, np.ndarray]:
     """``(fit, validation)`` boolean masks over the training split of ``ds`` for the tuned
     recipe: ``val_fraction`` of it held out, drawn with ``fold_in_name(key,
     "<dataset>/<embedder>/validation")`` (recorded as such). The released head and the shadows

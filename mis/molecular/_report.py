@@ -13,7 +13,7 @@ recipes side by side (:func:`recipe_table`).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -404,8 +404,8 @@ def console_summary(result: MolecularResult) -> str:
                      + ["", "Recipes side by side:", *recipe_lines(result, by_recipe)])
 
 
-def report_md(result: MolecularResult, points, found, provenance, command,
-              by_recipe: dict | None = None) -> bytes:
+def report_md(result: MolecularResult, points: Any, found: Any, provenance: dict,
+              command: str, by_recipe: dict | None = None) -> bytes:
     cfg = result.config
     lines = ["# Privacy–performance trade-off of quantized molecular property heads", "",
              f"`{command}` — seed {provenance['seed']}, commit `{provenance['git_commit']}`. "

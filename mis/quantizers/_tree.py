@@ -34,7 +34,7 @@ def selected_leaves(params: Any, include: Callable[[str, jax.Array], bool] = is_
 def quantize_tree(q: Quantizer, params: Any, *, key: jax.Array | None = None,
                   calibration: Mapping[str, jax.Array] | None = None,
                   include: Callable[[str, jax.Array], bool] = is_weight,
-                  stacked: bool = False):
+                  stacked: bool = False) -> Any:
     """Apply quantizer ``q`` to the selected leaves of a parameter pytree.
 
     Args:

@@ -8,6 +8,7 @@ one-line ``UserError``s (merging and checks: :mod:`mis.config`).
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from mis.config import at_least, check_memory, check_specs, check_train_size, check_training
 from mis.errors import UserError
@@ -148,7 +149,7 @@ class RankConfig:
                     exact_samples=5000)
 
     @classmethod
-    def smoke(cls, **overrides) -> RankConfig:
+    def smoke(cls, **overrides: Any) -> RankConfig:
         """The smoke variant of ``overrides["task"]`` with ``overrides`` applied on top."""
         return cls(**{**cls.smoke_sizes(overrides.get("task", "mixture")), **overrides})
 

@@ -5,7 +5,7 @@ the indicator against the attacks and the privacy–utility Pareto front (host b
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import jax
@@ -126,7 +126,8 @@ def run_rank(config: RankConfig, key: jax.Array, *, progress: ProgressFn | None 
                           {"train": train_seconds} | releases.seconds)
 
 
-def broken_releases(rows, floor: float) -> tuple[list[str], float | None]:
+def broken_releases(rows: Sequence[ReleaseRow],
+                    floor: float) -> tuple[list[str], float | None]:
     """``(specs, threshold)``: the releases whose accuracy is below ``floor`` × the accuracy of
     the full-precision release (``none``), and that threshold; none where ``floor`` is 0, the
     task has no accuracy, or no ``none`` release was evaluated."""
@@ -143,7 +144,8 @@ def _paired_reps(rows, name):
     return None if any(x is None for x in reps) else [x.auc for x in reps]
 
 
-def summarize_rows(config: RankConfig, rows, mask, n, seconds) -> RankResult:
+def summarize_rows(config: RankConfig, rows: list[ReleaseRow], mask: np.ndarray, n: int,
+                   seconds: dict) -> RankResult:
     """Rankings, Kendall τs (indicator vs attacks, pairs bootstrap), the primary attack's
     ranking with tie groups, the significant Pareto front (utility, LiRA AUC, bits per weight)
     and the findings; releases below the accuracy floor (:func:`broken_releases`) take part in

@@ -20,6 +20,7 @@ import dataclasses
 import hashlib
 import json
 import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -43,7 +44,8 @@ _DEFINED = {**{f: "bits " + ",".join(map(str, r)) for f, r in _BITS.items()},
             "ternary": "any bits (sparsity grid)", "prune": "any bits (sparsity grid)"}
 
 
-def sweep_specs(families, bits, sparsities) -> list[tuple[str, str, float]]:
+def sweep_specs(families: Sequence[str], bits: Sequence[int],
+                sparsities: Sequence[float]) -> list[tuple[str, str, float]]:
     """``(spec, family, bits-or-sparsity)`` for every defined combination: ``uniform``,
     ``stochastic``, ``log2``, ``gptq`` at 2..8 bits, ``kmeans`` with ``2^b`` centroids, ``sign``
     at 1 bit, ``bitnet`` at 2, ``minifloat`` (fp4_e2m1 at 4, fp8_e4m3 at 8), ``ternary:P`` and
@@ -137,7 +139,8 @@ EXECUTORS = ("local", "dask")
 
 
 def sweep_group(config: RankConfig, seed: int, specs: tuple[str, ...], fingerprint: str,
-                family_of: dict, *, on_cell=None, progress: ProgressFn | None = None
+                family_of: dict, *, on_cell: Callable[[dict], None] | None = None,
+                progress: ProgressFn | None = None
                 ) -> list[dict]:
     """The cells of one pool size (``config.pool_size``): its shadow models trained once,
     then every spec of ``specs`` evaluated; returns the cells' records in order, and calls
