@@ -24,6 +24,7 @@ from mis.release import estimate_columns
 from mis.study import is_image_set
 from mis.uniqueness._config import UniquenessConfig
 from mis.uniqueness._pipeline import DefenseRow, UniquenessResult, leakage, matched_leakage
+from theory import Estimate
 
 
 def example_rows(result: UniquenessResult) -> list[dict]:
@@ -80,14 +81,31 @@ def defense_table(rows: Sequence[DefenseRow]) -> str:
     return "\n".join(lines)
 
 
+OUTSIDE_NOTE = ("† the interval excludes its estimate: nearly every bootstrap replicate lies on "
+                "one side of it. Each replicate recomputes the points' LiRA advantage from "
+                "resampled models, which adds noise the estimate does not have, so the "
+                "replicates of ρ are biased; read such an interval as unreliable, not as a "
+                "tight one.")
+
+
+def excludes_estimate(est: Estimate) -> bool:
+    """Whether an interval lies wholly above or below its own point estimate."""
+    v, lo, hi = float(est.value), float(est.lower), float(est.upper)
+    return math.isfinite(v) and (v < lo or v > hi)
+
+
 def correlation_table(result: UniquenessResult) -> str:
+    """The ρ table; an interval that excludes its estimate is marked † and explained below."""
     head = f"{'score':<32}{'against':<30}{'Spearman ρ [95%]':<26}{'top-k overlap':>14}"
     lines = [head, "-" * len(head)]
     n = result.data.pool.x.shape[0]
+    flagged = False
     for c in result.correlations:
-        lines.append(f"{c.score:<32}{c.target:<30}{_est(c.rho):<26}"
+        mark = " †" if excludes_estimate(c.rho) else ""
+        flagged |= bool(mark)
+        lines.append(f"{c.score:<32}{c.target:<30}{_est(c.rho) + mark:<26}"
                      f"{fmt(c.overlap, 2):>8} (k={c.k}, chance {fmt(c.k / n, 2)})")
-    return "\n".join(lines)
+    return "\n".join(lines + ([OUTSIDE_NOTE] if flagged else []))
 
 
 def canary_table(result: UniquenessResult) -> str:

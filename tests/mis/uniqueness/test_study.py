@@ -122,3 +122,25 @@ def test_smoke_writes_every_output(tmp_path):
     for fig in ("gnq_vs_lira.png", "defense.png"):
         assert (out / fig).read_bytes()[:4] == b"\x89PNG"
     assert "Spearman" in res.stdout
+
+
+def test_an_interval_that_excludes_its_estimate_is_marked_and_explained():
+    """CI's Adult run showed ρ = 0.789 with interval [0.793, 0.800]: the replicates recompute
+    the LiRA advantage from resampled models and are biased. Such an interval is reported as
+    computed (never clamped), marked † and explained under the table."""
+    import types
+
+    from mis.uniqueness._report import OUTSIDE_NOTE, correlation_table, excludes_estimate
+
+    inside, above = Estimate(0.5, 0.4, 0.6), Estimate(0.789, 0.793, 0.800)
+    assert not excludes_estimate(inside) and excludes_estimate(above)
+    assert excludes_estimate(Estimate(0.9, 0.7, 0.8))
+    assert not excludes_estimate(Estimate(math.nan, 0.1, 0.2))
+    row = lambda rho: types.SimpleNamespace(score="s", target="t", rho=rho,  # noqa: E731
+                                            overlap=0.5, k=5)
+    pool = types.SimpleNamespace(x=np.zeros((50, 2)))
+    result = lambda rows: types.SimpleNamespace(data=types.SimpleNamespace(pool=pool),  # noqa: E731
+                                                correlations=rows)
+    flagged = correlation_table(result([row(inside), row(above)])).splitlines()
+    assert "†" not in flagged[2] and "†" in flagged[3] and flagged[-1] == OUTSIDE_NOTE
+    assert OUTSIDE_NOTE not in correlation_table(result([row(inside)]))
