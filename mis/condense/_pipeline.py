@@ -268,14 +268,16 @@ def nearest_members(images: ArrayLike, pool_x: ArrayLike,
     return np.sqrt(d2[np.arange(len(a)), index]), index
 
 
-def run_method(config: CondenseConfig, data: CanaryData, method: Method, key: jax.Array, *,
-               progress: ProgressFn | None = None
+def run_method(config: CondenseConfig, data: CanaryData, method: Method, key: jax.Array,
+               private: tuple[Dataset, jax.Array], *, progress: ProgressFn | None = None
                ) -> tuple[MethodResult, jax.Array, np.ndarray]:
-    """One method's pipelines on the audit pool: ``(MethodResult, logits [M, n, C], mask)``."""
+    """One method's pipelines on the private pool ``private`` (:func:`private_pool` with
+    ``key``, built once for every method): ``(MethodResult, logits [M, n, C], mask)`` on the
+    audit points."""
     t0 = time.perf_counter()
     has_aux = method.learner.has_aux
-    private, private_mask = private_pool(config, data, config.private_size, key)
-    shadows = train_shadow_models(key, private, learner=method.learner,
+    pool, private_mask = private
+    shadows = train_shadow_models(key, pool, learner=method.learner,
                                   num_models=config.num_models, mask=private_mask,
                                   return_params=True, return_aux=has_aux, progress=progress)
     logits, test_logits = stacked_predict(method.learner, shadows.params, data.pool.x,
@@ -307,11 +309,11 @@ def run_method(config: CondenseConfig, data: CanaryData, method: Method, key: ja
     if method.name.startswith("dm-"):
         dists = []
         for m in range(config.num_models):
-            d, idx = nearest_members(shadows.aux.x[m], private.x, members[m])
+            d, idx = nearest_members(shadows.aux.x[m], pool.x, members[m])
             dists.append(d)
             if m == 0:
                 example = np.asarray(shadows.aux.x[0])
-                near_img = np.asarray(private.x)[idx]
+                near_img = np.asarray(pool.x)[idx]
         nearest = float(np.mean(dists))
     dm_losses = np.asarray(shadows.aux.losses, np.float64).mean(0) \
         if method.name.startswith("dm-") else None
@@ -432,11 +434,13 @@ def run_condense(config: CondenseConfig, key: jax.Array, *,
     t0 = time.perf_counter()
     data = study_data(config, data_key)
     all_methods = methods(config)
+    private = private_pool(config, data, config.private_size, train_key)
     total = len(all_methods) + 1
     results, cached, seconds = [], {}, {}
     for i, method in enumerate(all_methods):
         report(progress, "pipelines", i, total)
-        result, logits, mask = run_method(config, data, method, train_key, progress=progress)
+        result, logits, mask = run_method(config, data, method, train_key, private,
+                                          progress=progress)
         results.append(result)
         seconds[method.label] = result.seconds
         if (method.name == "dm-noise" and method.parameter == max(config.ipcs)) \
@@ -447,10 +451,9 @@ def run_condense(config: CondenseConfig, key: jax.Array, *,
     scaling, slopes = run_scaling(config, data, train_key, cached, progress=progress)
     seconds["scaling"] = time.perf_counter() - t
     report(progress, "pipelines", total, total)
-    private, _ = private_pool(config, data, config.private_size, train_key)
     ordinary = np.concatenate([data.kind == "ordinary",
                                np.ones(config.filler_size, bool)])
-    reference, _ = nearest_members(data.test.x[:200], private.x, ordinary)
+    reference, _ = nearest_members(data.test.x[:200], private[0].x, ordinary)
     seconds["total"] = time.perf_counter() - t0
     return CondenseResult(config, data, results, scaling, slopes, float(np.mean(reference)),
                           seconds)

@@ -38,7 +38,8 @@ from mis.data import (
 )
 from mis.dpaudit._config import DPAuditConfig
 from mis.dpaudit._learner import audit_learner
-from mis.dpaudit._one_run import over_sigmas, run_one_run
+from mis.dpaudit._one_run import run_one_run
+from mis.dpaudit._sigmas import over_sigmas
 from mis.inference import Finding, crossed_mean, crossed_metrics, held_out_ceiling
 from mis.progress import ProgressFn
 from mis.shadow import (
